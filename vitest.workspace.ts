@@ -7,7 +7,7 @@ export const packages = [
   'math',
   'models',
   'data',
-  'backend',
+  'common',
   'backend-cpu',
   'backend-wasm',
   'backend-node',

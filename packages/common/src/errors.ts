@@ -1,0 +1,55 @@
+/**
+ * Typed errors of @ganomaly. Every error names the argument and the call it came from, what was
+ * expected and what came, so that a user can fix the call without reading the source.
+ *
+ * `Object.setPrototypeOf` keeps `instanceof` working when TypeScript compiles to ES5-style classes
+ * and across bundlers (the pattern tfjs-layers uses for its ValueError).
+ */
+export class GanomalyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** An argument has the wrong type, shape, size, range or content. */
+export class ValueError extends GanomalyError {}
+
+/** A name (encoder, backend, score variant, ...) is not one of the registered names. */
+export class UnknownNameError extends GanomalyError {
+  constructor(
+    readonly kind: string,
+    readonly requested: string,
+    readonly known: readonly string[],
+    context = '',
+  ) {
+    super(
+      `Unknown ${kind} '${requested}'${context ? ` passed to ${context}` : ''}. ` +
+        `Known ${kind}s: ${known.length ? known.map((k) => `'${k}'`).join(', ') : '(none registered)'}.`,
+    );
+  }
+}
+
+/** No backend could be initialised; `reasons` says why each candidate failed. */
+export class BackendError extends GanomalyError {
+  constructor(
+    message: string,
+    readonly reasons: ReadonlyArray<{ backend: string; reason: string }> = [],
+  ) {
+    super(
+      reasons.length
+        ? `${message}\n${reasons.map((r) => `  - ${r.backend}: ${r.reason}`).join('\n')}`
+        : message,
+    );
+  }
+}
+
+/** A method was called on a model whose tensors were already released with `dispose()`. */
+export class DisposedError extends GanomalyError {}
+
+/** A saved model cannot be read: files missing or truncated, another format version, or a config that does not match the weights. */
+export class ModelFormatError extends GanomalyError {}
+
+/** A long-running call (fit, calibrate) was stopped through its AbortSignal. */
+export class AbortError extends GanomalyError {}

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './check.js';
+export * from './backends.js';
