@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * BatchNorm at scoring time decides whether GANomaly works (see docs/choices.md):
+ * - 'population': recompute each BatchNorm layer's mean and variance exactly over the training
+ *   images after training, then score in inference mode (default: per-image, deterministic);
+ * - 'running': inference mode with the running averages left by training (plain tfjs/keras);
+ * - 'batch': normalise with the statistics of the batch being scored (the original code).
+ */
+export type BatchNormMode = 'population' | 'running' | 'batch';
+export const BATCH_NORM_MODES: readonly BatchNormMode[] = ['population', 'running', 'batch'];
+
+type BN = tfl.layers.Layer & { movingMean: tfl.LayerVariable; movingVariance: tfl.LayerVariable };
+
+export function batchNormLayers(model: tfl.LayersModel): BN[] {
+  return model.layers.filter((l) => l.getClassName() === 'BatchNormalization') as BN[];
+}
+
+/** Copies of every BatchNorm layer's moving statistics, to put back after a training-mode pass. */
+export function snapshotBatchNormStats(models: tfl.LayersModel[]): () => void {
+  const saved = models.flatMap(batchNormLayers).map((l) => ({
+    layer: l,
+    mean: tf.clone(l.movingMean.read()),
+    variance: tf.clone(l.movingVariance.read()),
+  }));
+  return () => {
+    for (const s of saved) {
+      s.layer.movingMean.write(s.mean);
+      s.layer.movingVariance.write(s.variance);
+      s.mean.dispose();
+      s.variance.dispose();
+    }
+  };
+}
+
+/**
+ * Accumulates the exact mean and variance of every BatchNorm layer's input over a stream of
+ * batches run in training mode (each layer normalised by its batch, as during training), then
+ * writes them as the layers' moving statistics. Sums are kept in float64 on the JS side, so the
+ * result is the exact average over all pixels of all images, not a running estimate.
+ */
+export class PopulationStatistics {
+  private readonly probes: { model: tfl.LayersModel; probe: tfl.LayersModel; layers: BN[] }[];
+  private readonly sums = new Map<BN, { s1: Float64Array; s2: Float64Array; n: number }>();
+
+  constructor(models: tfl.LayersModel[]) {
+    this.probes = models.map((model) => {
+      const layers = batchNormLayers(model);
+      const inputs = layers.map((l) => l.input as tfl.SymbolicTensor);
+      // A probe shares the model's layers and weights; it only exposes the BatchNorm inputs.
+      const probe = tfl.model({ inputs: model.inputs, outputs: [...model.outputs, ...inputs] });
+      return { model, probe, layers };
+    });
+  }
+
+  /**
+   * Runs `x` through the chain of models (each one's first output feeds the next, like
+   * G_E -> G_D -> E) in training mode and accumulates the statistics. Returns nothing; the
+   * caller's tensors are left alone and intermediates are released.
+   */
+  async accumulate(x: tf.Tensor): Promise<void> {
+    const out: { layer: BN; mean: tf.Tensor; meanSq: tf.Tensor; count: number }[] = [];
+    tf.tidy(() => {
+      let h = x;
+      for (const { probe, model, layers } of this.probes) {
+        const outs = probe.apply(h, { training: true }) as tf.Tensor[];
+        const nOut = model.outputs.length;
+        layers.forEach((layer, i) => {
+          const t = outs[nOut + i];
+          const axes = [...Array(t.rank - 1).keys()];
+          const mean = tf.keep(tf.mean(t, axes));
+          const meanSq = tf.keep(tf.mean(tf.square(t), axes));
+          out.push({ layer, mean, meanSq, count: t.size / t.shape[t.rank - 1] });
+        });
+        h = outs[0];
+      }
+    });
+    for (const m of out) {
+      const [mean, meanSq] = await Promise.all([m.mean.data(), m.meanSq.data()]);
+      m.mean.dispose();
+      m.meanSq.dispose();
+      let acc = this.sums.get(m.layer);
+      if (!acc) {
+        acc = { s1: new Float64Array(mean.length), s2: new Float64Array(mean.length), n: 0 };
+        this.sums.set(m.layer, acc);
+      }
+      for (let c = 0; c < mean.length; c++) {
+        acc.s1[c] += mean[c] * m.count;
+        acc.s2[c] += meanSq[c] * m.count;
+      }
+      acc.n += m.count;
+    }
+  }
+
+  /** Writes the accumulated statistics into the layers' moving mean and variance. */
+  apply(): void {
+    for (const [layer, { s1, s2, n }] of this.sums) {
+      if (n === 0) continue;
+      const mean = new Float32Array(s1.length);
+      const variance = new Float32Array(s1.length);
+      for (let c = 0; c < s1.length; c++) {
+        mean[c] = s1[c] / n;
+        variance[c] = Math.max(0, s2[c] / n - (s1[c] / n) ** 2);
+      }
+      tf.tidy(() => {
+        layer.movingMean.write(tf.tensor1d(mean));
+        layer.movingVariance.write(tf.tensor1d(variance));
+      });
+    }
+  }
+}
