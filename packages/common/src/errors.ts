@@ -53,3 +53,6 @@ export class ModelFormatError extends GanomalyError {}
 
 /** A long-running call (fit, calibrate) was stopped through its AbortSignal. */
 export class AbortError extends GanomalyError {}
+
+/** A call needs a step that has not been taken yet (e.g. `predict` before `calibrate`). */
+export class NotCalibratedError extends GanomalyError {}

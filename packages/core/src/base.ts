@@ -1,0 +1,35 @@
+// The public API of @ganomaly/core, without side effects.
+export { Ganomaly } from './ganomaly.js';
+export type {
+  BatchLogs,
+  Calibration,
+  CalibrateOptions,
+  CalibrationMethod,
+  CreateOptions,
+  EpochLogs,
+  EvaluationResult,
+  FitOptions,
+  FitResult,
+  Prediction,
+  ScoreOptions,
+} from './ganomaly.js';
+export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
+export { MODEL_FILES, fileHandler, type ModelLocation, type SavedMetadata } from './persistence.js';
+export type { ImageInput } from './inputs.js';
+export { FORMAT_VERSION, VERSION } from './version.js';
+export {
+  AbortError,
+  BackendError,
+  DisposedError,
+  GanomalyError,
+  ModelFormatError,
+  NotCalibratedError,
+  UnknownNameError,
+  ValueError,
+  listBackendCandidates,
+  registerBackendCandidate,
+  useBackend,
+} from '@ganomaly/common';
+export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from '@ganomaly/models';
+export * as data from '@ganomaly/data';
+export * as metrics from '@ganomaly/math';

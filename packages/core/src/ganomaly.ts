@@ -1,0 +1,568 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { AbortError, DisposedError, NotCalibratedError, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
+import { batchIndices } from '@ganomaly/data';
+import {
+  DEFAULT_PHI,
+  adversarialLoss,
+  anomalyScore,
+  contextualLoss,
+  discriminatorLoss,
+  encoderLoss,
+  evaluateScores,
+  f1BestThreshold,
+  fitMinMax,
+  generatorLoss,
+  minMaxNormalize,
+  quantileThreshold,
+  rocCurve,
+  type Evaluation,
+  type MinMax,
+  type RocCurve,
+} from '@ganomaly/math';
+import {
+  PopulationStatistics,
+  buildGanomalyNetworks,
+  disposeNetworks,
+  reinitializeWeights,
+  snapshotBatchNormStats,
+  type BatchNormMode,
+  type Encoder,
+  type GanomalyNetworks,
+} from '@ganomaly/models';
+import { resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
+import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
+import { loadArtifacts, saveArtifacts, type ModelLocation, type SavedMetadata } from './persistence.js';
+import { FORMAT_VERSION, VERSION } from './version.js';
+
+/** Losses of one epoch (means over its batches) and its timing. */
+export interface EpochLogs {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  generatorLoss: number;
+  discriminatorLoss: number;
+  adversarialLoss: number;
+  contextualLoss: number;
+  encoderLoss: number;
+  /** How often D was re-initialised this epoch (its loss fell below the reset threshold). */
+  discriminatorResets: number;
+  seconds: number;
+  imagesPerSecond: number;
+  /** AUROC on `validation`, when given. */
+  auroc?: number;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  batch: number;
+  batches: number;
+  generatorLoss: number;
+  discriminatorLoss: number;
+}
+
+export interface FitOptions {
+  /** Default 15 (the paper's runs). */
+  epochs?: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Shuffle the batches every epoch (seeded by config.seed and the epoch). Default true. */
+  shuffle?: boolean;
+  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (logs: BatchLogs) => void | Promise<void>;
+  /** Stops training between two batches; the model keeps the weights reached, and fit rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Labelled images (1 = anomaly) scored after every epoch; their AUROC goes into the logs. */
+  validation?: { images: ImageInput; labels: ArrayLike<number> };
+}
+
+export interface FitResult {
+  history: EpochLogs[];
+}
+
+export type CalibrationMethod = 'quantile' | 'fixed' | 'f1';
+
+export interface CalibrateOptions {
+  /**
+   * 'quantile' (default without labels): threshold = the given quantile of the scores of normal images.
+   * 'fixed': the paper's phi on the min-max normalised scale of these images.
+   * 'f1' (default with labels): the threshold with the best F1 on these labelled images.
+   */
+  method?: CalibrationMethod;
+  /** Default 0.99. */
+  quantile?: number;
+  /** Default 0.2. */
+  phi?: number;
+  /** For 'f1': 1 = anomaly. Without labels, all images are taken as normal. */
+  labels?: ArrayLike<number>;
+}
+
+/** Score normalisation and threshold, fitted by `calibrate` and saved with the model. */
+export interface Calibration {
+  method: CalibrationMethod;
+  /** On the raw score scale: an image is an anomaly when its score >= threshold. */
+  threshold: number;
+  /** Min and max of the calibration scores; normalised = (s - min)/(max - min). */
+  normalization: MinMax;
+  quantile?: number;
+  phi?: number;
+  /** How many images it was fitted on. */
+  count: number;
+}
+
+export interface Prediction {
+  /** Raw anomaly scores, one per image. */
+  scores: Float32Array;
+  /** Scores min-max normalised with the calibration range (not clipped: can exceed 1). */
+  normalizedScores: Float32Array;
+  /** 1 where score >= threshold. */
+  isAnomaly: Uint8Array;
+  threshold: number;
+}
+
+export interface EvaluationResult extends Evaluation {
+  /** Where the F1 threshold came from: the model's calibration, or the paper's phi on the test set's min-max scale. */
+  thresholdSource: 'calibration' | 'phi' | 'given';
+  roc: RocCurve;
+  scores: Float32Array;
+}
+
+export interface ScoreOptions {
+  /** Images per forward pass; does not change the scores (except in 'batch' BatchNorm mode). Default 256. */
+  batchSize?: number;
+  /** Override the model's BatchNorm mode for this call (for comparisons). */
+  batchNormMode?: BatchNormMode;
+}
+
+export interface CreateOptions extends GanomalyConfig {
+  /** 'auto' (default: the best that initialises) or a backend name: 'cpu', 'wasm', 'node', 'node-gpu', ... */
+  backend?: string;
+}
+
+type Losses = [g: number, d: number, adv: number, con: number, enc: number];
+
+/**
+ * GANomaly: an encoder-decoder-encoder generator trained with an adversarial feature loss on
+ * normal images only; the distance between the two latent codes scores how anomalous an image is.
+ */
+export class Ganomaly {
+  private nets: GanomalyNetworks | null;
+  private readonly optG: tf.Optimizer;
+  private readonly optD: tf.Optimizer;
+  private resets = 0;
+  private epochsTrained: number;
+  private statistics: 'population' | 'running' | 'initial';
+  /** Fitted by `calibrate`; saved with the model. */
+  calibration: Calibration | null;
+
+  private constructor(
+    nets: GanomalyNetworks,
+    readonly config: Readonly<ResolvedConfig>,
+    readonly backend: string,
+    state: { calibration?: Calibration | null; epochsTrained?: number; statistics?: 'population' | 'running' | 'initial' } = {},
+  ) {
+    this.nets = nets;
+    this.optG = tf.train.adam(config.learningRate, config.beta1, config.beta2, config.adamEpsilon);
+    this.optD = tf.train.adam(config.learningRate, config.beta1, config.beta2, config.adamEpsilon);
+    this.calibration = state.calibration ?? null;
+    this.epochsTrained = state.epochsTrained ?? 0;
+    this.statistics = state.statistics ?? 'initial';
+  }
+
+  /** Builds a new, untrained model. Selects the backend first (`config.backend`, default 'auto'). */
+  static async create(config: CreateOptions = {}): Promise<Ganomaly> {
+    const { config: resolved, encoder } = resolveConfig(config, 'Ganomaly.create');
+    const backend = await useBackend(config.backend ?? 'auto');
+    const nets = buildGanomalyNetworks({ ...resolved, encoder });
+    return new Ganomaly(nets, resolved, backend);
+  }
+
+  /** Loads a model saved with `save` (file://, indexeddb://, http(s)://, or any tfjs IOHandler). */
+  static async load(location: ModelLocation, options: { backend?: string; encoders?: Encoder[] } = {}): Promise<Ganomaly> {
+    const backend = await useBackend(options.backend ?? 'auto');
+    const { metadata, networks } = await loadArtifacts(location, 'Ganomaly.load');
+    const { config } = resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load');
+    return new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {
+      calibration: metadata.calibration,
+      epochsTrained: metadata.epochsTrained,
+      statistics: metadata.statistics,
+    });
+  }
+
+  /** The four networks (for inspection, export or custom loops). */
+  get networks(): GanomalyNetworks {
+    return this.live('networks');
+  }
+
+  get isDisposed(): boolean {
+    return this.nets === null;
+  }
+
+  private live(fn: string): GanomalyNetworks {
+    if (!this.nets) throw new DisposedError(`'${fn}' was called on a Ganomaly model that was disposed. Create or load a new one.`);
+    return this.nets;
+  }
+
+  private get target() {
+    return { imageSize: this.config.imageSize, channels: this.config.channels as 1 | 3 };
+  }
+
+  /** The generator chain G_E -> G_D -> E. */
+  private forward(nets: GanomalyNetworks, x: tf.Tensor4D, training: boolean) {
+    const z = nets.encoder.apply(x, { training }) as tf.Tensor;
+    const xHat = nets.decoder.apply(z, { training }) as tf.Tensor4D;
+    const zHat = nets.reencoder.apply(xHat, { training }) as tf.Tensor;
+    return { z, xHat, zHat };
+  }
+
+  private trainStep(nets: GanomalyNetworks, x: tf.Tensor4D): tf.Tensor1D {
+    const gVars = [nets.encoder, nets.decoder, nets.reencoder].flatMap(trainableVariables);
+    const dVars = trainableVariables(nets.discriminator);
+    const w = this.config.lossWeights;
+    let fake: tf.Tensor4D | null = null;
+    let parts: tf.Scalar[] = [];
+    const gLoss = this.optG.minimize(
+      () => {
+        const { z, xHat, zHat } = this.forward(nets, x, true);
+        const [, featReal] = nets.discriminator.apply(x, { training: true }) as tf.Tensor[];
+        const [, featFake] = nets.discriminator.apply(xHat, { training: true }) as tf.Tensor[];
+        const adversarial = adversarialLoss(featReal, featFake);
+        const contextual = contextualLoss(x, xHat);
+        const encoder = encoderLoss(z, zHat);
+        fake = tf.keep(xHat);
+        parts = [tf.keep(adversarial), tf.keep(contextual), tf.keep(encoder)];
+        return generatorLoss({ adversarial, contextual, encoder }, w);
+      },
+      true,
+      gVars,
+    )!;
+    // D sees the reconstruction made before G's update, detached (as the authors' code).
+    const dLoss = this.optD.minimize(
+      () => {
+        const [predReal] = nets.discriminator.apply(x, { training: true }) as tf.Tensor[];
+        const [predFake] = nets.discriminator.apply(fake!, { training: true }) as tf.Tensor[];
+        return discriminatorLoss(predReal, predFake);
+      },
+      true,
+      dVars,
+    )!;
+    const all = tf.stack([gLoss, dLoss, ...parts]) as tf.Tensor1D;
+    tf.dispose([gLoss, dLoss, fake!, ...parts]);
+    return all;
+  }
+
+  /**
+   * Trains on normal images. Each iteration: a generator step, then a discriminator step; D is
+   * re-initialised when its loss collapses below `discriminatorResetThreshold`. Afterwards (also
+   * when aborted) BatchNorm statistics are recomputed over `images` when the model's BatchNorm
+   * mode is 'population'.
+   */
+  async fit(images: ImageInput, options: FitOptions = {}): Promise<FitResult> {
+    const fn = 'fit';
+    const nets = this.live(fn);
+    const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
+    const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
+    const shuffle = options.shuffle ?? true;
+    const src = imageSource(images, 'images', fn, this.target);
+    if (src.count < 2) {
+      disposeSource(src);
+      failWith('images', fn, 'at least 2 images (BatchNorm needs a batch to normalise over)', `${src.count}`);
+    }
+    const validation = options.validation
+      ? { src: imageSource(options.validation.images, 'options.validation.images', fn, this.target), labels: options.validation.labels }
+      : null;
+    if (validation) checkLabels(validation.labels, validation.src.count, 'options.validation.labels', fn);
+    const history: EpochLogs[] = [];
+    let aborted = false;
+    const firstEpoch = this.epochsTrained;
+    try {
+      for (let e = 0; e < epochs && !aborted; e++) {
+        const epoch = this.epochsTrained + 1;
+        const start = performance.now();
+        const batches = batchIndices(src.count, Math.min(batchSize, src.count), {
+          shuffle,
+          seed: this.config.seed * 100_003 + epoch,
+          dropLast: src.count >= batchSize,
+        });
+        const sums = [0, 0, 0, 0, 0];
+        const resetsBefore = this.resets;
+        let seen = 0;
+        let done = 0;
+        for (let b = 0; b < batches.length; b++) {
+          if (options.signal?.aborted) {
+            aborted = true;
+            break;
+          }
+          const losses = tf.tidy(() => {
+            const x = src.batch(batches[b]);
+            return this.trainStep(nets, x);
+          });
+          const values = Array.from(await losses.data()) as Losses;
+          losses.dispose();
+          if (values.some((v) => !Number.isFinite(v))) {
+            throw new Error(`Training diverged at epoch ${epoch}, batch ${b + 1}: losses ${values.join(', ')}. Lower config.learningRate.`);
+          }
+          if (values[1] < this.config.discriminatorResetThreshold) {
+            reinitializeWeights(nets.discriminator, this.config.seed * 7919 + ++this.resets);
+          }
+          values.forEach((v, i) => (sums[i] += v));
+          seen += batches[b].length;
+          done++;
+          await options.onBatchEnd?.({ epoch, batch: b + 1, batches: batches.length, generatorLoss: values[0], discriminatorLoss: values[1] });
+        }
+        if (done === 0) break;
+        this.epochsTrained = epoch;
+        this.statistics = 'running';
+        const seconds = (performance.now() - start) / 1000;
+        const logs: EpochLogs = {
+          epoch,
+          epochs: firstEpoch + epochs,
+          generatorLoss: sums[0] / done,
+          discriminatorLoss: sums[1] / done,
+          adversarialLoss: sums[2] / done,
+          contextualLoss: sums[3] / done,
+          encoderLoss: sums[4] / done,
+          discriminatorResets: this.resets - resetsBefore,
+          seconds,
+          imagesPerSecond: seen / seconds,
+        };
+        if (validation) {
+          if (this.config.batchNormMode === 'population') await this.recomputeStatistics(src, batchSize);
+          const s = await this.scoreSource(validation.src, {});
+          logs.auroc = evaluateScores(s, validation.labels, 0).auroc;
+        }
+        history.push(logs);
+        await options.onEpochEnd?.(logs);
+      }
+      if (this.config.batchNormMode === 'population' && this.statistics !== 'population') {
+        await this.recomputeStatistics(src, batchSize);
+      }
+    } finally {
+      disposeSource(src);
+      if (validation) disposeSource(validation.src);
+    }
+    if (aborted) {
+      const err = new AbortError(`Training was aborted after ${history.length} complete epoch(s); the model keeps the weights it reached.`);
+      (err as AbortError & { history: EpochLogs[] }).history = history;
+      throw err;
+    }
+    return { history };
+  }
+
+  /**
+   * Recomputes every BatchNorm layer's mean and variance of the generator chain as the exact
+   * average over the given (training) images, in training mode; the default after `fit`.
+   */
+  async recomputeStatistics(images: ImageInput | ImageSource, batchSize = 64): Promise<void> {
+    const nets = this.live('recomputeStatistics');
+    const src = isSource(images) ? images : imageSource(images, 'images', 'recomputeStatistics', this.target);
+    try {
+      const stats = new PopulationStatistics([nets.encoder, nets.decoder, nets.reencoder]);
+      for (const idx of batchIndices(src.count, batchSize)) {
+        const x = src.batch(idx);
+        await stats.accumulate(x);
+        x.dispose();
+      }
+      stats.apply();
+      this.statistics = 'population';
+    } finally {
+      if (!isSource(images)) disposeSource(src);
+    }
+  }
+
+  private async scoreSource(src: ImageSource, options: ScoreOptions): Promise<Float32Array> {
+    const nets = this.live('score');
+    const mode = options.batchNormMode ?? this.config.batchNormMode;
+    const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'score');
+    const out = new Float32Array(src.count);
+    const training = mode === 'batch';
+    const restore = training ? snapshotBatchNormStats([nets.encoder, nets.decoder, nets.reencoder]) : null;
+    try {
+      let offset = 0;
+      for (const idx of batchIndices(src.count, batchSize)) {
+        const s = tf.tidy(() => {
+          const { z, zHat } = this.forward(nets, src.batch(idx), training);
+          return anomalyScore(z, zHat, this.config.scoreVariant);
+        });
+        out.set(await s.data(), offset);
+        s.dispose();
+        offset += idx.length;
+      }
+    } finally {
+      restore?.();
+    }
+    return out;
+  }
+
+  /**
+   * Anomaly scores, one per image: mean over the latent dimensions of (z − ẑ)² (or ‖z − ẑ‖₁ with
+   * scoreVariant 'l1'). In the default 'population' BatchNorm mode each image's score is
+   * deterministic and independent of the other images in the call.
+   */
+  async score(images: ImageInput, options: ScoreOptions = {}): Promise<Float32Array> {
+    this.live('score');
+    const src = imageSource(images, 'images', 'score', this.target);
+    try {
+      return await this.scoreSource(src, options);
+    } finally {
+      disposeSource(src);
+    }
+  }
+
+  /** Reconstructions G(x) as pixel values 0..255, float32 [n, imageSize, imageSize, channels]. The caller disposes them. */
+  async reconstruct(images: ImageInput, options: ScoreOptions = {}): Promise<tf.Tensor4D> {
+    const nets = this.live('reconstruct');
+    const src = imageSource(images, 'images', 'reconstruct', this.target);
+    const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'reconstruct');
+    const training = (options.batchNormMode ?? this.config.batchNormMode) === 'batch';
+    const restore = training ? snapshotBatchNormStats([nets.encoder, nets.decoder]) : null;
+    const parts: tf.Tensor4D[] = [];
+    try {
+      for (const idx of batchIndices(src.count, batchSize)) {
+        parts.push(
+          tf.tidy(() => {
+            const z = nets.encoder.apply(src.batch(idx), { training }) as tf.Tensor;
+            const xHat = nets.decoder.apply(z, { training }) as tf.Tensor4D;
+            return tf.mul(tf.add(xHat, 1), 127.5) as tf.Tensor4D;
+          }),
+        );
+      }
+      const out = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
+      if (parts.length > 1) tf.dispose(parts);
+      return out;
+    } finally {
+      restore?.();
+      disposeSource(src);
+    }
+  }
+
+  /**
+   * Fits the score normalisation and the decision threshold on held-out images (normal ones,
+   * unless labels are given), never on the test set you report on. Saved with the model.
+   */
+  async calibrate(images: ImageInput, options: CalibrateOptions = {}): Promise<Calibration> {
+    const fn = 'calibrate';
+    this.live(fn);
+    const scores = await this.score(images);
+    const method = options.method ?? (options.labels ? 'f1' : 'quantile');
+    let threshold: number;
+    const normalization = fitMinMax(scores);
+    const extra: Partial<Calibration> = {};
+    if (method === 'quantile') {
+      const q = options.quantile ?? 0.99;
+      let normal: ArrayLike<number> = scores;
+      if (options.labels) {
+        const labels = checkLabelsLoose(options.labels, scores.length, fn);
+        normal = scores.filter((_, i) => labels[i] === 0);
+        if (normal.length === 0) failWith('options.labels', fn, 'at least one normal (0) image for a quantile threshold', 'only anomalies');
+      }
+      threshold = quantileThreshold(normal, q);
+      extra.quantile = q;
+    } else if (method === 'fixed') {
+      const phi = options.phi ?? DEFAULT_PHI;
+      if (!(Number.isFinite(phi) && phi >= 0 && phi <= 1)) fail('options.phi', fn, 'a number in [0, 1]', phi);
+      threshold = normalization.min + phi * (normalization.max - normalization.min);
+      extra.phi = phi;
+    } else if (method === 'f1') {
+      if (!options.labels) failWith('options.labels', fn, "labels (1 = anomaly) for method 'f1'", 'none');
+      threshold = f1BestThreshold(scores, checkLabels(options.labels, scores.length, 'options.labels', fn)).threshold;
+    } else {
+      return fail('options.method', fn, "'quantile', 'fixed' or 'f1'", method);
+    }
+    this.calibration = { method, threshold, normalization, count: scores.length, ...extra };
+    return this.calibration;
+  }
+
+  /** Scores and flags images with the calibrated threshold (call `calibrate` first). */
+  async predict(images: ImageInput, options: ScoreOptions = {}): Promise<Prediction> {
+    this.live('predict');
+    const c = this.calibration;
+    if (!c) {
+      throw new NotCalibratedError(
+        "'predict' needs a threshold: call 'calibrate' with held-out normal images first (or load a calibrated model).",
+      );
+    }
+    const scores = await this.score(images, options);
+    const isAnomaly = new Uint8Array(scores.length);
+    scores.forEach((s, i) => (isAnomaly[i] = s >= c.threshold ? 1 : 0));
+    return { scores, normalizedScores: minMaxNormalize(scores, c.normalization), isAnomaly, threshold: c.threshold };
+  }
+
+  /**
+   * AUROC, average precision, F1 (with precision and recall), equal error rate and the ROC curve on
+   * labelled images (1 = anomaly). F1 uses `options.threshold` when given, else the calibrated
+   * threshold, else the paper's phi = 0.2 on these scores' own min-max scale (the paper's protocol).
+   */
+  async evaluate(images: ImageInput, labels: ArrayLike<number>, options: { threshold?: number; phi?: number } & ScoreOptions = {}): Promise<EvaluationResult> {
+    const fn = 'evaluate';
+    this.live(fn);
+    const src = imageSource(images, 'images', fn, this.target);
+    try {
+      const y = checkLabels(labels, src.count, 'labels', fn);
+      const scores = await this.scoreSource(src, options);
+      let threshold: number;
+      let thresholdSource: EvaluationResult['thresholdSource'];
+      if (options.threshold !== undefined) {
+        if (!Number.isFinite(options.threshold)) fail('options.threshold', fn, 'a finite number', options.threshold);
+        threshold = options.threshold;
+        thresholdSource = 'given';
+      } else if (this.calibration) {
+        threshold = this.calibration.threshold;
+        thresholdSource = 'calibration';
+      } else {
+        const r = fitMinMax(scores);
+        threshold = r.min + (options.phi ?? DEFAULT_PHI) * (r.max - r.min);
+        thresholdSource = 'phi';
+      }
+      return { ...evaluateScores(scores, y, threshold), thresholdSource, roc: rocCurve(scores, y), scores };
+    } finally {
+      disposeSource(src);
+    }
+  }
+
+  /** The metadata written by `save`. */
+  metadata(): SavedMetadata {
+    return {
+      format: 'ganomaly',
+      formatVersion: FORMAT_VERSION,
+      libraryVersion: VERSION,
+      config: { ...this.config },
+      calibration: this.calibration,
+      epochsTrained: this.epochsTrained,
+      statistics: this.statistics,
+      savedAt: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Saves the four networks and the metadata (config, calibration, format and library version).
+   * `file://` works in Node without tfjs-node and never leaves a half-written model; other URLs go
+   * to tfjs's IO handlers (indexeddb://, localstorage://, http(s)://), or pass an IOHandler.
+   */
+  async save(location: ModelLocation): Promise<void> {
+    const nets = this.live('save');
+    await saveArtifacts(location, nets, this.metadata(), 'save');
+  }
+
+  /** Releases every tensor of the model. Any later call fails with a DisposedError. */
+  dispose(): void {
+    if (!this.nets) return;
+    disposeNetworks(this.nets);
+    this.optG.dispose();
+    this.optD.dispose();
+    this.nets = null;
+  }
+}
+
+function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+function isSource(x: unknown): x is ImageSource {
+  return typeof x === 'object' && x !== null && typeof (x as ImageSource).batch === 'function' && !(x instanceof tf.Tensor);
+}
+
+function checkLabelsLoose(labels: ArrayLike<number>, n: number, fn: string): ArrayLike<number> {
+  if (labels.length !== n) failWith('options.labels', fn, `one label per image (${n})`, `${labels.length} labels`);
+  return labels;
+}

@@ -1,0 +1,303 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { ModelFormatError, ValueError, fail } from '@ganomaly/common';
+import { NETWORK_KEYS, type GanomalyNetworks } from '@ganomaly/models';
+import type { ResolvedConfig } from './config.js';
+import { FORMAT_VERSION, VERSION } from './version.js';
+
+/** Where a model lives: a URL (`file://`, `indexeddb://`, `localstorage://`, `http(s)://`) or a tfjs IOHandler. */
+export type ModelLocation = string | tf.io.IOHandler;
+
+/** What `save` writes beside the weights, and `load` checks first. */
+export interface SavedMetadata {
+  format: 'ganomaly';
+  formatVersion: number;
+  libraryVersion: string;
+  config: ResolvedConfig;
+  calibration: import('./ganomaly.js').Calibration | null;
+  epochsTrained: number;
+  /** Which BatchNorm statistics the saved moving mean/variance hold. */
+  statistics: 'population' | 'running' | 'initial';
+  savedAt: string;
+}
+
+/**
+ * All four networks go into ONE tfjs ModelArtifacts: topologies side by side under
+ * `modelTopology.networks`, the metadata under `modelTopology.ganomaly`, and the weights
+ * concatenated with names prefixed by the network (`encoder/...`). One bundle works with every
+ * tfjs IOHandler (IndexedDB, HTTP, custom) without knowing about GANomaly, and a `model.json`
+ * written for `file://` is the standard tfjs layout that `tf.io.http` can fetch from a static server.
+ */
+export async function saveArtifacts(location: ModelLocation, nets: GanomalyNetworks, metadata: SavedMetadata, fn: string): Promise<void> {
+  const handler = saveHandlerFor(location, fn);
+  const networks: Record<string, unknown> = {};
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const key of NETWORK_KEYS) {
+    let captured: tf.io.ModelArtifacts | undefined;
+    await nets[key].save(
+      tf.io.withSaveHandler(async (a) => {
+        captured = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    networks[key] = captured!.modelTopology;
+    weightSpecs.push(...captured!.weightSpecs!.map((s) => ({ ...s, name: `${key}/${s.name}` })));
+    buffers.push(tf.io.CompositeArrayBuffer.join(captured!.weightData!));
+  }
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: { ganomaly: metadata, networks } as unknown as object,
+    weightSpecs,
+    weightData: tf.io.concatenateArrayBuffers(buffers),
+    format: 'ganomaly',
+    generatedBy: `@ganomaly/core ${VERSION}`,
+    convertedBy: null,
+  };
+  const result = await handler.save!(artifacts);
+  if (result?.errors?.length) throw new Error(`Saving the model failed: ${result.errors.join('; ')}`);
+}
+
+export interface LoadedModel {
+  metadata: SavedMetadata;
+  networks: GanomalyNetworks;
+}
+
+export async function loadArtifacts(location: ModelLocation, fn: string): Promise<LoadedModel> {
+  const handler = loadHandlerFor(location, fn);
+  const where = typeof location === 'string' ? location : 'the given IOHandler';
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    artifacts = await handler.load!();
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`Could not read a model from ${where}: ${(e as Error).message}`);
+  }
+  const topology = artifacts.modelTopology as { ganomaly?: SavedMetadata; networks?: Record<string, object> } | undefined;
+  const metadata = topology?.ganomaly;
+  checkMetadata(metadata, where);
+  const networksJson = topology!.networks;
+  const missing = NETWORK_KEYS.filter((k) => !networksJson?.[k]);
+  if (missing.length) throw new ModelFormatError(`The model at ${where} lacks the network(s) ${missing.join(', ')}: the save is incomplete or corrupt.`);
+  const specs = artifacts.weightSpecs ?? [];
+  const data = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
+  const expected = specs.reduce((sum, s) => sum + specBytes(s), 0);
+  if (data.byteLength !== expected) {
+    throw new ModelFormatError(
+      `The weights of the model at ${where} are ${data.byteLength} bytes, but its manifest lists ${expected}: the weights file is truncated or does not belong to this model.`,
+    );
+  }
+  const networks: Partial<GanomalyNetworks> = {};
+  try {
+    let offset = 0;
+    const slices = new Map<string, { specs: tf.io.WeightsManifestEntry[]; start: number; end: number }>();
+    for (const s of specs) {
+      const slash = s.name.indexOf('/');
+      const key = s.name.slice(0, slash);
+      if (!(NETWORK_KEYS as readonly string[]).includes(key)) throw new ModelFormatError(`Weight '${s.name}' at ${where} belongs to no known network.`);
+      const entry = slices.get(key) ?? { specs: [], start: offset, end: offset };
+      if (entry.end !== offset) throw new ModelFormatError(`The weights of network '${key}' at ${where} are not stored contiguously.`);
+      entry.specs.push({ ...s, name: s.name.slice(slash + 1) });
+      offset += specBytes(s);
+      entry.end = offset;
+      slices.set(key, entry);
+    }
+    for (const key of NETWORK_KEYS) {
+      const slice = slices.get(key) ?? { specs: [], start: 0, end: 0 };
+      try {
+        networks[key] = await tfl.loadLayersModel(
+          tf.io.fromMemory({ modelTopology: networksJson![key], weightSpecs: slice.specs, weightData: data.slice(slice.start, slice.end) }),
+        );
+      } catch (e) {
+        const msg = (e as Error).message;
+        const hint = /Unknown (layer|initializer|constraint|regularizer|activation)/i.test(msg)
+          ? ' A custom encoder uses classes that are not registered: import the code that registers them (tf.serialization.registerClass) before loading.'
+          : '';
+        throw new ModelFormatError(`Network '${key}' of the model at ${where} could not be rebuilt from its topology and weights: ${msg}.${hint}`);
+      }
+    }
+    checkConfigMatches(metadata!.config, networks as GanomalyNetworks, where);
+    return { metadata: metadata!, networks: networks as GanomalyNetworks };
+  } catch (e) {
+    for (const k of NETWORK_KEYS) networks[k]?.dispose();
+    throw e;
+  }
+}
+
+function checkMetadata(m: SavedMetadata | undefined, where: string): asserts m is SavedMetadata {
+  if (!m || typeof m !== 'object' || m.format !== 'ganomaly') {
+    throw new ModelFormatError(`${where} does not hold a GANomaly model (no GANomaly metadata in its model.json).`);
+  }
+  if (m.formatVersion !== FORMAT_VERSION) {
+    throw new ModelFormatError(
+      `The model at ${where} has format version ${String(m.formatVersion)} (written by @ganomaly ${m.libraryVersion}); this library (@ganomaly ${VERSION}) reads format version ${FORMAT_VERSION}.`,
+    );
+  }
+  if (!m.config || typeof m.config !== 'object') throw new ModelFormatError(`The metadata of the model at ${where} has no config.`);
+}
+
+function checkConfigMatches(c: ResolvedConfig, n: GanomalyNetworks, where: string): void {
+  const inShape = n.encoder.inputs[0].shape;
+  const zShape = n.encoder.outputs[0].shape;
+  const outShape = n.decoder.outputs[0].shape;
+  const problems: string[] = [];
+  if (inShape[1] !== c.imageSize || inShape[3] !== c.channels) {
+    problems.push(`the config says ${c.imageSize}x${c.imageSize}x${c.channels} images, but the encoder takes ${inShape.slice(1).join('x')}`);
+  }
+  if (zShape[3] !== c.latentDim) problems.push(`the config says latentDim ${c.latentDim}, but the encoder outputs ${zShape[3]}`);
+  if (outShape[1] !== c.imageSize || outShape[3] !== c.channels) {
+    problems.push(`the config says ${c.imageSize}x${c.imageSize}x${c.channels} images, but the decoder outputs ${outShape.slice(1).join('x')}`);
+  }
+  const dIn = n.discriminator.inputs[0].shape;
+  if (dIn[1] !== c.imageSize || dIn[3] !== c.channels) problems.push(`the discriminator takes ${dIn.slice(1).join('x')} images`);
+  if (problems.length) throw new ModelFormatError(`The model at ${where} does not match its config: ${problems.join('; ')}.`);
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1, int16: 2 };
+
+function specBytes(s: tf.io.WeightsManifestEntry): number {
+  const count = s.shape.reduce((a, b) => a * b, 1);
+  const dtype = s.quantization?.dtype ?? s.dtype;
+  const bytes = DTYPE_BYTES[dtype];
+  if (bytes === undefined) throw new ModelFormatError(`Weight '${s.name}' has an unsupported dtype '${dtype}'.`);
+  return count * bytes;
+}
+
+function saveHandlerFor(location: ModelLocation, fn: string): tf.io.IOHandler {
+  if (typeof location === 'string') {
+    if (location.startsWith('file://')) return fileHandler(location, fn);
+    const handlers = tf.io.getSaveHandlers(location);
+    if (handlers.length === 0) throw noHandler(location, fn);
+    return handlers[0];
+  }
+  if (location && typeof location === 'object' && typeof location.save === 'function') return location;
+  return fail('location', fn, "a URL ('file://', 'indexeddb://', 'localstorage://', 'http(s)://') or a tfjs IOHandler with save()", location);
+}
+
+function loadHandlerFor(location: ModelLocation, fn: string): tf.io.IOHandler {
+  if (typeof location === 'string') {
+    if (location.startsWith('file://')) return fileHandler(location, fn);
+    const handlers = tf.io.getLoadHandlers(location);
+    if (handlers.length === 0) throw noHandler(location, fn);
+    return handlers[0];
+  }
+  if (location && typeof location === 'object' && typeof location.load === 'function') return location;
+  return fail('location', fn, "a URL ('file://', 'indexeddb://', 'localstorage://', 'http(s)://') or a tfjs IOHandler with load()", location);
+}
+
+function noHandler(url: string, fn: string): ValueError {
+  return new ValueError(
+    `Argument 'location' passed to '${fn}' has no IO handler for '${url}'. Use 'file://' (Node), 'indexeddb://' or 'localstorage://' (browsers), 'http(s)://', or pass a tfjs IOHandler.`,
+  );
+}
+
+export const MODEL_FILES = { model: 'model.json', weights: 'weights.bin', metadata: 'metadata.json' } as const;
+
+/**
+ * `file://` in Node, without tfjs-node. Writes model.json (tfjs layout: topology + weights
+ * manifest), weights.bin and metadata.json into a temporary sibling folder and renames it into
+ * place, so a crash never leaves a half-written model where a good one was.
+ */
+export function fileHandler(url: string, fn: string): tf.io.IOHandler {
+  const dir = url.slice('file://'.length);
+  if (!dir) fail('location', fn, "a 'file://' URL with a folder path, e.g. 'file://./models/mnist'", url);
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      const fs = await import('node:fs/promises');
+      const path = await import('node:path');
+      const target = path.resolve(dir);
+      const existing = await fs.stat(target).catch(() => null);
+      if (existing) {
+        if (!existing.isDirectory()) throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a file, not a folder.`);
+        const entries = await fs.readdir(target);
+        if (entries.length > 0 && !entries.includes(MODEL_FILES.metadata)) {
+          throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a folder that is neither empty nor a saved model; refusing to replace it.`);
+        }
+      }
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      const tmp = `${target}.tmp-${stamp}`;
+      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
+      const topology = artifacts.modelTopology as { ganomaly: SavedMetadata };
+      const modelJson = {
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs }],
+      };
+      try {
+        await fs.mkdir(tmp);
+        await writeDurably(fs, path.join(tmp, MODEL_FILES.weights), new Uint8Array(weightData));
+        await writeDurably(fs, path.join(tmp, MODEL_FILES.model), JSON.stringify(modelJson));
+        await writeDurably(fs, path.join(tmp, MODEL_FILES.metadata), JSON.stringify(topology.ganomaly, null, 2) + '\n');
+        if (existing) {
+          const old = `${target}.old-${stamp}`;
+          await fs.rename(target, old);
+          await fs.rename(tmp, target);
+          await fs.rm(old, { recursive: true, force: true });
+        } else {
+          await fs.rename(tmp, target);
+        }
+      } catch (e) {
+        await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+        throw e;
+      }
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+    },
+
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const fs = await import('node:fs/promises');
+      const path = await import('node:path');
+      const target = path.resolve(dir);
+      const read = async (name: string) => {
+        try {
+          return await fs.readFile(path.join(target, name));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') {
+            const exists = await fs.stat(target).catch(() => null);
+            throw new ModelFormatError(
+              exists
+                ? `${url} has no ${name}: not a saved GANomaly model, or an incomplete one (a model folder holds ${Object.values(MODEL_FILES).join(', ')}).`
+                : `${url} does not exist: no model folder at ${target}.`,
+            );
+          }
+          throw e;
+        }
+      };
+      const parse = (name: string, buf: Buffer) => {
+        try {
+          return JSON.parse(buf.toString('utf8'));
+        } catch (e) {
+          throw new ModelFormatError(`${name} in ${url} is not valid JSON (truncated or corrupt): ${(e as Error).message}`);
+        }
+      };
+      // The metadata first: a model of another format version fails with that message, not a parse error.
+      checkMetadata(parse(MODEL_FILES.metadata, await read(MODEL_FILES.metadata)), url);
+      const modelJson = parse(MODEL_FILES.model, await read(MODEL_FILES.model)) as tf.io.ModelJSON;
+      const manifest = modelJson.weightsManifest ?? [];
+      const weightSpecs = manifest.flatMap((g) => g.weights);
+      const buffers: Uint8Array[] = [];
+      for (const group of manifest) for (const p of group.paths) buffers.push(await read(p));
+      const weightData = tf.io.concatenateArrayBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+      return {
+        modelTopology: modelJson.modelTopology,
+        weightSpecs,
+        weightData,
+        format: modelJson.format,
+        generatedBy: modelJson.generatedBy,
+        convertedBy: modelJson.convertedBy,
+      };
+    },
+  };
+}
+
+async function writeDurably(fs: typeof import('node:fs/promises'), file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await fs.open(file, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

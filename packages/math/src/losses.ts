@@ -1,0 +1,158 @@
+/**
+ * GANomaly's training losses (Akcay et al., ACCV 2018; weights and forms from the authors' code).
+ *
+ * Every loss takes tensors and returns a new tf.Scalar; intermediates are freed with tf.tidy, so
+ * the only tensor a call leaves behind is its result. The losses are differentiable and can be
+ * used inside `optimizer.minimize` / `tf.variableGrads`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { checkNonNegativeNumber, fail, failWith } from '@ganomaly/common';
+import { checkFloatTensor, checkSameShape, checkScalar } from './tensors.js';
+
+/**
+ * Adversarial (feature-matching) loss L_adv = mean((f(x) − f(x̂))²), where f is the discriminator's
+ * last feature map. Matching features instead of fooling D's output is what keeps GANomaly's
+ * generator training stable; the paper writes it as an L2 distance, the code uses the MSE.
+ *
+ * @param featuresReal f(x), D's feature map for real images.
+ * @param featuresFake f(x̂), D's feature map for the reconstructions; same shape.
+ */
+export function adversarialLoss(featuresReal: tf.Tensor, featuresFake: tf.Tensor): tf.Scalar {
+  const fn = 'adversarialLoss';
+  const a = checkFloatTensor(featuresReal, 'featuresReal', fn);
+  const b = checkFloatTensor(featuresFake, 'featuresFake', fn);
+  checkSameShape(a, 'featuresReal', b, 'featuresFake', fn);
+  return tf.tidy(() => tf.mean(tf.squaredDifference(a, b)) as tf.Scalar);
+}
+
+/**
+ * Contextual (reconstruction) loss L_con = mean(|x − x̂|). L1 rather than L2 because it gives
+ * sharper reconstructions (the paper's choice).
+ *
+ * @param x input images.
+ * @param xHat reconstructions G(x); same shape.
+ */
+export function contextualLoss(x: tf.Tensor, xHat: tf.Tensor): tf.Scalar {
+  const fn = 'contextualLoss';
+  const a = checkFloatTensor(x, 'x', fn);
+  const b = checkFloatTensor(xHat, 'xHat', fn);
+  checkSameShape(a, 'x', b, 'xHat', fn);
+  return tf.tidy(() => tf.mean(tf.abs(tf.sub(a, b))) as tf.Scalar);
+}
+
+/**
+ * Encoder (latent) loss L_enc = mean((z − ẑ)²) between the first encoding z = G_E(x) and the
+ * re-encoding ẑ = E(x̂). Training this down on normal data is what makes ‖z − ẑ‖ an anomaly score.
+ *
+ * @param z latent codes G_E(x).
+ * @param zHat latent codes E(G(x)); same shape.
+ */
+export function encoderLoss(z: tf.Tensor, zHat: tf.Tensor): tf.Scalar {
+  const fn = 'encoderLoss';
+  const a = checkFloatTensor(z, 'z', fn);
+  const b = checkFloatTensor(zHat, 'zHat', fn);
+  checkSameShape(a, 'z', b, 'zHat', fn);
+  return tf.tidy(() => tf.mean(tf.squaredDifference(a, b)) as tf.Scalar);
+}
+
+/** PyTorch's nn.BCELoss clamps each log term at −100 so that p = 0 or 1 gives a finite loss. */
+const LOG_CLAMP = -100;
+
+/**
+ * Discriminator loss 0.5·[BCE(D(x), 1) + BCE(D(x̂), 0)], BCE as PyTorch's nn.BCELoss: each log
+ * clamped to ≥ −100, mean over elements. The two predictions may differ in shape (each BCE is its
+ * own mean).
+ *
+ * The predictions must be probabilities (after the sigmoid) in [0, 1]. This is not checked element
+ * by element, because that would force a device-to-CPU read on every training step; values
+ * outside [0, 1] give NaN.
+ *
+ * Pass D(x̂) computed from a detached x̂ (outside the generator's gradient) when training D.
+ *
+ * @param predReal D's probabilities for real images (target 1).
+ * @param predFake D's probabilities for reconstructions (target 0).
+ */
+export function discriminatorLoss(predReal: tf.Tensor, predFake: tf.Tensor): tf.Scalar {
+  const fn = 'discriminatorLoss';
+  const r = checkFloatTensor(predReal, 'predReal', fn);
+  const f = checkFloatTensor(predFake, 'predFake', fn);
+  return tf.tidy(() => {
+    // BCE(p, 1) = −mean(max(log p, −100))
+    const bceReal = tf.neg(tf.mean(tf.maximum(tf.log(r), LOG_CLAMP)));
+    // BCE(p, 0) = −mean(max(log(1 − p), −100)); log1p keeps precision for small p.
+    const bceFake = tf.neg(tf.mean(tf.maximum(tf.log1p(tf.neg(f)), LOG_CLAMP)));
+    return tf.mul(tf.add(bceReal, bceFake), 0.5) as tf.Scalar;
+  });
+}
+
+/** Weights of the generator's three loss terms. */
+export interface LossWeights {
+  /** w_adv, weight of the feature-matching loss. */
+  adversarial: number;
+  /** w_con, weight of the L1 reconstruction loss. */
+  contextual: number;
+  /** w_enc, weight of the latent loss. */
+  encoder: number;
+}
+
+/** The three scalar loss terms that `generatorLoss` combines. */
+export interface GeneratorLossParts {
+  adversarial: tf.Scalar;
+  contextual: tf.Scalar;
+  encoder: tf.Scalar;
+}
+
+/**
+ * The paper's weights: w_adv = 1, w_con = 50, w_enc = 1. The large contextual weight makes
+ * reconstruction dominate early training.
+ */
+export const DEFAULT_LOSS_WEIGHTS: Readonly<LossWeights> = Object.freeze({
+  adversarial: 1,
+  contextual: 50,
+  encoder: 1,
+});
+
+const LOSS_KEYS = ['adversarial', 'contextual', 'encoder'] as const;
+
+function checkKeys(value: unknown, arg: string, fn: string, requireAll: boolean): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof tf.Tensor) {
+    fail(arg, fn, `an object with keys ${LOSS_KEYS.map((k) => `'${k}'`).join(', ')}`, value);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!(LOSS_KEYS as readonly string[]).includes(k)) {
+      // A misspelt weight would otherwise silently fall back to its default.
+      failWith(arg, fn, `an object with only the keys ${LOSS_KEYS.map((x) => `'${x}'`).join(', ')}`, `the key '${k}'`);
+    }
+  }
+  if (requireAll) {
+    for (const k of LOSS_KEYS) {
+      if (!(k in obj)) failWith(arg, fn, `an object with the key '${k}'`, `an object without it`);
+    }
+  }
+  return obj;
+}
+
+/**
+ * Generator loss L = w_adv·L_adv + w_con·L_con + w_enc·L_enc.
+ *
+ * @param parts the three scalar losses (from adversarialLoss, contextualLoss, encoderLoss).
+ * @param weights any subset of the weights; missing ones take DEFAULT_LOSS_WEIGHTS. Each must be a
+ *   finite number ≥ 0; unknown keys are rejected so that a typo cannot silently use a default.
+ */
+export function generatorLoss(parts: GeneratorLossParts, weights: Partial<LossWeights> = {}): tf.Scalar {
+  const fn = 'generatorLoss';
+  const p = checkKeys(parts, 'parts', fn, true);
+  const adv = checkScalar(p['adversarial'], 'parts.adversarial', fn);
+  const con = checkScalar(p['contextual'], 'parts.contextual', fn);
+  const enc = checkScalar(p['encoder'], 'parts.encoder', fn);
+  const w = checkKeys(weights, 'weights', fn, false);
+  const weight = (k: (typeof LOSS_KEYS)[number]): number =>
+    w[k] === undefined ? DEFAULT_LOSS_WEIGHTS[k] : checkNonNegativeNumber(w[k], `weights.${k}`, fn);
+  const wAdv = weight('adversarial');
+  const wCon = weight('contextual');
+  const wEnc = weight('encoder');
+  return tf.tidy(
+    () => tf.addN([tf.mul(adv, wAdv), tf.mul(con, wCon), tf.mul(enc, wEnc)]) as tf.Scalar,
+  );
+}
