@@ -1,1 +1,35 @@
-export {};
+/**
+ * @ganomaly/data: images as raw uint8 sets (`ImageSet`), readers for MNIST IDX and CIFAR-10
+ * binary files, preprocessing to network input in [-1, 1], seeded shuffles and batches, and the
+ * authors' leave-one-class-out anomaly split. Works in browsers; the file loaders (loadMnist,
+ * loadCifar10, findMnist) import node: modules only when called.
+ */
+export {
+  type ImageSet,
+  type ImageSetShape,
+  imageSet,
+  isImageSet,
+  checkImageSet,
+  subset,
+  concat,
+  filterByLabel,
+  indicesWhere,
+  labelCounts,
+  fromTensor,
+  toTensor,
+} from './imageset.js';
+export { type IdxContent, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdx, parseMnist } from './idx.js';
+export { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, parseCifar10 } from './cifar.js';
+export { type PreprocessOptions, LUMA_601, preprocess } from './preprocess.js';
+export { type ShuffleRng, type BatchOptions, mulberry32, mt19937, shuffledIndices, batchIndices } from './random.js';
+export { type LeaveOneClassOutOptions, type AnomalySplit, type OneClassOptions, leaveOneClassOut, oneClassTrainSet } from './split.js';
+export {
+  type MnistSplit,
+  type FindMnistOptions,
+  type FoundMnist,
+  MNIST_DIR_ENV,
+  mnistFileNames,
+  loadMnist,
+  loadCifar10,
+  findMnist,
+} from './node.js';
