@@ -1,22 +1,27 @@
 /**
  * Registers tfjs's WebAssembly backend (XNNPACK, SIMD) with @ganomaly, and adds the training
  * kernels it lacks (Conv2DBackpropFilter, computed as a convolution; see @ganomaly/common's
- * kernels). Kernels are added only where the wasm backend has none, so a tfjs release that ships
- * its own keeps it.
+ * kernels), only where the wasm backend has none, so a tfjs release that ships its own keeps it.
+ * Its scalar-loop Conv2DBackpropInput (also the forward pass of the decoder's transposed
+ * convolutions) is replaced by a convolution on XNNPACK.
  *
  * In browsers the `.wasm` files must be reachable: call `setWasmPaths(prefix)` before the backend
  * is first used, when they are not served next to the bundle.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerBackendCandidate, registerFastConvFilterGradient } from '@ganomaly/common';
+import { registerBackendCandidate, registerFastConvFilterGradient, registerFastConvInputGradient, registerFastTile } from '@ganomaly/common';
 
 export { setWasmPaths };
 export const WASM_PRIORITY = 20;
 
-/** Adds the training kernels the wasm backend lacks; returns the names of those it added. */
+/** Adds the training kernels the wasm backend lacks, and faster ones where its own are slow; returns the names of those it registered. */
 export function registerWasmTrainingKernels(): string[] {
   const added: string[] = [];
   if (registerFastConvFilterGradient('wasm')) added.push('Conv2DBackpropFilter');
+  // wasm has its own Conv2DBackpropInput, but as a scalar loop: replaced by an XNNPACK convolution.
+  if (registerFastConvInputGradient('wasm')) added.push('Conv2DBackpropInput');
+  // Tile (BatchNorm's gradient broadcasts with it) by block copies instead of an index per element.
+  if (registerFastTile('wasm')) added.push('Tile');
   return added;
 }
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers' node bundle registers tfjs-core's gradient functions (tf.grad needs them).
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { makeConv2DBackpropFilterKernel } from '@ganomaly/common';
+import { makeConv2DBackpropFilterKernel, makeConv2DBackpropInputKernel, registerFastTile, tileByBlocks } from '@ganomaly/common';
 
 // Reference: the cpu backend's own (slow, loop-based) filter gradient, called through the op.
 // The fast one is exercised by calling its kernel function on the same backend.
@@ -55,4 +55,65 @@ describe('Conv2DBackpropFilter as a convolution', () => {
       });
     }
   }
+});
+
+describe('Conv2DBackpropInput as a convolution', () => {
+  // At least 8 input channels: fewer fall back to the backend's own kernel (tested below too).
+  const inputCases = [
+    ...cases.map((c) => ({ ...c, ci: Math.max(c.ci, 8) })),
+    { batch: 2, size: 8, ci: 3, co: 4, k: 4, s: 2, pad: 'same' as Pad }, // falls back
+    { batch: 2, size: 4, ci: 8, co: 3, k: 4, s: 2, pad: 'same' as Pad }, // a decoder step (transposed conv)
+    { batch: 1, size: 5, ci: 2, co: 2, k: 3, s: 3, pad: 'valid' as Pad },
+  ];
+  for (const backend of ['cpu', 'wasm']) {
+    for (const c of inputCases) {
+      it(`${backend}: batch ${c.batch}, ${c.size}x${c.size}x${c.ci} -> ${c.co}, k${c.k} s${c.s} pad ${JSON.stringify(c.pad)}`, async () => {
+        await tf.setBackend('cpu');
+        const x = tf.randomNormal([c.batch, c.size, c.size, c.ci], 0, 1, 'float32', 3) as tf.Tensor4D;
+        const w = tf.randomNormal([c.k, c.k, c.ci, c.co], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const dy = tf.randomNormal(tf.conv2d(x, w, c.s, c.pad as never).shape, 0, 1, 'float32', 5) as tf.Tensor4D;
+        // Reference: the cpu backend's own kernel, through the gradient of conv2d.
+        const ref = tf.grad((xx: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(xx, w, c.s, c.pad as never), dy)))(x);
+        const refData = await ref.data();
+        await tf.setBackend(backend);
+        const cfg = makeConv2DBackpropInputKernel(backend, tf.getKernel(tf.Conv2DBackpropInput, backend));
+        const out = cfg.kernelFunc({
+          inputs: { dy: tf.tensor(await dy.data(), dy.shape), filter: tf.tensor(await w.data(), w.shape) },
+          backend: tf.backend(),
+          attrs: { strides: [c.s, c.s], pad: c.pad as never, dataFormat: 'NHWC', dimRoundingMode: undefined as never, inputShape: x.shape },
+        }) as tf.TensorInfo;
+        const got = tf.engine().makeTensorFromTensorInfo(out);
+        expect(got.shape).toEqual(x.shape);
+        const gotData = await got.data();
+        await tf.setBackend('cpu');
+        expect(relErr(tf.tensor(gotData, x.shape), tf.tensor(refData, x.shape))).toBeLessThan(1e-4);
+      });
+    }
+  }
+});
+
+describe('Tile by block copies', () => {
+  it('matches tf.tile on the cpu backend for broadcasts and general repeats', async () => {
+    await tf.setBackend('cpu');
+    for (const [shape, reps] of [
+      [[1, 1, 1, 5], [4, 3, 2, 1]],
+      [[2, 3], [3, 2]],
+      [[2, 1, 3], [1, 4, 2]],
+      [[3], [1]],
+    ] as [number[], number[]][]) {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 9);
+      const want = await tf.tile(x, reps).data();
+      const got = tileByBlocks(new Float32Array(await x.data()), shape, reps);
+      expect([...got]).toEqual([...want]);
+    }
+  });
+
+  it('the registered wasm Tile gives tf.tile results', async () => {
+    await tf.setBackend('wasm');
+    registerFastTile('wasm');
+    const x = tf.tensor4d([1, 2, 3], [1, 1, 1, 3]);
+    expect([...(await tf.tile(x, [2, 2, 1, 1]).data())]).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    const i = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+    expect([...(await tf.tile(i, [1, 2]).data())]).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
+  });
 });

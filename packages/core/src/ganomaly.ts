@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { AbortError, DisposedError, NotCalibratedError, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
+import { AbortError, DisposedError, NotCalibratedError, ValueError, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import {
   DEFAULT_PHI,
@@ -21,6 +21,7 @@ import {
   type RocCurve,
 } from '@ganomaly/math';
 import {
+  BatchNormSnapshot,
   PopulationStatistics,
   buildGanomalyNetworks,
   disposeNetworks,
@@ -152,6 +153,8 @@ export class Ganomaly {
   private resets = 0;
   private epochsTrained: number;
   private statistics: 'population' | 'running' | 'initial';
+  /** The running averages left by training, kept when population statistics replace them. */
+  private runningStats: BatchNormSnapshot | null = null;
   /** Fitted by `calibrate`; saved with the model. */
   calibration: Calibration | null;
 
@@ -279,6 +282,11 @@ export class Ganomaly {
       for (let e = 0; e < epochs && !aborted; e++) {
         const epoch = this.epochsTrained + 1;
         const start = performance.now();
+        if (this.statistics === 'population' && this.runningStats) {
+          // Training goes on from the running averages, not from the recomputed statistics.
+          this.runningStats.restore();
+          this.statistics = 'running';
+        }
         const batches = batchIndices(src.count, Math.min(batchSize, src.count), {
           shuffle,
           seed: this.config.seed * 100_003 + epoch,
@@ -357,7 +365,12 @@ export class Ganomaly {
     const nets = this.live('recomputeStatistics');
     const src = isSource(images) ? images : imageSource(images, 'images', 'recomputeStatistics', this.target);
     try {
-      const stats = new PopulationStatistics([nets.encoder, nets.decoder, nets.reencoder]);
+      const chain = [nets.encoder, nets.decoder, nets.reencoder];
+      if (this.statistics !== 'population') {
+        this.runningStats?.dispose();
+        this.runningStats = BatchNormSnapshot.capture(chain);
+      }
+      const stats = new PopulationStatistics(chain);
       for (const idx of batchIndices(src.count, batchSize)) {
         const x = src.batch(idx);
         await stats.accumulate(x);
@@ -376,7 +389,7 @@ export class Ganomaly {
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'score');
     const out = new Float32Array(src.count);
     const training = mode === 'batch';
-    const restore = training ? snapshotBatchNormStats([nets.encoder, nets.decoder, nets.reencoder]) : null;
+    const restore = this.useStatistics(nets, mode, 'score');
     try {
       let offset = 0;
       for (const idx of batchIndices(src.count, batchSize)) {
@@ -392,6 +405,31 @@ export class Ganomaly {
       restore?.();
     }
     return out;
+  }
+
+  /**
+   * Sets the BatchNorm statistics a scoring pass in `mode` needs; returns what puts the model's own
+   * statistics back afterwards (or null when nothing changed).
+   */
+  private useStatistics(nets: GanomalyNetworks, mode: BatchNormMode, fn: string): (() => void) | null {
+    const chain = [nets.encoder, nets.decoder, nets.reencoder];
+    if (mode === 'batch') return snapshotBatchNormStats(chain); // training-mode passes move the averages
+    if (mode === 'running' && this.statistics === 'population') {
+      if (!this.runningStats) {
+        throw new ValueError(
+          `Argument 'options.batchNormMode' passed to '${fn}' is 'running', but this model holds only recomputed population statistics (the running averages are not saved with a model).`,
+        );
+      }
+      const restore = snapshotBatchNormStats(chain);
+      this.runningStats.restore();
+      return restore;
+    }
+    if (mode === 'population' && this.statistics !== 'population' && this.statistics !== 'initial') {
+      throw new ValueError(
+        `Argument 'options.batchNormMode' passed to '${fn}' is 'population', but this model's statistics were not recomputed; call recomputeStatistics(trainingImages) first.`,
+      );
+    }
+    return null;
   }
 
   /**
@@ -414,8 +452,9 @@ export class Ganomaly {
     const nets = this.live('reconstruct');
     const src = imageSource(images, 'images', 'reconstruct', this.target);
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'reconstruct');
-    const training = (options.batchNormMode ?? this.config.batchNormMode) === 'batch';
-    const restore = training ? snapshotBatchNormStats([nets.encoder, nets.decoder]) : null;
+    const mode = options.batchNormMode ?? this.config.batchNormMode;
+    const training = mode === 'batch';
+    const restore = this.useStatistics(nets, mode, 'reconstruct');
     const parts: tf.Tensor4D[] = [];
     try {
       for (const idx of batchIndices(src.count, batchSize)) {
@@ -550,6 +589,8 @@ export class Ganomaly {
     disposeNetworks(this.nets);
     this.optG.dispose();
     this.optD.dispose();
+    this.runningStats?.dispose();
+    this.runningStats = null;
     this.nets = null;
   }
 }

@@ -17,20 +17,44 @@ export function batchNormLayers(model: tfl.LayersModel): BN[] {
   return model.layers.filter((l) => l.getClassName() === 'BatchNormalization') as BN[];
 }
 
-/** Copies of every BatchNorm layer's moving statistics, to put back after a training-mode pass. */
-export function snapshotBatchNormStats(models: tfl.LayersModel[]): () => void {
-  const saved = models.flatMap(batchNormLayers).map((l) => ({
-    layer: l,
-    mean: tf.clone(l.movingMean.read()),
-    variance: tf.clone(l.movingVariance.read()),
-  }));
-  return () => {
-    for (const s of saved) {
+/**
+ * A copy of the moving mean and variance of every BatchNorm layer of some models: used to put the
+ * running averages back after a pass that changed them, and to keep the running averages beside
+ * recomputed population statistics (so both BatchNorm modes stay available).
+ */
+export class BatchNormSnapshot {
+  private constructor(private readonly saved: { layer: BN; mean: tf.Tensor; variance: tf.Tensor }[]) {}
+
+  static capture(models: tfl.LayersModel[]): BatchNormSnapshot {
+    return new BatchNormSnapshot(
+      models.flatMap(batchNormLayers).map((layer) => ({
+        layer,
+        mean: tf.clone(layer.movingMean.read()),
+        variance: tf.clone(layer.movingVariance.read()),
+      })),
+    );
+  }
+
+  /** Writes the copied statistics back into their layers (the snapshot stays usable). */
+  restore(): void {
+    for (const s of this.saved) {
       s.layer.movingMean.write(s.mean);
       s.layer.movingVariance.write(s.variance);
-      s.mean.dispose();
-      s.variance.dispose();
     }
+  }
+
+  dispose(): void {
+    for (const s of this.saved) tf.dispose([s.mean, s.variance]);
+    this.saved.length = 0;
+  }
+}
+
+/** Copies every BatchNorm layer's moving statistics; the returned function puts them back once. */
+export function snapshotBatchNormStats(models: tfl.LayersModel[]): () => void {
+  const snap = BatchNormSnapshot.capture(models);
+  return () => {
+    snap.restore();
+    snap.dispose();
   };
 }
 
