@@ -4,26 +4,14 @@
  * machines cannot reach. When it is missing, selecting this backend fails with a message that
  * says how to install it, and `useBackend('auto')` moves on to the next candidate.
  */
-import { registerBackendCandidate } from '@ganomaly/common';
+import { loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
 
 export const NODE_PRIORITY = 30;
 export const NODE_PACKAGE = '@tensorflow/tfjs-node';
 
 /** Imports @tensorflow/tfjs-node; throws an Error naming the fix when it cannot be loaded. */
-export async function loadTfjsNode(): Promise<unknown> {
-  // A variable specifier keeps bundlers and TypeScript from requiring the optional package.
-  const specifier: string = NODE_PACKAGE;
-  try {
-    return await import(specifier);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const missing = err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND';
-    throw new Error(
-      missing
-        ? `${specifier} is not installed. Install it with \`npm install ${specifier}@^4.22.0\` (its install script downloads libtensorflow), or choose another backend ('wasm' or 'cpu').`
-        : `${specifier} is installed but failed to load: ${err?.message ?? String(e)}. Reinstall it (\`npm rebuild ${specifier}\`) or choose another backend ('wasm' or 'cpu').`,
-    );
-  }
+export function loadTfjsNode(): Promise<unknown> {
+  return loadOptionalPackage(NODE_PACKAGE, `\`npm install ${NODE_PACKAGE}@^4.22.0\` (its install script downloads libtensorflow)`, import.meta.url);
 }
 
 registerBackendCandidate({
