@@ -35,7 +35,7 @@ export function listBackendCandidates(): BackendCandidate[] {
 function findCandidate(name: string): BackendCandidate | undefined {
   return (
     candidates.get(name) ??
-    listBackendCandidates().find((c) => c.aliases?.includes(name) || c.tfjsName === name)
+    listBackendCandidates().find((c) => c.aliases?.includes(name))
   );
 }
 
@@ -71,7 +71,7 @@ export async function useBackend(name: string = 'auto'): Promise<string> {
     }
     throw new BackendError(
       listBackendCandidates().length === 0
-        ? "No backend is registered. Import one, e.g. `import '@ganomaly/backend-cpu'`, or use @ganomaly/core which registers cpu and wasm."
+        ? "No backend is registered. Import one, e.g. `import '@ganomaly/backend-cpu'`, or use @ganomaly/core, which registers cpu, wasm, node and node-gpu."
         : 'No backend could be initialised:',
       reasons,
     );

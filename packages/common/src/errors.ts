@@ -56,3 +56,6 @@ export class AbortError extends GanomalyError {}
 
 /** A call needs a step that has not been taken yet (e.g. `predict` before `calibrate`). */
 export class NotCalibratedError extends GanomalyError {}
+
+/** Training cannot go on: the losses became NaN or infinite. */
+export class TrainingError extends GanomalyError {}

@@ -23,8 +23,9 @@ export function makeConv2DBackpropFilterKernel(backendName: string, fallback?: K
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-      if (dataFormat === 'NCHW' && fallback) {
-        return fallback.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap });
+      if (dataFormat === 'NCHW') {
+        if (fallback) return fallback.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap });
+        throw new Error(`Conv2DBackpropFilter on '${backendName}' supports NHWC data only (tfjs-layers' default), but got NCHW.`);
       }
       const info = backend_util.computeConv2DInfo(
         x.shape as [number, number, number, number],

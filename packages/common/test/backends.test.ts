@@ -37,6 +37,9 @@ describe('useBackend', () => {
     expect(tf.getBackend()).toBe('plain-test');
     tf.registerBackend('direct-test', () => new MathBackendCPU());
     expect(await useBackend('direct-test')).toBe('direct-test'); // registered with tfjs by the app, no candidate
+    // A tfjs name shared by several candidates is not a way to pick one of them.
+    registerBackendCandidate({ name: 'shared-high', tfjsName: 'direct-test', priority: 500, load: async () => { throw new Error('high is off'); } });
+    expect(await useBackend('direct-test')).toBe('direct-test');
     const err = await useBackend('quantum').catch((e) => e);
     expect(err).toBeInstanceOf(UnknownNameError);
     expect(err.message).toMatch(/Unknown backend 'quantum'.*Known backends: 'auto', .*'my-alias'.*'cpu'/);

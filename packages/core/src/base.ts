@@ -24,6 +24,7 @@ export {
   GanomalyError,
   ModelFormatError,
   NotCalibratedError,
+  TrainingError,
   UnknownNameError,
   ValueError,
   listBackendCandidates,

@@ -1,4 +1,4 @@
-import { checkFiniteNumber, checkOneOf, checkPositiveInt, fail } from '@ganomaly/common';
+import { checkFiniteNumber, checkOneOf, checkPositiveInt, fail, failWith } from '@ganomaly/common';
 import { DEFAULT_LOSS_WEIGHTS, SCORE_VARIANTS, type LossWeights, type ScoreVariant } from '@ganomaly/math';
 import { BATCH_NORM_MODES, NETWORK_DEFAULTS, getEncoder, isPowerOfTwo, type BatchNormMode, type Encoder } from '@ganomaly/models';
 
@@ -87,7 +87,7 @@ export function resolveConfig(config: GanomalyConfig, fn: string): { config: Res
   if (config == null || typeof config !== 'object') fail('config', fn, 'an object', config);
   for (const key of Object.keys(config)) {
     if (!KNOWN_KEYS.has(key)) {
-      fail('config', fn, `an object with known keys only (${[...KNOWN_KEYS].join(', ')})`, `an object with unknown key '${key}'` as unknown);
+      failWith('config', fn, `an object with known keys only (${[...KNOWN_KEYS].join(', ')})`, `the unknown key '${key}'`);
     }
   }
   const c = { ...CONFIG_DEFAULTS, ...stripUndefined(config) } as ResolvedConfig & { encoder: string | Encoder };
@@ -98,6 +98,14 @@ export function resolveConfig(config: GanomalyConfig, fn: string): { config: Res
   checkPositiveInt(c.baseWidth, 'config.baseWidth', fn);
   if (!Number.isInteger(c.extraLayers) || c.extraLayers < 0) fail('config.extraLayers', fn, 'an integer >= 0', c.extraLayers);
   const encoder = getEncoder(c.encoder, fn);
+  if (config.lossWeights !== undefined && (typeof config.lossWeights !== 'object' || config.lossWeights === null)) {
+    fail('config.lossWeights', fn, 'an object { adversarial?, contextual?, encoder? }', config.lossWeights);
+  }
+  for (const key of Object.keys(config.lossWeights ?? {})) {
+    if (!['adversarial', 'contextual', 'encoder'].includes(key)) {
+      failWith('config.lossWeights', fn, "an object with keys 'adversarial', 'contextual', 'encoder' only", `the unknown key '${key}'`);
+    }
+  }
   const weights = { ...DEFAULT_LOSS_WEIGHTS, ...stripUndefined(config.lossWeights ?? {}) };
   for (const k of ['adversarial', 'contextual', 'encoder'] as const) {
     if (!(Number.isFinite(weights[k]) && weights[k] >= 0)) fail(`config.lossWeights.${k}`, fn, 'a finite number >= 0', weights[k]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { AbortError, DisposedError, NotCalibratedError, ValueError, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
+import { AbortError, DisposedError, ModelFormatError, NotCalibratedError, TrainingError, ValueError, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import {
   DEFAULT_PHI,
@@ -28,7 +28,6 @@ import {
   reinitializeWeights,
   snapshotBatchNormStats,
   type BatchNormMode,
-  type Encoder,
   type GanomalyNetworks,
 } from '@ganomaly/models';
 import { resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
@@ -181,10 +180,17 @@ export class Ganomaly {
   }
 
   /** Loads a model saved with `save` (file://, indexeddb://, http(s)://, or any tfjs IOHandler). */
-  static async load(location: ModelLocation, options: { backend?: string; encoders?: Encoder[] } = {}): Promise<Ganomaly> {
+  static async load(location: ModelLocation, options: { backend?: string } = {}): Promise<Ganomaly> {
     const backend = await useBackend(options.backend ?? 'auto');
     const { metadata, networks } = await loadArtifacts(location, 'Ganomaly.load');
-    const { config } = resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load');
+    let config: ResolvedConfig;
+    try {
+      // The networks come from the saved topology, so the encoder need not be registered here.
+      config = resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load').config;
+    } catch (e) {
+      disposeNetworks(networks);
+      throw new ModelFormatError(`The saved config is not valid: ${(e as Error).message}`);
+    }
     return new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {
       calibration: metadata.calibration,
       epochsTrained: metadata.epochsTrained,
@@ -277,6 +283,7 @@ export class Ganomaly {
     if (validation) checkLabels(validation.labels, validation.src.count, 'options.validation.labels', fn);
     const history: EpochLogs[] = [];
     let aborted = false;
+    let partial: { epoch: number; batches: number; of: number } | null = null;
     const firstEpoch = this.epochsTrained;
     try {
       for (let e = 0; e < epochs && !aborted; e++) {
@@ -308,7 +315,7 @@ export class Ganomaly {
           const values = Array.from(await losses.data()) as Losses;
           losses.dispose();
           if (values.some((v) => !Number.isFinite(v))) {
-            throw new Error(`Training diverged at epoch ${epoch}, batch ${b + 1}: losses ${values.join(', ')}. Lower config.learningRate.`);
+            throw new TrainingError(`Training diverged at epoch ${epoch}, batch ${b + 1}: losses ${values.join(', ')}. Lower config.learningRate.`);
           }
           if (values[1] < this.config.discriminatorResetThreshold) {
             reinitializeWeights(nets.discriminator, this.config.seed * 7919 + ++this.resets);
@@ -318,7 +325,11 @@ export class Ganomaly {
           done++;
           await options.onBatchEnd?.({ epoch, batch: b + 1, batches: batches.length, generatorLoss: values[0], discriminatorLoss: values[1] });
         }
-        if (done === 0) break;
+        if (aborted) {
+          // Part of an epoch is not an epoch: it is neither logged nor counted.
+          if (done > 0) partial = { epoch, batches: done, of: batches.length };
+          break;
+        }
         this.epochsTrained = epoch;
         this.statistics = 'running';
         const seconds = (performance.now() - start) / 1000;
@@ -350,7 +361,10 @@ export class Ganomaly {
       if (validation) disposeSource(validation.src);
     }
     if (aborted) {
-      const err = new AbortError(`Training was aborted after ${history.length} complete epoch(s); the model keeps the weights it reached.`);
+      const where = partial ? ` and ${partial.batches} of ${partial.of} batches of epoch ${partial.epoch}` : '';
+      const err = new AbortError(
+        `Training was aborted after ${history.length} complete epoch(s)${where}; the model keeps the weights it reached.`,
+      );
       (err as AbortError & { history: EpochLogs[] }).history = history;
       throw err;
     }
@@ -482,8 +496,16 @@ export class Ganomaly {
   async calibrate(images: ImageInput, options: CalibrateOptions = {}): Promise<Calibration> {
     const fn = 'calibrate';
     this.live(fn);
-    const scores = await this.score(images);
     const method = options.method ?? (options.labels ? 'f1' : 'quantile');
+    if (!['quantile', 'fixed', 'f1'].includes(method)) fail('options.method', fn, "'quantile', 'fixed' or 'f1'", method);
+    if (options.quantile !== undefined && !(Number.isFinite(options.quantile) && options.quantile >= 0 && options.quantile <= 1)) {
+      fail('options.quantile', fn, 'a number in [0, 1]', options.quantile);
+    }
+    if (options.phi !== undefined && !(Number.isFinite(options.phi) && options.phi >= 0 && options.phi <= 1)) {
+      fail('options.phi', fn, 'a number in [0, 1]', options.phi);
+    }
+    if (method === 'f1' && !options.labels) failWith('options.labels', fn, "labels (1 = anomaly) for method 'f1'", 'none');
+    const scores = await this.score(images);
     let threshold: number;
     const normalization = fitMinMax(scores);
     const extra: Partial<Calibration> = {};
@@ -491,7 +513,7 @@ export class Ganomaly {
       const q = options.quantile ?? 0.99;
       let normal: ArrayLike<number> = scores;
       if (options.labels) {
-        const labels = checkLabelsLoose(options.labels, scores.length, fn);
+        const labels = checkLabelValues(options.labels, scores.length, fn);
         normal = scores.filter((_, i) => labels[i] === 0);
         if (normal.length === 0) failWith('options.labels', fn, 'at least one normal (0) image for a quantile threshold', 'only anomalies');
       }
@@ -499,14 +521,10 @@ export class Ganomaly {
       extra.quantile = q;
     } else if (method === 'fixed') {
       const phi = options.phi ?? DEFAULT_PHI;
-      if (!(Number.isFinite(phi) && phi >= 0 && phi <= 1)) fail('options.phi', fn, 'a number in [0, 1]', phi);
       threshold = normalization.min + phi * (normalization.max - normalization.min);
       extra.phi = phi;
-    } else if (method === 'f1') {
-      if (!options.labels) failWith('options.labels', fn, "labels (1 = anomaly) for method 'f1'", 'none');
-      threshold = f1BestThreshold(scores, checkLabels(options.labels, scores.length, 'options.labels', fn)).threshold;
     } else {
-      return fail('options.method', fn, "'quantile', 'fixed' or 'f1'", method);
+      threshold = f1BestThreshold(scores, checkLabels(options.labels!, scores.length, 'options.labels', fn)).threshold;
     }
     this.calibration = { method, threshold, normalization, count: scores.length, ...extra };
     return this.calibration;
@@ -535,6 +553,9 @@ export class Ganomaly {
   async evaluate(images: ImageInput, labels: ArrayLike<number>, options: { threshold?: number; phi?: number } & ScoreOptions = {}): Promise<EvaluationResult> {
     const fn = 'evaluate';
     this.live(fn);
+    if (options.phi !== undefined && !(Number.isFinite(options.phi) && options.phi >= 0 && options.phi <= 1)) {
+      fail('options.phi', fn, 'a number in [0, 1]', options.phi);
+    }
     const src = imageSource(images, 'images', fn, this.target);
     try {
       const y = checkLabels(labels, src.count, 'labels', fn);
@@ -549,8 +570,9 @@ export class Ganomaly {
         threshold = this.calibration.threshold;
         thresholdSource = 'calibration';
       } else {
+        const phi = options.phi ?? DEFAULT_PHI;
         const r = fitMinMax(scores);
-        threshold = r.min + (options.phi ?? DEFAULT_PHI) * (r.max - r.min);
+        threshold = r.min + phi * (r.max - r.min);
         thresholdSource = 'phi';
       }
       return { ...evaluateScores(scores, y, threshold), thresholdSource, roc: rocCurve(scores, y), scores };
@@ -603,7 +625,12 @@ function isSource(x: unknown): x is ImageSource {
   return typeof x === 'object' && x !== null && typeof (x as ImageSource).batch === 'function' && !(x instanceof tf.Tensor);
 }
 
-function checkLabelsLoose(labels: ArrayLike<number>, n: number, fn: string): ArrayLike<number> {
+/** 0/1 labels, one per image; unlike evaluation labels, one class alone is fine. */
+function checkLabelValues(labels: ArrayLike<number>, n: number, fn: string): ArrayLike<number> {
+  if (labels == null || typeof labels.length !== 'number') fail('options.labels', fn, 'an array of 0/1 labels', labels);
   if (labels.length !== n) failWith('options.labels', fn, `one label per image (${n})`, `${labels.length} labels`);
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== 0 && labels[i] !== 1) failWith('options.labels', fn, 'labels 0 (normal) or 1 (anomaly)', `${labels[i]} at index ${i}`);
+  }
   return labels;
 }

@@ -12,8 +12,10 @@ import {
   data,
   metrics,
   registerBackendCandidate,
+  type Encoder,
 } from '@ganomaly/core';
 import { readFileSync } from 'node:fs';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { images, tinyModel } from './helpers.js';
 
 let model: Ganomaly;
@@ -112,6 +114,45 @@ describe('fit', () => {
     expect((err as AbortError & { history: unknown[] }).history).toHaveLength(2);
     const s = await m.score(images(2, 16, 1, 5));
     expect(s.every(Number.isFinite)).toBe(true);
+    m.dispose();
+  });
+
+  it('an abort in the middle of an epoch does not count that epoch', async () => {
+    const m = await tinyModel('cpu');
+    const ctrl = new AbortController();
+    const ends: number[] = [];
+    const err = await m
+      .fit(train, {
+        epochs: 2,
+        batchSize: 16,
+        signal: ctrl.signal,
+        onBatchEnd: (b) => {
+          if (b.batch === 2) ctrl.abort();
+        },
+        onEpochEnd: (l) => void ends.push(l.epoch),
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err.message).toMatch(/after 0 complete epoch\(s\) and 2 of 3 batches of epoch 1/);
+    expect(ends).toEqual([]);
+    // The next fit starts again at epoch 1.
+    expect((await m.fit(train, { epochs: 1, batchSize: 16 })).history[0].epoch).toBe(1);
+    m.dispose();
+  });
+
+  it('a custom encoder without BatchNorm trains in the default mode', async () => {
+    const plain: Encoder = {
+      name: 'no-bn-test',
+      build: (o) => {
+        const input = tfl.input({ shape: [o.imageSize, o.imageSize, o.channels] });
+        const x = tfl.layers.conv2d({ filters: 4, kernelSize: 4, strides: 4, activation: 'relu', name: `${o.name}_c` }).apply(input) as tfl.SymbolicTensor;
+        const z = tfl.layers.conv2d({ filters: o.latentDim, kernelSize: o.imageSize / 4, name: `${o.name}_z` }).apply(x) as tfl.SymbolicTensor;
+        return tfl.model({ inputs: input, outputs: z });
+      },
+    };
+    const m = await tinyModel('cpu', { encoder: plain });
+    await m.fit(train, { epochs: 1, batchSize: 16 });
+    expect((await m.score(train)).every(Number.isFinite)).toBe(true);
     m.dispose();
   });
 
@@ -242,6 +283,10 @@ describe('bad input gets a typed error naming the argument', () => {
     await expect(Ganomaly.create({ channels: 2, backend: 'cpu' })).rejects.toThrow(/config.channels/);
     await expect(Ganomaly.create({ imagesize: 32 } as never)).rejects.toThrow(/unknown key 'imagesize'/);
     await expect(Ganomaly.create({ scoreVariant: 'l2' as never })).rejects.toThrow(/'mse', 'l1'/);
+    await expect(Ganomaly.create({ lossWeights: { contexual: 10 } as never })).rejects.toThrow(
+      /'config.lossWeights' passed to 'Ganomaly.create' must be an object with keys 'adversarial', 'contextual', 'encoder' only, but got the unknown key 'contexual'/,
+    );
+    await expect(Ganomaly.create({ lossWeights: { contextual: -1 } })).rejects.toThrow(/config.lossWeights.contextual/);
   });
 
   it('an unknown backend lists the known ones; a failing one says why', async () => {
@@ -251,6 +296,16 @@ describe('bad input gets a typed error naming the argument', () => {
     const err = await Ganomaly.create({ backend: 'broken-test' }).catch((e) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect(err.message).toMatch(/broken-test: no such device/);
+  });
+
+  it('calibrate options are checked before any scoring', async () => {
+    const x = images(4);
+    await expect(model.calibrate(x, { method: 'median' as never })).rejects.toThrow(/'options.method' passed to 'calibrate' must be 'quantile', 'fixed' or 'f1'/);
+    await expect(model.calibrate(x, { quantile: 1.5 })).rejects.toThrow(/'options.quantile' passed to 'calibrate' must be a number in \[0, 1\], but got 1.5/);
+    await expect(model.calibrate(x, { method: 'f1' })).rejects.toThrow(/labels \(1 = anomaly\) for method 'f1'/);
+    await expect(model.calibrate(x, { labels: [0, 0, 7, 0] })).rejects.toThrow(/but got 7 at index 2/);
+    await expect(model.evaluate(x, [0, 1, 0, 1], { phi: 2 })).rejects.toThrow(/'options.phi' passed to 'evaluate'/);
+    x.dispose();
   });
 
   it('fit options and too few images', async () => {

@@ -88,7 +88,9 @@ export class PopulationStatistics {
     tf.tidy(() => {
       let h = x;
       for (const { probe, model, layers } of this.probes) {
-        const outs = probe.apply(h, { training: true }) as tf.Tensor[];
+        // A model without BatchNorm layers has one output, which apply returns bare.
+        const applied = probe.apply(h, { training: true }) as tf.Tensor | tf.Tensor[];
+        const outs = Array.isArray(applied) ? applied : [applied];
         const nOut = model.outputs.length;
         layers.forEach((layer, i) => {
           const t = outs[nOut + i];

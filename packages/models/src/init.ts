@@ -27,7 +27,11 @@ export class SeededInit {
   }
 }
 
-/** Re-draws every weight of a model from its initialisers (the rule for re-initialising a collapsed D). */
+/**
+ * Re-draws every weight of a model (the rule for re-initialising a collapsed D), by weight name:
+ * kernels (also depthwise_/pointwise_kernel) ~ N(0, 0.02), gamma ~ N(1, 0.02), moving variance 1,
+ * everything else (beta, bias, moving mean) 0. A new seed gives a fresh draw.
+ */
 export function reinitializeWeights(model: tfl.LayersModel, seed: number): void {
   const init = new SeededInit(seed);
   tf.tidy(() => {
@@ -35,7 +39,7 @@ export function reinitializeWeights(model: tfl.LayersModel, seed: number): void 
       for (const w of layer.weights) {
         const short = w.originalName.split('/').pop() ?? '';
         let value: tf.Tensor;
-        if (short === 'kernel') value = init.conv().apply(w.shape as number[], 'float32');
+        if (short === 'kernel' || short.endsWith('_kernel')) value = init.conv().apply(w.shape as number[], 'float32');
         else if (short === 'gamma') value = init.gamma().apply(w.shape as number[], 'float32');
         else if (short === 'moving_variance') value = tf.ones(w.shape as number[]);
         else value = tf.zeros(w.shape as number[]); // beta, bias, moving_mean
