@@ -14,14 +14,7 @@ export function dcganDecoder(options: NetworkOptions): tfl.LayersModel {
   const steps = pyramidSteps(o.imageSize);
   const convT = (filters: number, kernelSize: number, strides: number, padding: 'same' | 'valid', name: string) =>
     tfl.layers.conv2dTranspose({ filters, kernelSize, strides, padding, useBias: false, kernelInitializer: init.conv(), name: `${p}_${name}` });
-  const bn = (name: string) =>
-    tfl.layers.batchNormalization({
-      momentum: o.batchNormMomentum,
-      epsilon: o.batchNormEpsilon,
-      gammaInitializer: init.gamma(),
-      betaInitializer: 'zeros',
-      name: `${p}_${name}`,
-    });
+  const bn = (name: string) => init.batchNorm(o, `${p}_${name}`);
   const relu = (name: string) => tfl.layers.reLU({ name: `${p}_${name}` });
 
   const input = tfl.input({ shape: [1, 1, o.latentDim], name: `${p}_input` });

@@ -22,14 +22,7 @@ export function dcganEncoder(options: NetworkOptions): tfl.LayersModel {
   const p = o.name;
   const conv = (filters: number, kernelSize: number, strides: number, padding: 'same' | 'valid', name: string) =>
     tfl.layers.conv2d({ filters, kernelSize, strides, padding, useBias: false, kernelInitializer: init.conv(), name: `${p}_${name}` });
-  const bn = (name: string) =>
-    tfl.layers.batchNormalization({
-      momentum: o.batchNormMomentum,
-      epsilon: o.batchNormEpsilon,
-      gammaInitializer: init.gamma(),
-      betaInitializer: 'zeros',
-      name: `${p}_${name}`,
-    });
+  const bn = (name: string) => init.batchNorm(o, `${p}_${name}`);
   const lrelu = (name: string) => tfl.layers.leakyReLU({ alpha: 0.2, name: `${p}_${name}` });
 
   const input = tfl.input({ shape: [o.imageSize, o.imageSize, o.channels], name: `${p}_input` });

@@ -25,6 +25,17 @@ export class SeededInit {
   gamma(): ReturnType<typeof tfl.initializers.randomNormal> {
     return tfl.initializers.randomNormal({ mean: 1, stddev: 0.02, seed: this.next() });
   }
+
+  /** A BatchNormalization layer with the network's momentum and epsilon and the spec's init. */
+  batchNorm(o: { batchNormMomentum: number; batchNormEpsilon: number }, name: string): tfl.layers.Layer {
+    return tfl.layers.batchNormalization({
+      momentum: o.batchNormMomentum,
+      epsilon: o.batchNormEpsilon,
+      gammaInitializer: this.gamma(),
+      betaInitializer: 'zeros',
+      name,
+    });
+  }
 }
 
 /**
