@@ -117,3 +117,53 @@ describe('Tile by block copies', () => {
     expect([...(await tf.tile(i, [1, 2]).data())]).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
   });
 });
+
+describe('randomised shapes: both gradients against the cpu backend\'s own kernels', () => {
+  // A fixed generator: the same 24 cases every run, covering strides 1 and 2, 'same', 'valid' and
+  // explicit padding, 1 and 3 image channels and wider layers, batch 1 and 64.
+  let state = 12345;
+  const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const randomCases = Array.from({ length: 24 }, (_, i) => {
+    const k = pick([1, 2, 3, 4]);
+    const s = pick([1, 2]);
+    const size = pick([4, 5, 8, 9, 16]);
+    const pad: Pad = pick(['same', 'valid', 'explicit'] as const) === 'explicit'
+      ? [[0, 0], [Math.floor(rand() * k), Math.floor(rand() * k)], [Math.floor(rand() * k), Math.floor(rand() * k)], [0, 0]]
+      : pick(['same', 'valid'] as const);
+    return { batch: i % 3 === 0 ? 64 : pick([1, 2, 5]), size: Math.max(size, k), ci: pick([1, 3, 8, 16]), co: pick([1, 4, 12]), k, s, pad };
+  });
+
+  for (const backend of ['cpu', 'wasm']) {
+    for (const c of randomCases) {
+      it(`${backend}: batch ${c.batch}, ${c.size}x${c.size}x${c.ci} -> ${c.co}, k${c.k} s${c.s} pad ${JSON.stringify(c.pad)}`, async () => {
+        await tf.setBackend('cpu');
+        const x = tf.randomNormal([c.batch, c.size, c.size, c.ci], 0, 1, 'float32', 7) as tf.Tensor4D;
+        const w = tf.randomNormal([c.k, c.k, c.ci, c.co], 0, 1, 'float32', 8) as tf.Tensor4D;
+        const y = tf.conv2d(x, w, c.s, c.pad as never);
+        const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 9) as tf.Tensor4D;
+        const f = (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(xx, ww, c.s, c.pad as never), dy));
+        const [refDx, refDw] = tf.grads(f as never)([x, w]);
+        const ref = [await refDx.data(), await refDw.data()];
+        await tf.setBackend(backend);
+        const be = tf.backend();
+        const xb = tf.tensor(await x.data(), x.shape);
+        const wb = tf.tensor(await w.data(), w.shape);
+        const dyb = tf.tensor(await dy.data(), dy.shape);
+        const attrs = { strides: [c.s, c.s], pad: c.pad as never, dataFormat: 'NHWC', dimRoundingMode: undefined as never };
+        const dx = makeConv2DBackpropInputKernel(backend, tf.getKernel(tf.Conv2DBackpropInput, backend)).kernelFunc({
+          inputs: { dy: dyb, filter: wb }, backend: be, attrs: { ...attrs, inputShape: x.shape },
+        }) as tf.TensorInfo;
+        const dw = makeConv2DBackpropFilterKernel(backend).kernelFunc({
+          inputs: { x: xb, dy: dyb }, backend: be, attrs: { ...attrs, filterShape: w.shape },
+        }) as tf.TensorInfo;
+        const got = [await tf.engine().makeTensorFromTensorInfo(dx).data(), await tf.engine().makeTensorFromTensorInfo(dw).data()];
+        await tf.setBackend('cpu');
+        for (let k = 0; k < 2; k++) {
+          const shape = k === 0 ? x.shape : w.shape;
+          expect(relErr(tf.tensor(got[k], shape), tf.tensor(ref[k], shape))).toBeLessThan(1e-4);
+        }
+      });
+    }
+  }
+});

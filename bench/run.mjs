@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// `npm run bench`: training and scoring throughput of every installed backend of this library and
+// of the PyTorch GANomaly in bench/pytorch (same architecture, losses and optimiser), side by side
+// on this machine. Batch 64, 32x32x1, nz 100, widths 64 (GANomaly's defaults).
+//
+//   npm run bench                  full: 3 timed runs per system, medians reported
+//   npm run bench -- --quick       about 5 minutes: fewer steps, 1 run for the slow cpu backend
+//   npm run bench -- --backends wasm --no-pytorch
+//
+// Writes bench/results/latest.json: one entry per system with system, backend, train_img_per_s,
+// score_img_per_s, peak_rss_mb, train_step_ms_median, num_tensors_before/after.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    backends: { type: 'string' },
+    'no-pytorch': { type: 'boolean', default: false },
+    ngf: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '64' },
+    out: { type: 'string', default: path.join(here, 'results', 'latest.json') },
+  },
+});
+
+const quick = a.quick;
+const python = '/usr/bin/python3';
+
+/** Backends this library can select here: tries each in a child process (tfjs state is global). */
+function installedBackends() {
+  const names = a.backends ? a.backends.split(',') : ['node-gpu', 'node', 'wasm', 'cpu'];
+  return names.filter((name) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { useBackend } from '@ganomaly/core'; await useBackend(${JSON.stringify(name)});`], {
+      cwd: path.dirname(here),
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) console.log(`skip ${name}: ${(r.stderr.match(/(is not installed[^\n]*|failed to load[^\n]*)/) ?? ['not available'])[0]}`);
+    return r.status === 0;
+  });
+}
+
+function lastJson(stdout) {
+  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  return line ? JSON.parse(line) : null;
+}
+
+function runJs(backend) {
+  // The pure-JS cpu backend is about ten times slower than wasm: fewer steps keep it bounded.
+  const slow = backend === 'cpu';
+  const args = quick
+    ? slow ? ['--warmup', '1', '--iters', '1', '--runs', '1', '--score-iters', '1'] : ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2']
+    : slow ? ['--warmup', '1', '--iters', '2', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
+  const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args], {
+    cwd: path.dirname(here),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const result = lastJson(r.stdout);
+  if (r.status !== 0 || !result) throw new Error(`bench of ${backend} failed:\n${r.stderr.slice(-2000)}`);
+  return result;
+}
+
+function ensureTorch() {
+  const check = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  if (existsSync(python) && check()) return true;
+  console.log('PyTorch is missing: installing Debian\'s python3-torch (apt-get) ...');
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-torch'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.status !== 0) spawnSync('apt-get', ['update'], { stdio: 'inherit' }) && spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-torch'], { stdio: 'inherit' });
+  return check();
+}
+
+function runTorch() {
+  const args = quick ? ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
+  const r = spawnSync(python, [path.join(here, 'pytorch', 'ganomaly.py'), 'bench', '--ngf', a.ngf, '--batch', a.batch, '--threads', String(os.availableParallelism()), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const result = lastJson(r.stdout);
+  if (r.status !== 0 || !result) throw new Error(`PyTorch bench failed:\n${r.stderr.slice(-2000)}`);
+  return result;
+}
+
+const started = Date.now();
+const results = [];
+for (const backend of installedBackends()) {
+  console.log(`@ganomaly on ${backend} ...`);
+  results.push(runJs(backend));
+}
+let torch = null;
+if (!a['no-pytorch']) {
+  if (ensureTorch()) {
+    console.log('PyTorch GANomaly on the CPU ...');
+    torch = runTorch();
+    results.push(torch);
+  } else {
+    console.log('PyTorch could not be installed: no comparison.');
+  }
+}
+
+const fmt = (v, d = 1) => (v == null ? '-' : v.toFixed(d));
+const rows = results.map((r) => ({
+  system: r.system,
+  backend: r.backend,
+  train: r.train_img_per_s,
+  score: r.score_img_per_s,
+  rss: r.peak_rss_mb,
+  trainRatio: torch ? r.train_img_per_s / torch.train_img_per_s : null,
+  scoreRatio: torch ? r.score_img_per_s / torch.score_img_per_s : null,
+  tensors: r.num_tensors_before != null ? `${r.num_tensors_before} -> ${r.num_tensors_after}` : '-',
+}));
+console.log('\n| system | backend | train img/s | score img/s | train vs PyTorch | score vs PyTorch | peak RSS MB | tf tensors before -> after training |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+for (const r of rows) {
+  console.log(`| ${r.system} | ${r.backend} | ${fmt(r.train)} | ${fmt(r.score)} | ${fmt(r.trainRatio, 2)} | ${fmt(r.scoreRatio, 2)} | ${fmt(r.rss, 0)} | ${r.tensors} |`);
+}
+const machine = {
+  cpus: os.cpus().length,
+  cpu_model: os.cpus()[0]?.model,
+  memory_gb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  load_avg_1min: os.loadavg()[0],
+};
+mkdirSync(path.dirname(a.out), { recursive: true });
+writeFileSync(
+  a.out,
+  JSON.stringify({ date: new Date().toISOString(), quick, seconds: (Date.now() - started) / 1000, machine, config: { isize: 32, nc: 1, nz: 100, ngf: Number(a.ngf), batch: Number(a.batch) }, results }, null, 2) + '\n',
+);
+console.log(`\n${results.length} systems in ${((Date.now() - started) / 1000).toFixed(0)} s; written to ${path.relative(process.cwd(), a.out)}`);
+const leaks = results.filter((r) => r.num_tensors_before != null && r.num_tensors_after !== r.num_tensors_before);
+if (leaks.length) {
+  console.error(`tf.memory().numTensors grew during training on: ${leaks.map((r) => r.backend).join(', ')}`);
+  process.exit(1);
+}

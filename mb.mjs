@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerFastConvInputGradient } from '@ganomaly/common';
+await tf.setBackend('wasm');
+function time(name, f, n = 5) { f().dispose(); const t = performance.now(); for (let i = 0; i < n; i++) { const r = f(); r.dataSync(); r.dispose(); } console.log(name.padEnd(50), ((performance.now() - t) / n).toFixed(1), 'ms'); }
+const dy = tf.randomNormal([64, 4, 4, 256]); const w = tf.randomNormal([4, 4, 128, 256]);
+const dy2 = tf.randomNormal([64, 8, 8, 128]); const w2 = tf.randomNormal([4, 4, 64, 128]);
+time('orig dx 4x4x256->8x8x128', () => tf.conv2dTranspose(dy, w, [64, 8, 8, 128], 2, 'same'));
+time('orig dx 8x8x128->16x16x64', () => tf.conv2dTranspose(dy2, w2, [64, 16, 16, 64], 2, 'same'));
+registerFastConvInputGradient('wasm');
+time('new dx 4x4x256->8x8x128', () => tf.conv2dTranspose(dy, w, [64, 8, 8, 128], 2, 'same'));
+time('new dx 8x8x128->16x16x64', () => tf.conv2dTranspose(dy2, w2, [64, 16, 16, 64], 2, 'same'));
+const f = tf.randomNormal([2, 2, 256, 128]);
+time('sub conv 4x4x256 k2 pad(1,0)', () => tf.conv2d(dy, f, 1, [[0, 0], [1, 0], [1, 0], [0, 0]]));
+time('fwd conv 8x8x128->4x4x256 k4s2', () => tf.conv2d(tf.randomNormal([64,8,8,128]), w, 2, 'same'));
+time('reverse filter', () => tf.reverse(w, [0, 1]));
+time('transpose filter', () => tf.transpose(w, [0, 1, 3, 2]));
+time('stridedslice filter', () => tf.stridedSlice(w, [0, 0, 0, 0], [4, 4, 128, 256], [2, 2, 1, 1]));
+const a = [0,1,2,3].map(() => tf.randomNormal([64, 4, 4, 128]));
+time('pack 4 axis3', () => tf.stack(a, 3));
+time('transpose sub', () => tf.transpose(tf.randomNormal([2,2,128,256]), [0, 1, 3, 2]));
