@@ -12,6 +12,7 @@ export const packages = [
   'backend-wasm',
   'backend-node',
   'backend-node-gpu',
+  'backend-webgpu',
   'core',
 ] as const;
 

@@ -16,9 +16,11 @@ export interface BackendCandidate {
   readonly priority: number;
   /**
    * Makes the tfjs backend available (imports the package, registers kernels). Throws an Error
-   * whose message says why it cannot work here and how to fix that.
+   * whose message says why it cannot work here and how to fix that. `auto` is true when
+   * `useBackend('auto')` is trying candidates: a backend that works but would be a poor default
+   * (WebGPU on a software adapter) can decline then and still be chosen by name.
    */
-  load(): Promise<void>;
+  load(context?: { auto: boolean }): Promise<void>;
 }
 
 const candidates = new Map<string, BackendCandidate>();
@@ -39,8 +41,8 @@ function findCandidate(name: string): BackendCandidate | undefined {
   );
 }
 
-async function tryCandidate(c: BackendCandidate): Promise<void> {
-  await c.load();
+async function tryCandidate(c: BackendCandidate, auto: boolean): Promise<void> {
+  await c.load({ auto });
   const tfjsName = c.tfjsName ?? c.name;
   let ok: boolean;
   try {
@@ -63,7 +65,7 @@ export async function useBackend(name: string = 'auto'): Promise<string> {
     const reasons: { backend: string; reason: string }[] = [];
     for (const c of listBackendCandidates()) {
       try {
-        await tryCandidate(c);
+        await tryCandidate(c, true);
         return c.name;
       } catch (e) {
         reasons.push({ backend: c.name, reason: (e as Error).message });
@@ -79,7 +81,7 @@ export async function useBackend(name: string = 'auto'): Promise<string> {
   const c = findCandidate(name);
   if (c) {
     try {
-      await tryCandidate(c);
+      await tryCandidate(c, false);
     } catch (e) {
       throw new BackendError(`Backend '${name}' could not be initialised:`, [{ backend: c.name, reason: (e as Error).message }]);
     }

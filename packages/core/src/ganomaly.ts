@@ -272,13 +272,13 @@ export class Ganomaly {
     const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
     const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
     const shuffle = options.shuffle ?? true;
-    const src = imageSource(images, 'images', fn, this.target);
+    const src = await imageSource(images, 'images', fn, this.target);
     if (src.count < 2) {
       disposeSource(src);
       failWith('images', fn, 'at least 2 images (BatchNorm needs a batch to normalise over)', `${src.count}`);
     }
     const validation = options.validation
-      ? { src: imageSource(options.validation.images, 'options.validation.images', fn, this.target), labels: options.validation.labels }
+      ? { src: await imageSource(options.validation.images, 'options.validation.images', fn, this.target), labels: options.validation.labels }
       : null;
     if (validation) checkLabels(validation.labels, validation.src.count, 'options.validation.labels', fn);
     const history: EpochLogs[] = [];
@@ -377,7 +377,7 @@ export class Ganomaly {
    */
   async recomputeStatistics(images: ImageInput | ImageSource, batchSize = 64): Promise<void> {
     const nets = this.live('recomputeStatistics');
-    const src = isSource(images) ? images : imageSource(images, 'images', 'recomputeStatistics', this.target);
+    const src = isSource(images) ? images : await imageSource(images, 'images', 'recomputeStatistics', this.target);
     try {
       const chain = [nets.encoder, nets.decoder, nets.reencoder];
       if (this.statistics !== 'population') {
@@ -453,7 +453,7 @@ export class Ganomaly {
    */
   async score(images: ImageInput, options: ScoreOptions = {}): Promise<Float32Array> {
     this.live('score');
-    const src = imageSource(images, 'images', 'score', this.target);
+    const src = await imageSource(images, 'images', 'score', this.target);
     try {
       return await this.scoreSource(src, options);
     } finally {
@@ -464,7 +464,7 @@ export class Ganomaly {
   /** Reconstructions G(x) as pixel values 0..255, float32 [n, imageSize, imageSize, channels]. The caller disposes them. */
   async reconstruct(images: ImageInput, options: ScoreOptions = {}): Promise<tf.Tensor4D> {
     const nets = this.live('reconstruct');
-    const src = imageSource(images, 'images', 'reconstruct', this.target);
+    const src = await imageSource(images, 'images', 'reconstruct', this.target);
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'reconstruct');
     const mode = options.batchNormMode ?? this.config.batchNormMode;
     const training = mode === 'batch';
@@ -556,7 +556,7 @@ export class Ganomaly {
     if (options.phi !== undefined && !(Number.isFinite(options.phi) && options.phi >= 0 && options.phi <= 1)) {
       fail('options.phi', fn, 'a number in [0, 1]', options.phi);
     }
-    const src = imageSource(images, 'images', fn, this.target);
+    const src = await imageSource(images, 'images', fn, this.target);
     try {
       const y = checkLabels(labels, src.count, 'labels', fn);
       const scores = await this.scoreSource(src, options);

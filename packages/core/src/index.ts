@@ -1,10 +1,12 @@
 // Side effects: tfjs-layers (which also registers tfjs-core's gradients in its Node build) and the
-// backends every install has: wasm and cpu, plus tfjs-node / tfjs-node-gpu when installed (their
-// packages only register a candidate; the optional peer is imported when selected).
+// backends every install has: wasm and cpu, plus webgpu, tfjs-node and tfjs-node-gpu when their
+// optional peers are there (those packages only register a candidate; the peer is imported when
+// the backend is selected).
 import '@tensorflow/tfjs-layers';
 import '@ganomaly/backend-cpu';
 import '@ganomaly/backend-wasm';
 import '@ganomaly/backend-node';
 import '@ganomaly/backend-node-gpu';
+import '@ganomaly/backend-webgpu';
 
 export * from './base.js';

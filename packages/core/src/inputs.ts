@@ -17,7 +17,12 @@ export interface ImageSource {
   batch(indices: Int32Array): tf.Tensor4D;
 }
 
-export function imageSource(input: unknown, arg: string, fn: string, target: { imageSize: number; channels: 1 | 3 }): ImageSource {
+export async function imageSource(
+  input: unknown,
+  arg: string,
+  fn: string,
+  target: { imageSize: number; channels: 1 | 3 },
+): Promise<ImageSource> {
   if (input instanceof tf.Tensor) {
     if (input.rank !== 4 && input.rank !== 3) {
       fail(arg, fn, 'a tensor [n, height, width, channels] (or one image [height, width, channels]) of pixel values 0..255', input);
@@ -40,7 +45,8 @@ export function imageSource(input: unknown, arg: string, fn: string, target: { i
       const f = tf.cast(x4, 'float32');
       return tf.stack([tf.min(f), tf.max(f), tf.cast(tf.any(tf.isNaN(f)), 'float32')]);
     });
-    const [lo, hi, nan] = stats.dataSync();
+    // Read back asynchronously: GPU backends cannot (webgpu in Node) or should not read synchronously.
+    const [lo, hi, nan] = await stats.data();
     stats.dispose();
     if (nan !== 0 || !(lo >= 0) || !(hi <= 255)) {
       cleanup();
@@ -51,7 +57,7 @@ export function imageSource(input: unknown, arg: string, fn: string, target: { i
       batch: (indices) =>
         tf.tidy(() => {
           const b = indices.length === n && isIdentity(indices) ? x4 : tf.gather(x4, tf.tensor1d(indices, 'int32'));
-          return preprocess(b as tf.Tensor4D, target);
+          return preprocess(b as tf.Tensor4D, { ...target, trusted: true });
         }),
       ...(x4 !== input ? { dispose: cleanup } : {}),
     };
@@ -79,8 +85,7 @@ function isIdentity(a: Int32Array): boolean {
 export function checkLabels(labels: unknown, count: number, arg: string, fn: string): Uint8Array {
   let values: ArrayLike<number>;
   if (labels instanceof tf.Tensor) {
-    if (labels.rank !== 1) fail(arg, fn, 'a 1-D array of 0/1 labels', labels);
-    values = labels.dataSync() as ArrayLike<number>;
+    fail(arg, fn, "an array or typed array of 0/1 labels (read a tensor's values with await labels.data() first)", labels);
   } else if (Array.isArray(labels) || (ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
     values = labels as unknown as ArrayLike<number>;
   } else {

@@ -6,6 +6,12 @@ import { checkIndices, gatherPixels, isImageSet, type ImageSet } from './imagese
 export interface PreprocessOptions {
   imageSize: number;
   channels: 1 | 3;
+  /**
+   * Skip the check that tensor values are finite and within 0..255, for a caller that checked the
+   * tensor already. The check reads a value back synchronously, which GPU backends (webgpu,
+   * webgl) do slowly or not at all. Default false.
+   */
+  trusted?: boolean;
 }
 
 /** ITU-R BT.601 luma weights (as PIL's `convert('L')` and tf.image.rgbToGrayscale use). */
@@ -54,7 +60,7 @@ export function preprocess(input: ImageSet | tf.Tensor4D, options: PreprocessOpt
     inChannels = x.shape[3];
     const idx = indices === undefined ? undefined : checkIndices(indices, x.shape[0], 'indices', fn);
     // One cheap reduction pass instead of reading the whole tensor back.
-    if (x.size > 0) {
+    if (x.size > 0 && !options.trusted) {
       const stats = tf.tidy(() => {
         const f = tf.cast(x, 'float32');
         // isNaN as well as min/max: not every backend's min/max propagates NaN.

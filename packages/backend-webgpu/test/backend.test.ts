@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { BackendError, useBackend } from '@ganomaly/common';
+import { describeAdapter, findAdapter, isSoftwareAdapter } from '@ganomaly/backend-webgpu';
+import '@ganomaly/backend-cpu';
+
+// Here (Node) the adapter comes from Dawn through the `webgpu` package: a hardware one on a GPU
+// machine, Mesa's llvmpipe on CPU-only machines with mesa-vulkan-drivers >= 25, none otherwise.
+const adapter = await findAdapter().catch(() => null);
+const why = adapter ? '' : ' (skipped: no WebGPU adapter here; install mesa-vulkan-drivers >= 25 or run on a GPU)';
+
+describe('adapter detection', () => {
+  it('tells software adapters from hardware ones', () => {
+    expect(isSoftwareAdapter({ info: { description: 'llvmpipe (LLVM 15.0.6, 256 bits)', vendor: 'mesa' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { description: 'SwiftShader Device (Subzero)' } })).toBe(true);
+    expect(isSoftwareAdapter({ isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ info: { description: 'NVIDIA H200', vendor: 'nvidia' } })).toBe(false);
+    expect(describeAdapter({ info: { description: 'NVIDIA H200', vendor: 'nvidia' } })).toBe('NVIDIA H200 (nvidia)');
+  });
+});
+
+describe.skipIf(!adapter)(`backend webgpu${why}`, () => {
+  it('selected by name, it runs tfjs on WebGPU and matches cpu on a convolution', async () => {
+    expect(await useBackend('webgpu')).toBe('webgpu');
+    expect(tf.getBackend()).toBe('webgpu');
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1);
+    const w = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2);
+    const gpu = await tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').data();
+    const xv = await x.data();
+    const wv = await w.data();
+    await useBackend('cpu');
+    const cpu = await tf.conv2d(tf.tensor4d(xv, [2, 8, 8, 3]), tf.tensor4d(wv, [3, 3, 3, 4]), 1, 'same').data();
+    cpu.forEach((v, i) => expect(Math.abs(gpu[i] - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+  });
+
+  it.skipIf(!isSoftwareAdapter(adapter ?? {}))("'auto' passes over a software adapter and says why", async () => {
+    const { listBackendCandidates } = await import('@ganomaly/common');
+    const webgpu = listBackendCandidates().find((c) => c.name === 'webgpu')!;
+    await expect(webgpu.load({ auto: true })).rejects.toThrow(/only a software adapter is available \(.*\), which is slower than wasm; select 'webgpu' by name/);
+  });
+});
+
+describe.skipIf(!!adapter)('without an adapter', () => {
+  it('selecting webgpu fails with what to install', async () => {
+    const err = await useBackend('webgpu').catch((e) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err.message).toMatch(/WebGPU found no adapter|webgpu is not installed/);
+  });
+});
