@@ -33,7 +33,7 @@ const python = '/usr/bin/python3';
 
 /** Backends this library can select here: tries each in a child process (tfjs state is global). */
 function installedBackends() {
-  const names = a.backends ? a.backends.split(',') : ['node-gpu', 'node', 'wasm', 'cpu'];
+  const names = a.backends ? a.backends.split(',') : ['node-gpu', 'node', 'webgpu', 'wasm', 'cpu'];
   return names.filter((name) => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { useBackend } from '@ganomaly/core'; await useBackend(${JSON.stringify(name)});`], {
       cwd: path.dirname(here),
@@ -44,14 +44,26 @@ function installedBackends() {
   });
 }
 
+/** Whether WebGPU's adapter here is a software one (llvmpipe): decides how long to time it. */
+function webgpuIsSoftware() {
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "import { findAdapter, isSoftwareAdapter } from '@ganomaly/backend-webgpu'; const a = await findAdapter(); console.log(a && isSoftwareAdapter(a) ? 'software' : 'hardware');"],
+    { cwd: path.dirname(here), encoding: 'utf8' },
+  );
+  return r.stdout.includes('software');
+}
+let softwareWebgpu = false;
+
 function lastJson(stdout) {
   const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   return line ? JSON.parse(line) : null;
 }
 
 function runJs(backend) {
-  // The pure-JS cpu backend is about ten times slower than wasm: fewer steps keep it bounded.
-  const slow = backend === 'cpu';
+  // The pure-JS cpu backend, and webgpu on a software adapter, are far slower than wasm: fewer
+  // steps keep them bounded.
+  const slow = backend === 'cpu' || (backend === 'webgpu' && softwareWebgpu);
   const args = quick
     ? slow ? ['--warmup', '1', '--iters', '1', '--runs', '1', '--score-iters', '1'] : ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2']
     : slow ? ['--warmup', '1', '--iters', '2', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
@@ -87,7 +99,9 @@ function runTorch() {
 
 const started = Date.now();
 const results = [];
-for (const backend of installedBackends()) {
+const backends = installedBackends();
+if (backends.includes('webgpu')) softwareWebgpu = webgpuIsSoftware();
+for (const backend of backends) {
   console.log(`@ganomaly on ${backend} ...`);
   results.push(runJs(backend));
 }
