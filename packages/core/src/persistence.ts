@@ -29,7 +29,7 @@ export interface SavedMetadata {
  * written for `file://` is the standard tfjs layout that `tf.io.http` can fetch from a static server.
  */
 export async function saveArtifacts(location: ModelLocation, nets: GanomalyNetworks, metadata: SavedMetadata, fn: string): Promise<void> {
-  const handler = saveHandlerFor(location, fn);
+  const handler = handlerFor(location, fn, 'save');
   const networks: Record<string, unknown> = {};
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
@@ -63,7 +63,7 @@ export interface LoadedModel {
 }
 
 export async function loadArtifacts(location: ModelLocation, fn: string): Promise<LoadedModel> {
-  const handler = loadHandlerFor(location, fn);
+  const handler = handlerFor(location, fn, 'load');
   const where = typeof location === 'string' ? location : 'the given IOHandler';
   let artifacts: tf.io.ModelArtifacts;
   try {
@@ -162,26 +162,16 @@ function specBytes(s: tf.io.WeightsManifestEntry): number {
   return count * bytes;
 }
 
-function saveHandlerFor(location: ModelLocation, fn: string): tf.io.IOHandler {
+/** The IO handler for a location: ours for file://, tfjs's routers for other URLs, or the handler given. */
+function handlerFor(location: ModelLocation, fn: string, use: 'save' | 'load'): tf.io.IOHandler {
   if (typeof location === 'string') {
     if (location.startsWith('file://')) return fileHandler(location, fn);
-    const handlers = tf.io.getSaveHandlers(location);
+    const handlers = use === 'save' ? tf.io.getSaveHandlers(location) : tf.io.getLoadHandlers(location);
     if (handlers.length === 0) throw noHandler(location, fn);
     return handlers[0];
   }
-  if (location && typeof location === 'object' && typeof location.save === 'function') return location;
-  return fail('location', fn, "a URL ('file://', 'indexeddb://', 'localstorage://', 'http(s)://') or a tfjs IOHandler with save()", location);
-}
-
-function loadHandlerFor(location: ModelLocation, fn: string): tf.io.IOHandler {
-  if (typeof location === 'string') {
-    if (location.startsWith('file://')) return fileHandler(location, fn);
-    const handlers = tf.io.getLoadHandlers(location);
-    if (handlers.length === 0) throw noHandler(location, fn);
-    return handlers[0];
-  }
-  if (location && typeof location === 'object' && typeof location.load === 'function') return location;
-  return fail('location', fn, "a URL ('file://', 'indexeddb://', 'localstorage://', 'http(s)://') or a tfjs IOHandler with load()", location);
+  if (location && typeof location === 'object' && typeof location[use] === 'function') return location;
+  return fail('location', fn, `a URL ('file://', 'indexeddb://', 'localstorage://', 'http(s)://') or a tfjs IOHandler with ${use}()`, location);
 }
 
 function noHandler(url: string, fn: string): ValueError {
