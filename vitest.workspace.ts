@@ -13,6 +13,7 @@ export const packages = [
   'backend-node',
   'backend-node-gpu',
   'backend-webgpu',
+  'backend-webgl',
   'core',
 ] as const;
 

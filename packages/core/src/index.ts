@@ -8,5 +8,6 @@ import '@ganomaly/backend-wasm';
 import '@ganomaly/backend-node';
 import '@ganomaly/backend-node-gpu';
 import '@ganomaly/backend-webgpu';
+import '@ganomaly/backend-webgl';
 
 export * from './base.js';
