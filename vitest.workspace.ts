@@ -24,7 +24,7 @@ export const alias = Object.fromEntries(
   packages.map((p) => [`@ganomaly/${p}`, `${root}packages/${p}/src/index.ts`]),
 );
 
-export default packages.map((name) =>
+const packageProjects = packages.map((name) =>
   defineProject({
     resolve: { alias },
     test: {
@@ -37,3 +37,18 @@ export default packages.map((name) =>
     },
   }),
 );
+
+/** The examples' end-to-end tests (the browser demo). */
+const examples = defineProject({
+  resolve: { alias },
+  test: {
+    name: 'examples',
+    root: `${root}examples`,
+    include: ['*/test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+});
+
+export default [...packageProjects, examples];

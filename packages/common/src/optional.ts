@@ -21,6 +21,8 @@ export async function loadOptionalPackage(specifier: string, installHint: string
 
 /** Whether a package resolves from `from` (Node only; false elsewhere), without loading it. */
 export async function isPackageInstalled(specifier: string, from: string): Promise<boolean> {
+  // Browsers: nothing to resolve (and importing node:module would be a failed request).
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
   try {
     const { createRequire } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:module');
     createRequire(from).resolve(`${specifier}/package.json`);

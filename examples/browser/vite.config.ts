@@ -1,0 +1,28 @@
+// Builds the demo into examples/browser/dist: `npx vite build examples/browser`.
+// The library is taken from its TypeScript sources (as in the tests); the wasm backend's .wasm
+// files are copied next to the page so that nothing is fetched from another host.
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { alias } from '../../vitest.workspace.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const wasmDir = path.resolve(here, '../../node_modules/@tensorflow/tfjs-backend-wasm/dist');
+
+export default defineConfig({
+  root: here,
+  base: './',
+  resolve: { alias },
+  build: { outDir: path.join(here, 'dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 10_000 },
+  plugins: [
+    {
+      name: 'copy-wasm',
+      writeBundle(options) {
+        const out = path.join(options.dir ?? path.join(here, 'dist'), 'wasm');
+        mkdirSync(out, { recursive: true });
+        for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) cpSync(path.join(wasmDir, f), path.join(out, f));
+      },
+    },
+  ],
+});
