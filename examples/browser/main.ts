@@ -19,6 +19,7 @@ function setModel(m: Ganomaly, how: string) {
   $('model-status').textContent = `${how} (${m.config.imageSize}x${m.config.imageSize}x${m.config.channels}, ${m.calibration ? 'calibrated' : 'not calibrated'})`;
   $('model-status').dataset.source = how;
   ($('save-idb') as HTMLButtonElement).disabled = false;
+  ($('download') as HTMLButtonElement).disabled = false;
   if (m.calibration) {
     const slider = $('threshold') as HTMLInputElement;
     const { min, max } = m.calibration.normalization;
@@ -143,6 +144,9 @@ async function main() {
     $('model-status').dataset.saved = 'yes';
     $('model-status').textContent += ' · saved in this browser';
   };
+  // Two files, ganomaly-model.json and ganomaly-model.weights.bin; Node loads them with
+  // Ganomaly.load('file:///path/to/ganomaly-model.json').
+  $('download').onclick = () => void model!.save('downloads://ganomaly-model');
   $('load-idb').onclick = async () => {
     try {
       setModel(await Ganomaly.load(IDB_URL), 'loaded from this browser');

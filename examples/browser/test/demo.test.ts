@@ -128,8 +128,8 @@ describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped
     await page.close();
   }, 120_000);
 
-  it('trains in the page, saves to IndexedDB, and the model is back after a reload', async () => {
-    const context = await browser!.newContext();
+  it('trains in the page; the downloaded model scores the same in Node; saved to IndexedDB, it is back after a reload', async () => {
+    const context = await browser!.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     await open(page);
     await page.setInputFiles('#train-files', files.filter((f) => f.label === 0).map((f) => f.path));
@@ -137,6 +137,24 @@ describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped
     await page.click('#train');
     await page.waitForFunction(() => document.getElementById('model-status')!.dataset.source?.startsWith('trained here'), null, { timeout: 120_000 });
     expect(await page.$eval('#train-log', (e) => e.textContent)).toMatch(/epoch 2\/2, batch 1\/1: loss G \d/);
+    // Scores in the page, then the model downloaded and loaded in Node: the same scores.
+    await page.setInputFiles('#score-files', files.map((f) => f.path));
+    await page.waitForSelector(`body[data-scored="${files.length}"]`, { timeout: 60_000 });
+    const pageScores = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset.name!, Number((r as HTMLElement).dataset.score)] as const));
+    const downloads: string[] = [];
+    page.on('download', (d) => void d.saveAs(path.join(pngDir, d.suggestedFilename())).then(() => downloads.push(d.suggestedFilename())));
+    await page.click('#download');
+    await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+    expect(downloads.sort()).toEqual(['ganomaly-model.json', 'ganomaly-model.weights.bin']);
+    const fromBrowser = await Ganomaly.load(`file://${path.join(pngDir, 'ganomaly-model.json')}`, { backend: 'wasm' });
+    for (const [name, score] of pageScores) {
+      const img = await decodePng(path.join(pngDir, name));
+      const nodeScore = (await fromBrowser.score(img))[0];
+      img.dispose();
+      expect(Math.abs(nodeScore - score)).toBeLessThanOrEqual(1e-3 * Math.abs(score) + 1e-6);
+    }
+    expect(fromBrowser.calibration).not.toBeNull();
+    fromBrowser.dispose();
     await page.click('#save-idb');
     await page.waitForFunction(() => document.getElementById('model-status')!.dataset.saved === 'yes');
     await page.reload();

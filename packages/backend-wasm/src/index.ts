@@ -28,6 +28,8 @@ export function registerWasmTrainingKernels(): string[] {
 registerBackendCandidate({
   name: 'wasm',
   priority: WASM_PRIORITY,
+  initFailureHint:
+    "Its .wasm files (tfjs-backend-wasm.wasm, -simd.wasm, -threaded-simd.wasm) could not be loaded: serve them and call setWasmPaths('<URL of their folder>/') from @ganomaly/backend-wasm before the backend is first used.",
   load: async () => {
     registerWasmTrainingKernels();
   },

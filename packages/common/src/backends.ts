@@ -21,6 +21,8 @@ export interface BackendCandidate {
    * (WebGPU on a software adapter) can decline then and still be chosen by name.
    */
   load(context?: { auto: boolean }): Promise<void>;
+  /** Added to the error when tfjs fails to initialise the backend after `load` succeeded. */
+  readonly initFailureHint?: string;
 }
 
 const candidates = new Map<string, BackendCandidate>();
@@ -50,7 +52,9 @@ async function tryCandidate(c: BackendCandidate, auto: boolean): Promise<void> {
   } catch (e) {
     throw new Error(`tf.setBackend('${tfjsName}') threw: ${(e as Error).message}`);
   }
-  if (!ok) throw new Error(`tf.setBackend('${tfjsName}') returned false: the backend failed to initialise.`);
+  if (!ok) {
+    throw new Error(`tf.setBackend('${tfjsName}') returned false: the backend failed to initialise.${c.initFailureHint ? ` ${c.initFailureHint}` : ''}`);
+  }
   await tf.ready();
 }
 

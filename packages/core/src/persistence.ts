@@ -166,6 +166,9 @@ function specBytes(s: tf.io.WeightsManifestEntry): number {
 function handlerFor(location: ModelLocation, fn: string, use: 'save' | 'load'): tf.io.IOHandler {
   if (typeof location === 'string') {
     if (location.startsWith('file://')) return fileHandler(location, fn);
+    // tfjs's own downloads:// router is a side-effect import that bundlers drop, and its handler is
+    // not exported: this one writes the same two files.
+    if (use === 'save' && location.startsWith('downloads://')) return downloadHandler(location.slice('downloads://'.length) || 'model');
     const handlers = use === 'save' ? tf.io.getSaveHandlers(location) : tf.io.getLoadHandlers(location);
     if (handlers.length === 0) throw noHandler(location, fn);
     return handlers[0];
@@ -176,7 +179,7 @@ function handlerFor(location: ModelLocation, fn: string, use: 'save' | 'load'): 
 
 function noHandler(url: string, fn: string): ValueError {
   return new ValueError(
-    `Argument 'location' passed to '${fn}' has no IO handler for '${url}'. Use 'file://' (Node), 'indexeddb://' or 'localstorage://' (browsers), 'http(s)://', or pass a tfjs IOHandler.`,
+    `Argument 'location' passed to '${fn}' has no IO handler for '${url}'. Use 'file://' (Node), 'indexeddb://', 'localstorage://' or 'downloads://' (browsers), 'http(s)://', or pass a tfjs IOHandler.`,
   );
 }
 
@@ -238,7 +241,10 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       const fs = await import('node:fs/promises');
       const path = await import('node:path');
-      const target = path.resolve(dir);
+      // A path to a .json file is a tfjs model.json on its own: one saved by tf.io.browserDownloads
+      // ('downloads://name' gives name.json and name.weights.bin) or a model folder's model.json.
+      const jsonFile = dir.endsWith('.json') ? path.resolve(dir) : null;
+      const target = jsonFile ? path.dirname(jsonFile) : path.resolve(dir);
       const read = async (name: string) => {
         try {
           return await fs.readFile(path.join(target, name));
@@ -263,8 +269,9 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
         }
       };
       // The metadata first: a model of another format version fails with that message, not a parse error.
-      checkMetadata(parse(MODEL_FILES.metadata, await read(MODEL_FILES.metadata)), url);
-      const modelJson = parse(MODEL_FILES.model, await read(MODEL_FILES.model)) as tf.io.ModelJSON;
+      if (!jsonFile) checkMetadata(parse(MODEL_FILES.metadata, await read(MODEL_FILES.metadata)), url);
+      const modelName = jsonFile ? path.basename(jsonFile) : MODEL_FILES.model;
+      const modelJson = parse(modelName, await read(modelName)) as tf.io.ModelJSON;
       const manifest = modelJson.weightsManifest ?? [];
       const weightSpecs = manifest.flatMap((g) => g.weights);
       const buffers: Uint8Array[] = [];
@@ -278,6 +285,40 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
         generatedBy: modelJson.generatedBy,
         convertedBy: modelJson.convertedBy,
       };
+    },
+  };
+}
+
+/**
+ * `downloads://name` in browsers: the browser downloads name.json (tfjs model JSON, metadata
+ * included) and name.weights.bin. Node loads them with `Ganomaly.load('file:///path/name.json')`.
+ */
+export function downloadHandler(name: string): tf.io.IOHandler {
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      const doc = (globalThis as { document?: Document }).document;
+      if (!doc) throw new ValueError("'downloads://' needs a browser page (document); in Node use 'file://'.");
+      const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
+      const modelJson = {
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [`${name}.weights.bin`], weights: artifacts.weightSpecs }],
+      };
+      const files: [string, Blob][] = [
+        [`${name}.json`, new Blob([JSON.stringify(modelJson)], { type: 'application/json' })],
+        [`${name}.weights.bin`, new Blob([weights], { type: 'application/octet-stream' })],
+      ];
+      for (const [file, blob] of files) {
+        const a = doc.createElement('a');
+        a.download = file;
+        a.href = URL.createObjectURL(blob);
+        a.click();
+        // Give the browser a moment to start the download before the URL is revoked.
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     },
   };
 }

@@ -29,6 +29,7 @@ type Result = {
   tensorsAfter?: number;
 };
 let results: Record<string, Result> = {};
+let missingWasm: Record<string, Result> = {};
 let out = '';
 let server: Server | undefined;
 
@@ -77,6 +78,11 @@ beforeAll(async () => {
     results = (await page.evaluate(() => (window as unknown as { __results?: unknown }).__results)) as Record<string, Result>;
     if (!results) throw new Error(`The page produced no results. Page errors: ${errors.join(' | ') || 'none'}`);
     await page.screenshot({ path: process.env.GANOMALY_SCREENSHOT ?? path.join(out, 'conformance.png'), fullPage: true });
+    // The same page with the .wasm files looked for where there are none.
+    const page2 = await browser.newPage();
+    await page2.goto(`http://127.0.0.1:${port}/?only=wasm&wasm=/no-such-folder/`);
+    await page2.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined, null, { timeout: 60_000 });
+    missingWasm = (await page2.evaluate(() => (window as unknown as { __results?: unknown }).__results)) as Record<string, Result>;
   } finally {
     await browser.close();
   }
@@ -104,6 +110,11 @@ describe.skipIf(!haveChromium)(`in headless Chromium${haveChromium ? '' : ` (ski
     expect(r.aloneVsBatch!).toBeLessThan(1e-5);
     expect(r.tensorsAfter).toBe(r.tensorsBefore);
     expect(r.losses!.every(Number.isFinite)).toBe(true);
+  });
+
+  it('wasm without its .wasm files fails with a message that names setWasmPaths', () => {
+    expect(missingWasm.wasm.skipped).toMatch(/Backend 'wasm' could not be initialised/);
+    expect(missingWasm.wasm.skipped).toMatch(/could not be loaded: serve them and call setWasmPaths\('<URL of their folder>\/'\)/);
   });
 
   for (const name of ['wasm', 'webgl', 'webgpu']) {

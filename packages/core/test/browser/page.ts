@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Ganomaly, useBackend } from '@ganomaly/core';
 import { setWasmPaths } from '@ganomaly/backend-wasm';
 
-setWasmPaths('/wasm/');
+const params = new URLSearchParams(location.search);
+// ?wasm=<prefix> points the wasm backend elsewhere (the test of the error when nothing is there).
+setWasmPaths(params.get('wasm') ?? '/wasm/');
 const TINY = { imageSize: 16, channels: 1, latentDim: 8, baseWidth: 4, seed: 1 };
 
 interface BackendResult {
@@ -68,6 +70,6 @@ async function check(name: string): Promise<BackendResult> {
 }
 
 const results: Record<string, BackendResult> = {};
-for (const name of ['cpu', 'wasm', 'webgl', 'webgpu']) results[name] = await check(name);
+for (const name of params.get('only')?.split(',') ?? ['cpu', 'wasm', 'webgl', 'webgpu']) results[name] = await check(name);
 (window as unknown as { __results: unknown }).__results = results;
 document.getElementById('log')!.textContent = JSON.stringify(results, null, 2);
