@@ -226,6 +226,9 @@ function conv2DBackpropInputSubPixel(
         const cropLeft = Math.max(0, -ax.before);
         const cropBottom = Math.max(0, -ay.after);
         const cropRight = Math.max(0, -ax.after);
+        // A phase that sees no row or column of dy (kernel smaller than the stride, large padding):
+        // XNNPACK refuses empty convolutions, so leave such shapes to the other forms.
+        if (outH - cropTop - cropBottom <= 0 || outW - cropLeft - cropRight <= 0) return null;
         let d = dy;
         if (cropTop || cropLeft || cropBottom || cropRight) {
           d = keep(run(tf.Slice, backend, { x: dy }, {

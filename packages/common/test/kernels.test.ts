@@ -64,6 +64,9 @@ describe('Conv2DBackpropInput as a convolution', () => {
     { batch: 2, size: 8, ci: 3, co: 4, k: 4, s: 2, pad: 'same' as Pad }, // falls back
     { batch: 2, size: 4, ci: 8, co: 3, k: 4, s: 2, pad: 'same' as Pad }, // a decoder step (transposed conv)
     { batch: 1, size: 5, ci: 2, co: 2, k: 3, s: 3, pad: 'valid' as Pad },
+    // A phase with no row of dy: stride 3 with padding 1 on width 9, and kernel 2 < stride 3.
+    { batch: 1, size: 9, ci: 8, co: 3, k: 4, s: 3, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] as Pad },
+    { batch: 2, size: 9, ci: 8, co: 4, k: 2, s: 3, pad: 'valid' as Pad },
   ];
   for (const backend of ['cpu', 'wasm']) {
     for (const c of inputCases) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { AbortError, DisposedError, ModelFormatError, NotCalibratedError, TrainingError, ValueError, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
+import { AbortError, DisposedError, ModelFormatError, NotCalibratedError, TrainingError, ValueError, checkOneOf, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import {
   DEFAULT_PHI,
@@ -21,6 +21,7 @@ import {
   type RocCurve,
 } from '@ganomaly/math';
 import {
+  BATCH_NORM_MODES,
   BatchNormSnapshot,
   PopulationStatistics,
   buildGanomalyNetworks,
@@ -277,10 +278,24 @@ export class Ganomaly {
       disposeSource(src);
       failWith('images', fn, 'at least 2 images (BatchNorm needs a batch to normalise over)', `${src.count}`);
     }
-    const validation = options.validation
-      ? { src: await imageSource(options.validation.images, 'options.validation.images', fn, this.target), labels: options.validation.labels }
-      : null;
-    if (validation) checkLabels(validation.labels, validation.src.count, 'options.validation.labels', fn);
+    let validation: { src: ImageSource; labels: ArrayLike<number> } | null = null;
+    try {
+      if (options.validation) {
+        validation = { src: await imageSource(options.validation.images, 'options.validation.images', fn, this.target), labels: options.validation.labels };
+      }
+    } catch (e) {
+      disposeSource(src);
+      throw e;
+    }
+    if (validation) {
+      try {
+        checkLabels(validation.labels, validation.src.count, 'options.validation.labels', fn);
+      } catch (e) {
+        disposeSource(src);
+        disposeSource(validation.src);
+        throw e;
+      }
+    }
     const history: EpochLogs[] = [];
     let aborted = false;
     let partial: { epoch: number; batches: number; of: number } | null = null;
@@ -308,6 +323,10 @@ export class Ganomaly {
             aborted = true;
             break;
           }
+          // From the first step on, the moving statistics are running averages, whatever happens next.
+          this.statistics = 'running';
+          // A calibration fitted on the old scores no longer fits.
+          this.calibration = null;
           const losses = tf.tidy(() => {
             const x = src.batch(batches[b]);
             return this.trainStep(nets, x);
@@ -331,7 +350,6 @@ export class Ganomaly {
           break;
         }
         this.epochsTrained = epoch;
-        this.statistics = 'running';
         const seconds = (performance.now() - start) / 1000;
         const logs: EpochLogs = {
           epoch,
@@ -426,6 +444,7 @@ export class Ganomaly {
    * statistics back afterwards (or null when nothing changed).
    */
   private useStatistics(nets: GanomalyNetworks, mode: BatchNormMode, fn: string): (() => void) | null {
+    checkOneOf(mode, BATCH_NORM_MODES, 'options.batchNormMode', fn);
     const chain = [nets.encoder, nets.decoder, nets.reencoder];
     if (mode === 'batch') return snapshotBatchNormStats(chain); // training-mode passes move the averages
     if (mode === 'running' && this.statistics === 'population') {
@@ -464,11 +483,17 @@ export class Ganomaly {
   /** Reconstructions G(x) as pixel values 0..255, float32 [n, imageSize, imageSize, channels]. The caller disposes them. */
   async reconstruct(images: ImageInput, options: ScoreOptions = {}): Promise<tf.Tensor4D> {
     const nets = this.live('reconstruct');
-    const src = await imageSource(images, 'images', 'reconstruct', this.target);
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'reconstruct');
     const mode = options.batchNormMode ?? this.config.batchNormMode;
     const training = mode === 'batch';
-    const restore = this.useStatistics(nets, mode, 'reconstruct');
+    const src = await imageSource(images, 'images', 'reconstruct', this.target);
+    let restore: (() => void) | null;
+    try {
+      restore = this.useStatistics(nets, mode, 'reconstruct');
+    } catch (e) {
+      disposeSource(src);
+      throw e;
+    }
     const parts: tf.Tensor4D[] = [];
     try {
       for (const idx of batchIndices(src.count, batchSize)) {

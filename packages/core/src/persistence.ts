@@ -72,6 +72,8 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`Could not read a model from ${where}: ${(e as Error).message}`);
   }
+  if (!artifacts || typeof artifacts !== 'object') throw new ModelFormatError(`${where} returned no model artifacts.`);
+  if (!artifacts || typeof artifacts !== 'object') throw new ModelFormatError(`${where} returned no model artifacts.`);
   const topology = artifacts.modelTopology as { ganomaly?: SavedMetadata; networks?: Record<string, object> } | undefined;
   const metadata = topology?.ganomaly;
   checkMetadata(metadata, where);
@@ -103,11 +105,20 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     }
     for (const key of NETWORK_KEYS) {
       const slice = slices.get(key) ?? { specs: [], start: 0, end: 0 };
+      // Built first and filled second, so that a model whose weights do not fit can be disposed
+      // (tfl.loadLayersModel would leave its half-built variables behind).
+      let model: tfl.LayersModel | undefined;
       try {
-        networks[key] = await tfl.loadLayersModel(
-          tf.io.fromMemory({ modelTopology: networksJson![key], weightSpecs: slice.specs, weightData: data.slice(slice.start, slice.end) }),
-        );
+        model = await tfl.models.modelFromJSON({ modelTopology: networksJson![key] } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);
+        const weights = tf.io.decodeWeights(data.slice(slice.start, slice.end), slice.specs);
+        try {
+          model.loadWeights(weights, true);
+        } finally {
+          tf.dispose(Object.values(weights));
+        }
+        networks[key] = model;
       } catch (e) {
+        model?.dispose();
         const msg = (e as Error).message;
         const hint = /Unknown (layer|initializer|constraint|regularizer|activation)/i.test(msg)
           ? ' A custom encoder uses classes that are not registered: import the code that registers them (tf.serialization.registerClass) before loading.'
@@ -133,6 +144,19 @@ function checkMetadata(m: SavedMetadata | undefined, where: string): asserts m i
     );
   }
   if (!m.config || typeof m.config !== 'object') throw new ModelFormatError(`The metadata of the model at ${where} has no config.`);
+  const bad = (what: string, got: unknown) => new ModelFormatError(`The metadata of the model at ${where} has ${what} ${JSON.stringify(got)}.`);
+  if (!['population', 'running', 'initial'].includes(m.statistics)) throw bad("an unknown 'statistics'", m.statistics);
+  if (!Number.isInteger(m.epochsTrained) || m.epochsTrained < 0) throw bad("an invalid 'epochsTrained'", m.epochsTrained);
+  const c = m.calibration;
+  if (c !== null && c !== undefined) {
+    const ok =
+      typeof c === 'object' &&
+      ['quantile', 'fixed', 'f1'].includes(c.method) &&
+      Number.isFinite(c.threshold) &&
+      Number.isFinite(c.normalization?.min) &&
+      Number.isFinite(c.normalization?.max);
+    if (!ok) throw bad("an invalid 'calibration'", c);
+  }
 }
 
 function checkConfigMatches(c: ResolvedConfig, n: GanomalyNetworks, where: string): void {
@@ -195,14 +219,26 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
   if (!dir) fail('location', fn, "a 'file://' URL with a folder path, e.g. 'file://./models/mnist'", url);
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      const fs = await import('node:fs/promises');
-      const path = await import('node:path');
+      const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
+      const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
       const target = path.resolve(dir);
       const existing = await fs.stat(target).catch(() => null);
       if (existing) {
         if (!existing.isDirectory()) throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a file, not a folder.`);
+        // Replace only an empty folder or one that holds exactly a saved GANomaly model: a folder
+        // that merely has a file called metadata.json is somebody else's.
         const entries = await fs.readdir(target);
-        if (entries.length > 0 && !entries.includes(MODEL_FILES.metadata)) {
+        const modelFiles: string[] = Object.values(MODEL_FILES);
+        let isModel = entries.length > 0 && entries.every((e) => modelFiles.includes(e));
+        if (isModel) {
+          const meta = await fs.readFile(path.join(target, MODEL_FILES.metadata), 'utf8').catch(() => '');
+          try {
+            isModel = (JSON.parse(meta) as { format?: unknown }).format === 'ganomaly';
+          } catch {
+            isModel = false;
+          }
+        }
+        if (entries.length > 0 && !isModel) {
           throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a folder that is neither empty nor a saved model; refusing to replace it.`);
         }
       }
@@ -239,11 +275,12 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {
-      const fs = await import('node:fs/promises');
-      const path = await import('node:path');
+      const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
+      const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
       // A path to a .json file is a tfjs model.json on its own: one saved by tf.io.browserDownloads
       // ('downloads://name' gives name.json and name.weights.bin) or a model folder's model.json.
-      const jsonFile = dir.endsWith('.json') ? path.resolve(dir) : null;
+      const isFile = dir.endsWith('.json') && (await fs.stat(path.resolve(dir)).catch(() => null))?.isFile();
+      const jsonFile = isFile ? path.resolve(dir) : null;
       const target = jsonFile ? path.dirname(jsonFile) : path.resolve(dir);
       const read = async (name: string) => {
         try {

@@ -156,6 +156,21 @@ describe('fit', () => {
     m.dispose();
   });
 
+  it('a fit that fails in its first epoch leaves no silent running-statistics scores, and training drops a stale calibration', async () => {
+    const m = await tinyModel('cpu');
+    await m.calibrate(images(8, 16, 1, 6));
+    const err = await m
+      .fit(train, { epochs: 1, batchSize: 16, onBatchEnd: () => { throw new Error('callback failed'); } })
+      .catch((e) => e);
+    expect(err.message).toBe('callback failed');
+    expect(m.calibration).toBeNull();
+    // Weights moved, population statistics were not recomputed: scoring says so instead of using the running averages.
+    await expect(m.score(train)).rejects.toThrow(/statistics were not recomputed; call recomputeStatistics/);
+    await m.recomputeStatistics(train);
+    expect((await m.score(train)).every(Number.isFinite)).toBe(true);
+    m.dispose();
+  });
+
   it('is deterministic for a seed', async () => {
     const a = await tinyModel('cpu', { seed: 5 });
     const b = await tinyModel('cpu', { seed: 5 });
@@ -296,6 +311,18 @@ describe('bad input gets a typed error naming the argument', () => {
     const err = await Ganomaly.create({ backend: 'broken-test' }).catch((e) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect(err.message).toMatch(/broken-test: no such device/);
+  });
+
+  it('a misspelt batchNormMode is an error, not a silent default; failed calls leak nothing', async () => {
+    const x = images(2);
+    const v = tf.zeros([2, 16, 16, 1]);
+    const before = tf.memory().numTensors;
+    await expect(model.score(x, { batchNormMode: 'Batch' as never })).rejects.toThrow(/'options.batchNormMode' passed to 'score' must be one of 'population', 'running', 'batch'/);
+    await expect(model.reconstruct(x, { batchSize: 0 })).rejects.toThrow(/options.batchSize/);
+    await expect(model.reconstruct(x, { batchNormMode: 'x' as never })).rejects.toThrow(/options.batchNormMode/);
+    await expect(model.fit(x, { validation: { images: v, labels: [0, 0] } })).rejects.toThrow(/both normal/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, v]);
   });
 
   it('calibrate options are checked before any scoring', async () => {

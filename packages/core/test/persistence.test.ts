@@ -81,6 +81,13 @@ describe('save and load (file://, no tfjs-node)', () => {
     await writeFile(path.join(precious, 'thesis.tex'), 'do not delete');
     await expect(model.save(`file://${precious}`)).rejects.toThrow(/neither empty nor a saved model; refusing to replace it/);
     expect(await readFile(path.join(precious, 'thesis.tex'), 'utf8')).toBe('do not delete');
+    // A folder that only has a file called metadata.json is not a model either.
+    const project = path.join(dir, 'project');
+    await mkdir(project);
+    await writeFile(path.join(project, 'metadata.json'), '{"name": "my project"}');
+    await writeFile(path.join(project, 'README'), 'mine');
+    await expect(model.save(`file://${project}`)).rejects.toThrow(/refusing to replace it/);
+    expect((await readdir(project)).sort()).toEqual(['README', 'metadata.json']);
   });
 
   it('a failed save leaves no temporary folder and keeps the old model', async () => {
@@ -137,6 +144,23 @@ describe('corrupt or foreign models fail with ModelFormatError', () => {
     );
   });
 
+  it('invalid metadata values and handlers that return nothing', async () => {
+    for (const [key, value, message] of [
+      ['statistics', 'bogus', /unknown 'statistics' "bogus"/],
+      ['epochsTrained', -3, /invalid 'epochsTrained' -3/],
+      ['calibration', { threshold: '0.5' }, /invalid 'calibration'/],
+    ] as const) {
+      const d = await copyModel(`meta-${key}`);
+      for (const f of ['metadata.json', 'model.json']) {
+        const j = JSON.parse(await readFile(path.join(d, f), 'utf8'));
+        (f === 'model.json' ? j.modelTopology.ganomaly : j)[key] = value;
+        await writeFile(path.join(d, f), JSON.stringify(j));
+      }
+      await expect(Ganomaly.load(`file://${d}`, { backend: 'cpu' })).rejects.toThrow(message);
+    }
+    await expect(Ganomaly.load({ load: async () => null as never }, { backend: 'cpu' })).rejects.toThrow(/returned no model artifacts/);
+  });
+
   it('a config that does not match the weights', async () => {
     const d = await copyModel('mismatch');
     const modelJson = JSON.parse(await readFile(path.join(d, 'model.json'), 'utf8'));
@@ -146,6 +170,16 @@ describe('corrupt or foreign models fail with ModelFormatError', () => {
     await expect(Ganomaly.load(`file://${d}`, { backend: 'cpu' })).rejects.toThrow(
       /does not match its config: the config says 64x64x1 images, but the encoder takes 16x16x1; the config says latentDim 100, but the encoder outputs 8/,
     );
+  });
+
+  it('a failed load leaks no tensors', async () => {
+    const d = await copyModel('leak');
+    const modelJson = JSON.parse(await readFile(path.join(d, 'model.json'), 'utf8'));
+    modelJson.weightsManifest[0].weights = modelJson.weightsManifest[0].weights.filter((w: { name: string }) => !w.name.startsWith('reencoder/'));
+    await writeFile(path.join(d, 'model.json'), JSON.stringify(modelJson));
+    const before = tf.memory().numTensors;
+    await expect(Ganomaly.load(`file://${d}`, { backend: 'cpu' })).rejects.toThrow(ModelFormatError);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('weights that do not fit the topology', async () => {

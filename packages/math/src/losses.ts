@@ -57,10 +57,32 @@ export function encoderLoss(z: tf.Tensor, zHat: tf.Tensor): tf.Scalar {
 
 /** PyTorch's nn.BCELoss clamps each log term at −100 so that p = 0 or 1 gives a finite loss. */
 const LOG_CLAMP = -100;
+/** ... and divides its gradient by at least 1e-12, so that a saturated sigmoid gives a finite gradient. */
+const GRAD_EPS = 1e-12;
+
+/** max(log p, −100), with the gradient 1 / max(p, 1e-12): finite at p = 0, as in PyTorch. */
+const clampedLog = tf.customGrad(((p: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([p]);
+  return {
+    value: tf.maximum(tf.log(p), LOG_CLAMP),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.maximum(saved[0], GRAD_EPS)),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/** max(log(1 − p), −100), with the gradient −1 / max(1 − p, 1e-12): finite at p = 1. */
+const clampedLogOneMinus = tf.customGrad(((p: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([p]);
+  return {
+    // log1p keeps precision for small p.
+    value: tf.maximum(tf.log1p(tf.neg(p)), LOG_CLAMP),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.neg(tf.div(dy, tf.maximum(tf.sub(1, saved[0]), GRAD_EPS))),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /**
  * Discriminator loss 0.5·[BCE(D(x), 1) + BCE(D(x̂), 0)], BCE as PyTorch's nn.BCELoss: each log
- * clamped to ≥ −100, mean over elements. The two predictions may differ in shape (each BCE is its
+ * clamped to ≥ −100, mean over elements, and a finite gradient when D's sigmoid saturates (0 or 1
+ * in float32), where a plain clamp would give NaN or −Infinity. The two predictions may differ in shape (each BCE is its
  * own mean).
  *
  * The predictions must be probabilities (after the sigmoid) in [0, 1]. This is not checked element
@@ -78,9 +100,9 @@ export function discriminatorLoss(predReal: tf.Tensor, predFake: tf.Tensor): tf.
   const f = checkFloatTensor(predFake, 'predFake', fn);
   return tf.tidy(() => {
     // BCE(p, 1) = −mean(max(log p, −100))
-    const bceReal = tf.neg(tf.mean(tf.maximum(tf.log(r), LOG_CLAMP)));
-    // BCE(p, 0) = −mean(max(log(1 − p), −100)); log1p keeps precision for small p.
-    const bceFake = tf.neg(tf.mean(tf.maximum(tf.log1p(tf.neg(f)), LOG_CLAMP)));
+    const bceReal = tf.neg(tf.mean(clampedLog(r) as tf.Tensor));
+    // BCE(p, 0) = −mean(max(log(1 − p), −100))
+    const bceFake = tf.neg(tf.mean(clampedLogOneMinus(f) as tf.Tensor));
     return tf.mul(tf.add(bceReal, bceFake), 0.5) as tf.Scalar;
   });
 }

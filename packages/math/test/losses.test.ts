@@ -108,6 +108,22 @@ describe('discriminatorLoss', () => {
     tf.dispose([real, fake]);
   });
 
+  it('has a finite gradient when the sigmoid saturates (as PyTorch nn.BCELoss)', async () => {
+    await import('@tensorflow/tfjs-layers'); // registers tfjs-core's gradient functions
+    const real = tf.tensor1d([0, 0.5]);
+    const fake = tf.tensor1d([1, 0.5]);
+    const [gr, gf] = tf.grads((r: tf.Tensor, f: tf.Tensor) => discriminatorLoss(r, f))([real, fake]);
+    const [vr, vf] = [await gr.data(), await gf.data()];
+    for (const v of [...vr, ...vf]) expect(Number.isFinite(v)).toBe(true);
+    // Away from saturation: d/dp of −0.5·mean(log p) over 2 elements = −0.25/p = −0.5 at p = 0.5.
+    expect(vr[1]).toBeCloseTo(-0.5, 5);
+    // d/dp of −0.5·mean(log(1 − p)) = 0.25/(1 − p) = 0.5 at p = 0.5.
+    expect(vf[1]).toBeCloseTo(0.5, 5);
+    // At saturation the gradient is large and points the right way.
+    expect(vr[0]).toBeLessThan(-1e6);
+    expect(vf[0]).toBeGreaterThan(1e6);
+  });
+
   it('clamps each log at −100 like PyTorch nn.BCELoss', () => {
     // real [0, 1]: −(max(ln 0, −100) + ln 1)/2 = −(−100 + 0)/2 = 50
     // fake [0, 1]: −(ln(1−0) + max(ln(1−1), −100))/2 = 50;  0.5·(50 + 50) = 50
