@@ -102,7 +102,11 @@ describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped
     const page = await browser!.newPage();
     await open(page);
     await page.click('#load-url');
-    await page.waitForFunction(() => document.getElementById('model-status')!.dataset.source?.startsWith('loaded from http'));
+    await page.waitForFunction(() => {
+      const status = document.getElementById('model-status')!;
+      return status.dataset.source?.startsWith('loaded from http') || status.textContent!.startsWith('could not load');
+    }, null, { timeout: 90_000 });
+    expect(await page.$eval('#model-status', (e) => e.textContent)).toMatch(/^loaded from http/);
     await page.setInputFiles('#score-files', files.map((f) => f.path));
     await page.waitForSelector(`body[data-scored="${files.length}"]`, { timeout: 60_000 });
     const shown = await page.$$eval('#results tbody tr', (rows) =>

@@ -193,6 +193,8 @@ function handlerFor(location: ModelLocation, fn: string, use: 'save' | 'load'): 
     // tfjs's own downloads:// router is a side-effect import that bundlers drop, and its handler is
     // not exported: this one writes the same two files.
     if (use === 'save' && location.startsWith('downloads://')) return downloadHandler(location.slice('downloads://'.length) || 'model');
+    // The same holds for tfjs's http(s) router; tf.io.http itself is exported.
+    if (/^https?:\/\//i.test(location)) return tf.io.http(location);
     const handlers = use === 'save' ? tf.io.getSaveHandlers(location) : tf.io.getLoadHandlers(location);
     if (handlers.length === 0) throw noHandler(location, fn);
     return handlers[0];
