@@ -98,7 +98,7 @@ async function open(page: Page): Promise<void> {
 }
 
 describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped: no Chromium at ${CHROMIUM})`}`, () => {
-  it("loads the Node-trained model over http and shows Node's scores for dropped PNG files", async () => {
+  it("loads the Node-trained model over http and shows Node's scores for PNG files dropped on the page", async () => {
     const page = await browser!.newPage();
     await open(page);
     await page.click('#load-url');
@@ -107,7 +107,16 @@ describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped
       return status.dataset.source?.startsWith('loaded from http') || status.textContent!.startsWith('could not load');
     }, null, { timeout: 90_000 });
     expect(await page.$eval('#model-status', (e) => e.textContent)).toMatch(/^loaded from http/);
-    await page.setInputFiles('#score-files', files.map((f) => f.path));
+    // Drop the files on the drop zone, as a user drags them from a file manager.
+    const payload = await Promise.all(files.map(async (f) => ({ name: path.basename(f.path), base64: (await readFile(f.path)).toString('base64') })));
+    await page.evaluate((items) => {
+      const dt = new DataTransfer();
+      for (const it of items) {
+        const bytes = Uint8Array.from(atob(it.base64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], it.name, { type: 'image/png' }));
+      }
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, payload);
     await page.waitForSelector(`body[data-scored="${files.length}"]`, { timeout: 60_000 });
     const shown = await page.$$eval('#results tbody tr', (rows) =>
       rows.map((r) => ({ name: (r as HTMLElement).dataset.name!, score: Number((r as HTMLElement).dataset.score), verdict: r.querySelector('.verdict')!.textContent })),
@@ -166,6 +175,19 @@ describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped
     expect(await page.$eval('#model-status', (e) => (e as HTMLElement).dataset.source)).toBe('loaded from this browser');
     await context.close();
   }, 180_000);
+
+  it('Stop ends training early and keeps a usable, calibrated model', async () => {
+    const page = await browser!.newPage();
+    await open(page);
+    await page.setInputFiles('#train-files', files.map((f) => f.path));
+    await page.fill('#epochs', '100');
+    await page.click('#train');
+    await page.waitForFunction(() => /epoch [2-9]/.test(document.getElementById('train-log')!.textContent ?? ''), null, { timeout: 60_000 });
+    await page.click('#stop');
+    await page.waitForFunction(() => document.getElementById('model-status')!.dataset.source === 'trained here (stopped early)', null, { timeout: 60_000 });
+    expect(await page.$eval('#model-status', (e) => e.textContent)).toMatch(/calibrated/);
+    await page.close();
+  }, 120_000);
 
   it('works offline: every request went to the local server', () => {
     expect(requests.length).toBeGreaterThan(0);
