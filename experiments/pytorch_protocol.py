@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Runs bench/pytorch/ganomaly.py's ``protocol`` mode unchanged, with two additions for the
+experiment harness (experiments/run.mjs), made without editing that file:
+
+* ``--w-adv --w-con --w-enc``: the generator's loss weights (the Config fields exist there but
+  have no command-line flags);
+* the JSON line also carries ``test_scores`` and ``test_labels`` of the last epoch in the chosen
+  ``--bn-mode``, so run.mjs computes average precision, F1 at phi and EER with the same
+  (@ganomaly/math) code for both implementations.
+
+    /usr/bin/python3 experiments/pytorch_protocol.py protocol --dataset mnist --anomaly-class 1 --seed 0 [--w-con 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPT = HERE.parent / "bench" / "pytorch" / "ganomaly.py"
+
+
+def load_module():
+    spec = importlib.util.spec_from_file_location("ganomaly_bench", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["ganomaly_bench"] = mod  # dataclasses look their module up here
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main(argv=None) -> None:
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument("--w-adv", type=float, default=1.0)
+    extra.add_argument("--w-con", type=float, default=50.0)
+    extra.add_argument("--w-enc", type=float, default=1.0)
+    ns, rest = extra.parse_known_args(argv)
+    mod = load_module()
+
+    orig_config = mod._config_from_args
+    mod._config_from_args = lambda args, nc: dataclasses.replace(
+        orig_config(args, nc), w_adv=ns.w_adv, w_con=ns.w_con, w_enc=ns.w_enc
+    )
+    calls = []
+    orig_auroc = mod.auroc
+
+    def auroc(scores, labels):
+        calls.append((scores, labels))
+        return orig_auroc(scores, labels)
+
+    mod.auroc = auroc
+
+    args = mod.build_parser().parse_args(rest)
+    if args.mode != "protocol":
+        raise SystemExit("only the protocol mode is wrapped")
+    for name in ("max_train", "max_test_normal", "max_test_anomalous"):
+        v = getattr(args, name, None)
+        if v is not None and v < (1 if name == "max_train" else 0):
+            raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
+    result = mod.cmd_protocol(args)
+    # The last epoch scores every BatchNorm mode, in BN_MODES order.
+    final = calls[-len(mod.BN_MODES):]
+    scores, labels = final[mod.BN_MODES.index(args.bn_mode)]
+    result["test_scores"] = [float(v) for v in scores]
+    result["test_labels"] = [int(v) for v in labels]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+#!/usr/bin/env node
+// The authors' seeded leave-one-class-out protocol (docs/GANOMALY-SPEC.md) over a list of anomaly
+// classes and seeds, for this library (--impl ganomaly) or the PyTorch reference
+// (--impl pytorch: bench/pytorch/ganomaly.py protocol, through experiments/pytorch_protocol.py).
+// One JSON record per (class, seed) is appended to a JSONL file as soon as it is done; a run whose
+// record (same impl, data set, class, seed and config) is already in the file is skipped, so an
+// interrupted sweep resumes where it stopped. Progress goes to stderr.
+//
+//   node experiments/run.mjs --dataset mnist --impl ganomaly --classes 0-9 --seeds 0,1,2 [options]
+//   node experiments/run.mjs --help
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+import { BN_MODES, CIFAR10_NAMES, appendRecord, defaultOutFile, makeConfig, parseIntList, readJsonl, runKey } from './lib.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+
+const HELP = `Usage: node experiments/run.mjs [options]
+
+  --dataset mnist|cifar10      data set (default mnist)
+  --impl ganomaly|pytorch      this library, or bench/pytorch/ganomaly.py (default ganomaly)
+  --classes LIST               anomaly classes, e.g. 0-9 or 1,3 (default 0-9)
+  --seeds LIST                 seeds of the split and of the weights, e.g. 0,1,2 (default 0)
+  --epochs N                   training epochs (default 15, the paper's)
+  --max-train N                cap on training images, a seeded prefix (0 or absent: all)
+  --max-test-normal N          cap on normal test images (0 or absent: all)
+  --max-test-anomalous N       cap on anomalous test images, drawn with the seed (0 or absent: all)
+  --width W                    ngf = ndf (default 64)
+  --latent Z                   nz (default 100)
+  --batch B                    batch size (default 64)
+  --w-adv --w-con --w-enc      loss weights (default 1, 50, 1)
+  --score l2|l1                l2: mean (z - z^)^2 (code; library 'mse'), l1: sum |z - z^| (paper)
+  --bn population|running|batch   BatchNorm mode of the per-epoch and final AUROC (default population)
+  --backend NAME               library backend (auto, cpu, wasm, node, ...; default auto)
+  --device cpu|cuda            PyTorch device (default cpu)
+  --threads N                  PyTorch threads (default 2; 0: all cores)
+  --data-dir DIR               folder holding mnist/ and cifar10/ (default <repo>/../shared/data)
+  --python PATH                Python with torch (default /usr/bin/python3)
+  --out FILE                   JSONL output (default experiments/results/<dataset>-<impl>.jsonl)
+  --stop-after N               exit after N new records (tests of the resume; default: no limit)
+  --list                       print the planned runs and whether each is done, then exit
+`;
+
+const { values: a } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: 'mnist' },
+    impl: { type: 'string', default: 'ganomaly' },
+    classes: { type: 'string', default: '0-9' },
+    seeds: { type: 'string', default: '0' },
+    epochs: { type: 'string', default: '15' },
+    'max-train': { type: 'string', default: '0' },
+    'max-test-normal': { type: 'string', default: '0' },
+    'max-test-anomalous': { type: 'string', default: '0' },
+    width: { type: 'string', default: '64' },
+    latent: { type: 'string', default: '100' },
+    batch: { type: 'string', default: '64' },
+    'w-adv': { type: 'string', default: '1' },
+    'w-con': { type: 'string', default: '50' },
+    'w-enc': { type: 'string', default: '1' },
+    score: { type: 'string', default: 'l2' },
+    bn: { type: 'string', default: 'population' },
+    backend: { type: 'string', default: 'auto' },
+    device: { type: 'string', default: 'cpu' },
+    threads: { type: 'string', default: '2' },
+    'data-dir': { type: 'string' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    out: { type: 'string' },
+    'stop-after': { type: 'string', default: '0' },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (a.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+/** @param {string} msg */
+function die(msg) {
+  process.stderr.write(`run.mjs: ${msg}\n`);
+  process.exit(2);
+}
+/** @param {string} k @param {number} [min] */
+function int(k, min = 0) {
+  const v = Number(a[k]);
+  if (!Number.isInteger(v) || v < min) die(`--${k} must be an integer >= ${min}, got '${a[k]}'`);
+  return v;
+}
+/** @param {string} k */
+function weight(k) {
+  const v = Number(a[k]);
+  if (!Number.isFinite(v) || v < 0) die(`--${k} must be a finite number >= 0, got '${a[k]}'`);
+  return v;
+}
+/** @template {string} T @param {string} k @param {readonly T[]} allowed @returns {T} */
+function oneOf(k, allowed) {
+  if (!allowed.includes(/** @type {T} */ (a[k]))) die(`--${k} must be one of ${allowed.join(', ')}, got '${a[k]}'`);
+  return /** @type {T} */ (a[k]);
+}
+
+const dataset = oneOf('dataset', ['mnist', 'cifar10']);
+const impl = oneOf('impl', ['ganomaly', 'pytorch']);
+const score = oneOf('score', ['l2', 'l1']);
+const bn = oneOf('bn', BN_MODES);
+let classes, seeds;
+try {
+  classes = parseIntList(String(a.classes), { name: 'classes', min: 0, max: 9 });
+  seeds = parseIntList(String(a.seeds), { name: 'seeds', min: 0, max: 2 ** 32 - 1 });
+} catch (e) {
+  die(/** @type {Error} */ (e).message);
+}
+const config = makeConfig({
+  epochs: int('epochs', 1),
+  maxTrain: int('max-train'),
+  maxTestNormal: int('max-test-normal'),
+  maxTestAnomalous: int('max-test-anomalous'),
+  width: int('width', 1),
+  latent: int('latent', 1),
+  batch: int('batch', 2),
+  wAdv: weight('w-adv'),
+  wCon: weight('w-con'),
+  wEnc: weight('w-enc'),
+  score,
+  bn,
+});
+const stopAfter = int('stop-after');
+const threads = int('threads');
+const dataDir = path.resolve(a['data-dir'] ?? path.join(repoRoot, '..', 'shared', 'data'));
+const outFile = path.resolve(a.out ?? defaultOutFile(repoRoot, dataset, impl));
+
+/** @param {string} msg */
+const log = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Resume: what is already in the output file.
+const existing = readJsonl(outFile);
+if (existing.bad.length) log(`warning: ${existing.bad.length} unreadable line(s) in ${outFile} (e.g. line ${existing.bad[0].line}); ignored`);
+const done = new Set(existing.records.map(runKey));
+const plan = [];
+for (const anomaly_class of classes) for (const seed of seeds) plan.push({ impl, dataset, anomaly_class, seed, config });
+const todo = plan.filter((p) => !done.has(runKey(p)));
+
+if (a.list) {
+  for (const p of plan) process.stdout.write(`${done.has(runKey(p)) ? 'done' : 'todo'}  ${impl} ${dataset} class ${p.anomaly_class} seed ${p.seed}\n`);
+  process.exit(0);
+}
+log(`${impl} on ${dataset}: ${plan.length} run(s) planned, ${plan.length - todo.length} already in ${path.relative(process.cwd(), outFile) || outFile}, ${todo.length} to do`);
+log(`config ${JSON.stringify(config)}`);
+
+// ---------------------------------------------------------------------------------------------
+// Data (library only; the PyTorch script loads its own from the same folder).
+
+/** @type {any} */
+let core;
+/** @type {{ train: any, test: any, source: string } | undefined} */
+let loaded;
+
+async function loadData() {
+  if (loaded) return loaded;
+  core ??= await import('@ganomaly/core');
+  const { data } = core;
+  if (dataset === 'mnist') {
+    const m = await data.findMnist({ dirs: [path.join(dataDir, 'mnist')] });
+    if (!m.train?.labels) throw new Error(`MNIST from ${m.source} has no labelled training set (${m.note ?? ''})`);
+    loaded = { train: m.train, test: m.test, source: m.source };
+  } else {
+    const dir = path.join(dataDir, 'cifar10');
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+    const trainFiles = files.filter((f) => /^data_batch.*\.bin(\.gz)?$/.test(f));
+    const testFiles = files.filter((f) => /^test_batch.*\.bin(\.gz)?$/.test(f));
+    if (!trainFiles.length || !testFiles.length) throw new Error(`no CIFAR-10 data_batch*.bin and test_batch*.bin in ${dir}`);
+    const load = async (/** @type {string[]} */ fs_) => {
+      let set = await data.loadCifar10(path.join(dir, fs_[0]));
+      for (const f of fs_.slice(1)) set = data.concat(set, await data.loadCifar10(path.join(dir, f)));
+      return set;
+    };
+    loaded = { train: await load(trainFiles), test: await load(testFiles), source: `${dir} (${trainFiles.join(' ')} | ${testFiles.join(' ')})` };
+  }
+  log(`${dataset} from ${loaded.source}: ${loaded.train.count} train + ${loaded.test.count} test images`);
+  return loaded;
+}
+
+/** @param {number[]} xs */
+function best(xs) {
+  let k = -1;
+  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i]) && (k < 0 || xs[i] > xs[k])) k = i;
+  return k < 0 ? { value: null, epoch: null } : { value: xs[k], epoch: k + 1 };
+}
+
+const BEST_NOTE = "max over epochs of the test-set AUROC: the epoch the paper's code selected (selection on the test set, optimistic); auroc is the last epoch's";
+
+/** @param {{ anomaly_class: number, seed: number }} p */
+async function runGanomaly(p) {
+  const { train, test } = await loadData();
+  const { Ganomaly, data } = core;
+  const split = data.leaveOneClassOut(train, test, {
+    anomalyClass: p.anomaly_class,
+    seed: p.seed,
+    maxTrain: config.max_train ?? undefined,
+    maxTestNormal: config.max_test_normal ?? undefined,
+    maxTestAnomalous: config.max_test_anomalous ?? undefined,
+  });
+  const t0 = performance.now();
+  const model = await Ganomaly.create({
+    imageSize: config.image_size,
+    channels: dataset === 'mnist' ? 1 : 3,
+    latentDim: config.latent,
+    baseWidth: config.width,
+    learningRate: config.lr,
+    lossWeights: config.loss_weights,
+    scoreVariant: config.score === 'l2' ? 'mse' : 'l1',
+    batchNormMode: config.bn,
+    seed: p.seed,
+    backend: String(a.backend),
+  });
+  try {
+    const labels = split.test.labels;
+    const { history } = await model.fit(split.train, {
+      epochs: config.epochs,
+      batchSize: config.batch,
+      validation: { images: split.test, labels },
+      onEpochEnd: (/** @type {any} */ l) =>
+        log(`  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}  ${l.seconds.toFixed(1)} s`),
+    });
+    const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));
+    const ev = await model.evaluate(split.test, labels); // uncalibrated: F1 at phi = 0.2 on min-max scores
+    /** @type {Record<string, number|null>} */
+    const byMode = {};
+    for (const mode of ['running', 'batch', 'population']) {
+      // population needs statistics recomputed over the training images when training used another mode
+      if (mode === 'population' && config.bn !== 'population') await model.recomputeStatistics(split.train, config.batch);
+      const r = await model.evaluate(split.test, labels, { batchNormMode: mode });
+      byMode[mode] = Number.isFinite(r.auroc) ? r.auroc : null;
+    }
+    const b = best(perEpoch);
+    return {
+      per_epoch_auroc: perEpoch,
+      auroc: ev.auroc,
+      best_epoch_auroc: b.value,
+      best_epoch: b.epoch,
+      best_epoch_note: BEST_NOTE,
+      average_precision: ev.averagePrecision,
+      f1: ev.f1,
+      precision: ev.precision,
+      recall: ev.recall,
+      f1_threshold: { source: ev.thresholdSource, phi: 0.2, value: ev.threshold },
+      eer: ev.eer,
+      auroc_by_bn_mode: { population: byMode.population, running: byMode.running, batch: byMode.batch },
+      train_seconds: history.reduce((/** @type {number} */ s, /** @type {any} */ l) => s + l.seconds, 0),
+      total_seconds: (performance.now() - t0) / 1000,
+      split: {
+        normal_pool: split.counts.normalPool,
+        anomaly_pool: split.counts.anomalyPool,
+        train: split.counts.train,
+        test_normal: split.counts.testNormal,
+        test_anomalous: split.counts.testAnomalous,
+      },
+      history: history.map((/** @type {any} */ l) => ({
+        epoch: l.epoch,
+        generator_loss: l.generatorLoss,
+        discriminator_loss: l.discriminatorLoss,
+        adversarial_loss: l.adversarialLoss,
+        contextual_loss: l.contextualLoss,
+        encoder_loss: l.encoderLoss,
+        discriminator_resets: l.discriminatorResets,
+        seconds: l.seconds,
+      })),
+      runtime: { backend: model.backend, node: process.version, data_source: loaded?.source },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** @param {{ anomaly_class: number, seed: number }} p */
+async function runPytorch(p) {
+  const args = [
+    path.join(here, 'pytorch_protocol.py'),
+    'protocol',
+    '--dataset', dataset,
+    '--anomaly-class', String(p.anomaly_class),
+    '--seed', String(p.seed),
+    '--epochs', String(config.epochs),
+    '--isize', String(config.image_size),
+    '--nz', String(config.latent),
+    '--ngf', String(config.width),
+    '--batch', String(config.batch),
+    '--lr', String(config.lr),
+    '--score-variant', config.score,
+    '--bn-mode', config.bn,
+    '--threads', String(threads),
+    '--device', String(a.device),
+    '--data-dir', dataDir,
+    '--w-adv', String(config.loss_weights.adversarial),
+    '--w-con', String(config.loss_weights.contextual),
+    '--w-enc', String(config.loss_weights.encoder),
+  ];
+  if (config.max_train) args.push('--max-train', String(config.max_train));
+  if (config.max_test_normal) args.push('--max-test-normal', String(config.max_test_normal));
+  if (config.max_test_anomalous) args.push('--max-test-anomalous', String(config.max_test_anomalous));
+  const t0 = performance.now();
+  const stdout = await new Promise((resolve, reject) => {
+    const child = spawn(String(a.python), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errTail = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      const s = String(d);
+      errTail = (errTail + s).slice(-4000);
+      for (const line of s.split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const e = JSON.parse(line);
+          log(`  epoch ${e.epoch}  test AUROC ${e.auroc?.toFixed?.(4) ?? e.auroc}  ${e.seconds?.toFixed?.(1)} s`);
+        } catch {
+          process.stderr.write(`  [python] ${line}\n`);
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${a.python} ${args.slice(0, 2).join(' ')} ... exited with ${code}:\n${errTail}`))));
+  });
+  const lines = String(stdout).trim().split('\n');
+  const res = JSON.parse(lines[lines.length - 1]);
+  const metrics = await import('@ganomaly/math');
+  const scores = Float64Array.from(res.test_scores);
+  const labels = Uint8Array.from(res.test_labels);
+  const r = metrics.fitMinMax(scores);
+  const threshold = r.min + 0.2 * (r.max - r.min);
+  const ev = metrics.evaluateScores(scores, labels, threshold);
+  const perEpoch = res.per_epoch_auroc;
+  const b = best(perEpoch.map((/** @type {number|null} */ v) => (v === null ? NaN : v)));
+  return {
+    per_epoch_auroc: perEpoch,
+    auroc: res.auroc,
+    auroc_recomputed: ev.auroc,
+    best_epoch_auroc: b.value,
+    best_epoch: b.epoch,
+    best_epoch_note: BEST_NOTE,
+    average_precision: ev.averagePrecision,
+    f1: ev.f1,
+    precision: ev.precision,
+    recall: ev.recall,
+    f1_threshold: { source: 'phi', phi: 0.2, value: threshold },
+    eer: ev.eer,
+    auroc_by_bn_mode: res.auroc_by_bn_mode,
+    train_seconds: res.train_seconds,
+    total_seconds: (performance.now() - t0) / 1000,
+    split: res.split,
+    history: res.history,
+    runtime: { backend: `torch ${res.config.torch} ${res.config.device}`, threads: res.config.threads, data_dir: res.config.data_dir },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+let written = 0;
+for (const p of todo) {
+  if (stopAfter && written >= stopAfter) {
+    log(`--stop-after ${stopAfter}: stopping with ${todo.length - written} run(s) left; run the same command again to resume`);
+    break;
+  }
+  const name = dataset === 'cifar10' ? ` (${CIFAR10_NAMES[p.anomaly_class]})` : '';
+  log(`run ${written + 1}/${todo.length}: ${impl} ${dataset} anomaly class ${p.anomaly_class}${name} seed ${p.seed}`);
+  const result = impl === 'ganomaly' ? await runGanomaly(p) : await runPytorch(p);
+  const record = { impl, dataset, anomaly_class: p.anomaly_class, seed: p.seed, config, ...result, finished_at: new Date().toISOString() };
+  appendRecord(outFile, record);
+  written++;
+  log(
+    `  done: AUROC last ${record.auroc?.toFixed(4)}  best epoch ${record.best_epoch_auroc?.toFixed(4)} (epoch ${record.best_epoch})  ` +
+      `AP ${record.average_precision.toFixed(4)}  F1 ${record.f1.toFixed(4)}  EER ${record.eer.toFixed(4)}  ${record.train_seconds.toFixed(1)} s training`,
+  );
+}
+log(`${written} new record(s) in ${outFile}`);
