@@ -51,4 +51,17 @@ const examples = defineProject({
   },
 });
 
-export default [...packageProjects, examples];
+/** The experiment harness (issue: reproduce the paper's experiments). */
+const experiments = defineProject({
+  resolve: { alias },
+  test: {
+    name: 'experiments',
+    root: `${root}experiments`,
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
+
+export default [...packageProjects, examples, experiments];

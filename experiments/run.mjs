@@ -44,7 +44,10 @@ const HELP = `Usage: node experiments/run.mjs [options]
   --list                       print the planned runs and whether each is done, then exit
 `;
 
-const { values: a } = parseArgs({
+/** @type {any} */
+let a;
+try {
+({ values: a } = parseArgs({
   options: {
     dataset: { type: 'string', default: 'mnist' },
     impl: { type: 'string', default: 'ganomaly' },
@@ -72,7 +75,11 @@ const { values: a } = parseArgs({
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
-});
+}));
+} catch (e) {
+  process.stderr.write(`run.mjs: ${/** @type {Error} */ (e).message}\nTry --help.\n`);
+  process.exit(2);
+}
 if (a.help) {
   process.stdout.write(HELP);
   process.exit(0);
