@@ -296,3 +296,49 @@ export function formatTable(s) {
 export function defaultOutFile(root, dataset, impl) {
   return path.join(root, 'experiments', 'results', `${dataset}-${impl}.jsonl`);
 }
+
+/**
+ * Effect of the BatchNorm mode at scoring: per data set and impl, mean ± sample std over every
+ * (class, seed) run of the final AUROC with each mode (`auroc_by_bn_mode`).
+ * @param {any[]} records
+ * @returns {{ dataset: string, impl: string, n: number, modes: Record<string, { mean: number, std: number }> }[]}
+ */
+export function bnModeSummary(records) {
+  const recs = dedupe(records).filter((r) => r.auroc_by_bn_mode && typeof r.auroc_by_bn_mode === 'object');
+  const out = [];
+  for (const dataset of [...new Set(recs.map((r) => r.dataset))].sort()) {
+    for (const impl of [...new Set(recs.filter((r) => r.dataset === dataset).map((r) => r.impl))].sort()) {
+      const rs = recs.filter((r) => r.dataset === dataset && r.impl === impl);
+      /** @type {Record<string, { mean: number, std: number }>} */
+      const modes = {};
+      for (const mode of ['population', 'running', 'batch']) {
+        const v = rs.map((r) => r.auroc_by_bn_mode[mode]).filter(Number.isFinite);
+        modes[mode] = { mean: mean(v), std: sampleStd(v) };
+      }
+      out.push({ dataset, impl, n: rs.length, modes });
+    }
+  }
+  return out;
+}
+
+/**
+ * The issue's target on one data set: the library's mean AUROC over classes is at least the
+ * reference's, and no class is worse by more than two standard deviations (the larger of the two
+ * implementations' std over seeds for that class).
+ * @param {DatasetSummary} s
+ * @param {string} mine label of this library's series
+ * @param {string} ref label of the reference series
+ */
+export function targetCheck(s, mine, ref) {
+  const m = s.means[mine];
+  const r = s.means[ref];
+  const worse = [];
+  for (const c of s.classes) {
+    const a = s.cells[mine]?.[c];
+    const b = s.cells[ref]?.[c];
+    if (!a || !b || a.n === 0 || b.n === 0) continue;
+    const sd = Math.max(Number.isFinite(a.std) ? a.std : 0, Number.isFinite(b.std) ? b.std : 0);
+    if (a.mean < b.mean - 2 * sd) worse.push({ cls: c, mine: a.mean, ref: b.mean, twoStd: 2 * sd });
+  }
+  return { meanMine: m?.mean, meanRef: r?.mean, meanOk: m?.mean >= r?.mean, worse, ok: m?.mean >= r?.mean && worse.length === 0 };
+}

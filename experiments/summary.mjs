@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import { className, formatTable, readJsonl, stableStringify, summarize } from './lib.mjs';
+import { bnModeSummary, className, formatMeanStd, formatTable, readJsonl, stableStringify, summarize, targetCheck } from './lib.mjs';
 import { Canvas, textWidth } from './raster.mjs';
 
 /** @typedef {import('./lib.mjs').DatasetSummary} DatasetSummary */
@@ -153,6 +153,31 @@ export async function main(argv) {
       out.push(`Chart: ${file}`);
     }
     out.push('');
+  }
+  const bn = bnModeSummary(records);
+  if (bn.length) {
+    out.push('## AUROC by BatchNorm mode at scoring (final epoch, all classes and seeds)\n');
+    out.push('| data set | impl | runs | population (recomputed) | running (plain inference) | batch (test-batch statistics, the original) |');
+    out.push('| --- | --- | ---: | --- | --- | --- |');
+    for (const b of bn) {
+      const f = (m) => formatMeanStd(b.modes[m].mean, b.modes[m].std);
+      out.push(`| ${b.dataset} | ${b.impl} | ${b.n} | ${f('population')} | ${f('running')} | ${f('batch')} |`);
+    }
+    out.push('');
+  }
+  for (const s of summarize(records)) {
+    const labels = s.series.map((x) => x.label);
+    if (labels.includes('ganomaly') && labels.includes('pytorch')) {
+      const t = targetCheck(s, 'ganomaly', 'pytorch');
+      out.push(`## Target on ${s.dataset}: library mean >= reference mean, no class worse by more than 2 std\n`);
+      out.push(`- mean AUROC over classes: library ${t.meanMine?.toFixed(3)}, PyTorch ${t.meanRef?.toFixed(3)}: ${t.meanOk ? 'met' : 'not met'}`);
+      out.push(
+        t.worse.length
+          ? `- classes worse by more than 2 std: ${t.worse.map((w) => `${className(s.dataset, w.cls)} (${w.mine.toFixed(3)} vs ${w.ref.toFixed(3)}, 2 std ${w.twoStd.toFixed(3)})`).join('; ')}`
+          : '- no class worse by more than 2 std',
+      );
+      out.push('');
+    }
   }
   if (out.length === 0) out.push('No records.');
   process.stdout.write(`${out.join('\n')}\n`);

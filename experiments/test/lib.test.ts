@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import {
   appendRecord,
+  bnModeSummary,
   formatMeanStd,
   formatTable,
   makeConfig,
@@ -16,6 +17,7 @@ import {
   sampleStd,
   stableStringify,
   summarize,
+  targetCheck,
 } from '../lib.mjs';
 import { drawChart } from '../summary.mjs';
 import { Canvas, textWidth } from '../raster.mjs';
@@ -148,5 +150,50 @@ describe('rasteriser', () => {
     expect(c.get(22, 0)).toEqual([0, 0, 0, 255]);
     expect(c.get(21, 0)).toEqual([255, 255, 255, 255]);
     expect(textWidth('AB', 2)).toBe(22);
+  });
+});
+
+describe('BatchNorm-mode summary and the target check', () => {
+  const rec = (impl: string, cls: number, seed: number, auroc: number, bn: [number, number, number]) => ({
+    impl,
+    dataset: 'mnist',
+    anomaly_class: cls,
+    seed,
+    config: { epochs: 1 },
+    auroc,
+    best_epoch_auroc: auroc,
+    auroc_by_bn_mode: { population: bn[0], running: bn[1], batch: bn[2] },
+  });
+  const records = [
+    rec('ganomaly', 0, 0, 0.8, [0.8, 0.2, 0.9]),
+    rec('ganomaly', 0, 1, 0.6, [0.6, 0.4, 0.7]),
+    rec('ganomaly', 1, 0, 0.5, [0.5, 0.1, 0.5]),
+    rec('ganomaly', 1, 1, 0.5, [0.5, 0.3, 0.5]),
+    rec('pytorch', 0, 0, 0.7, [0.7, 0.2, 0.8]),
+    rec('pytorch', 0, 1, 0.7, [0.7, 0.2, 0.8]),
+    rec('pytorch', 1, 0, 0.9, [0.9, 0.2, 0.8]),
+    rec('pytorch', 1, 1, 0.9, [0.9, 0.2, 0.8]),
+  ];
+
+  it('averages each mode over all runs of an impl', () => {
+    const [g] = bnModeSummary(records).filter((b) => b.impl === 'ganomaly');
+    expect(g.n).toBe(4);
+    // population: (0.8 + 0.6 + 0.5 + 0.5)/4 = 0.6; running (0.2+0.4+0.1+0.3)/4 = 0.25
+    expect(g.modes.population.mean).toBeCloseTo(0.6, 12);
+    expect(g.modes.running.mean).toBeCloseTo(0.25, 12);
+    // sample std of [0.8, 0.6, 0.5, 0.5] around 0.6: sqrt((0.04 + 0 + 0.01 + 0.01)/3) = sqrt(0.02)
+    expect(g.modes.population.std).toBeCloseTo(Math.sqrt(0.02), 12);
+  });
+
+  it('flags a class worse by more than two standard deviations and a lower mean', () => {
+    const [s] = summarize(records);
+    const t = targetCheck(s, 'ganomaly', 'pytorch');
+    // Means over classes: library (0.7 + 0.5)/2 = 0.6, PyTorch (0.7 + 0.9)/2 = 0.8.
+    expect(t.meanMine).toBeCloseTo(0.6, 12);
+    expect(t.meanRef).toBeCloseTo(0.8, 12);
+    expect(t.meanOk).toBe(false);
+    // Class 0: 0.7 vs 0.7 (std 0.1414): fine. Class 1: 0.5 vs 0.9, both std 0: worse.
+    expect(t.worse.map((w) => w.cls)).toEqual([1]);
+    expect(t.ok).toBe(false);
   });
 });
