@@ -5,7 +5,6 @@
 // after a reload. Skipped when Chromium is missing (.ci/run installs it).
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,17 +12,17 @@ import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ganomaly, data } from '@ganomaly/core';
+import { serveStatic } from '../../../tools/static-server.ts';
 import type { Browser, Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.bin': 'application/octet-stream' };
 
 let out = '';
 let pngDir = '';
-let server: Server | undefined;
+let stopServer: (() => void) | undefined;
 let base = '';
 let browser: Browser | undefined;
 const requests: string[] = [];
@@ -69,25 +68,16 @@ beforeAll(async () => {
   }
   model.dispose();
 
-  server = createServer(async (req, res) => {
-    const file = path.join(out, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/$/, '/index.html'));
-    if (!file.startsWith(out)) return void res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const served = await serveStatic(out);
+  stopServer = served.close;
+  base = served.url;
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  stopServer?.();
   for (const d of [out, pngDir]) if (d) await rm(d, { recursive: true, force: true });
 });
 

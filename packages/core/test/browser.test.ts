@@ -4,12 +4,12 @@
 // not offer are skipped with the browser's reason. Skipped as a whole when Chromium is missing
 // (.ci/run installs it).
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic } from '../../../tools/static-server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -31,9 +31,8 @@ type Result = {
 let results: Record<string, Result> = {};
 let missingWasm: Record<string, Result> = {};
 let out = '';
-let server: Server | undefined;
+let stopServer: (() => void) | undefined;
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 beforeAll(async () => {
   if (!haveChromium) return;
@@ -50,18 +49,8 @@ beforeAll(async () => {
     recursive: true,
     filter: (f) => !path.extname(f) || f.endsWith('.wasm'),
   });
-  server = createServer(async (req, res) => {
-    const file = path.join(out, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/$/, '/index.html'));
-    if (!file.startsWith(out)) return void res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const served = await serveStatic(out);
+  stopServer = served.close;
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -71,7 +60,7 @@ beforeAll(async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(served.url);
     await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined || document.title === 'failed', null, {
       timeout: 240_000,
     }).catch(() => undefined);
@@ -80,7 +69,7 @@ beforeAll(async () => {
     await page.screenshot({ path: process.env.GANOMALY_SCREENSHOT ?? path.join(out, 'conformance.png'), fullPage: true });
     // The same page with the .wasm files looked for where there are none.
     const page2 = await browser.newPage();
-    await page2.goto(`http://127.0.0.1:${port}/?only=wasm&wasm=/no-such-folder/`);
+    await page2.goto(`${served.url}?only=wasm&wasm=/no-such-folder/`);
     await page2.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined, null, { timeout: 60_000 });
     missingWasm = (await page2.evaluate(() => (window as unknown as { __results?: unknown }).__results)) as Record<string, Result>;
   } finally {
@@ -89,7 +78,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  server?.close();
+  stopServer?.();
   if (out) await rm(out, { recursive: true, force: true });
 });
 
