@@ -66,7 +66,7 @@ export function runKey(r) {
  * definition (backend, threads, data folder) are kept out of it and recorded under `runtime`.
  * @param {{ epochs: number, maxTrain?: number|null, maxTestNormal?: number|null, maxTestAnomalous?: number|null,
  *   width: number, latent: number, batch: number, wAdv: number, wCon: number, wEnc: number,
- *   score: 'l2'|'l1', bn: 'population'|'running'|'batch', imageSize?: number, lr?: number }} o
+ *   score: 'l2'|'l1', bn: 'population'|'running'|'batch', imageSize?: number, lr?: number, valNormal?: number }} o
  */
 export function makeConfig(o) {
   const cap = (/** @type {number|null|undefined} */ v) => (v ? v : null);
@@ -84,6 +84,8 @@ export function makeConfig(o) {
     score: o.score,
     bn: o.bn,
     train_fraction: 0.8,
+    // Only when used, so that earlier records keep their resume key.
+    ...(o.valNormal ? { val_normal: o.valNormal } : {}),
   };
 }
 

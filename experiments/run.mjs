@@ -26,6 +26,10 @@ const HELP = `Usage: node experiments/run.mjs [options]
   --seeds LIST                 seeds of the split and of the weights, e.g. 0,1,2 (default 0)
   --epochs N                   training epochs (default 15, the paper's)
   --max-train N                cap on training images, a seeded prefix (0 or absent: all)
+  --val-normal N               (library only, with --max-train) the next N normal images after the
+                               training prefix are a validation set never trained on: its mean score
+                               after each epoch is recorded, and the epoch with the lowest one is
+                               the model-selection rule studied (no test data involved)
   --max-test-normal N          cap on normal test images (0 or absent: all)
   --max-test-anomalous N       cap on anomalous test images, drawn with the seed (0 or absent: all)
   --width W                    ngf = ndf (default 64)
@@ -57,6 +61,7 @@ try {
     'max-train': { type: 'string', default: '0' },
     'max-test-normal': { type: 'string', default: '0' },
     'max-test-anomalous': { type: 'string', default: '0' },
+    'val-normal': { type: 'string', default: '0' },
     width: { type: 'string', default: '64' },
     latent: { type: 'string', default: '100' },
     batch: { type: 'string', default: '64' },
@@ -124,6 +129,7 @@ const config = makeConfig({
   maxTrain: int('max-train'),
   maxTestNormal: int('max-test-normal'),
   maxTestAnomalous: int('max-test-anomalous'),
+  valNormal: int('val-normal'),
   width: int('width', 1),
   latent: int('latent', 1),
   batch: int('batch', 2),
@@ -203,13 +209,21 @@ const BEST_NOTE = "max over epochs of the test-set AUROC: the epoch the paper's 
 async function runGanomaly(p) {
   const { train, test } = await loadData();
   const { Ganomaly, data } = core;
+  const nVal = config.val_normal ?? 0;
+  if (nVal && !config.max_train) throw new Error('--val-normal needs --max-train (the validation images follow the training prefix)');
   const split = data.leaveOneClassOut(train, test, {
     anomalyClass: p.anomaly_class,
     seed: p.seed,
-    maxTrain: config.max_train ?? undefined,
+    maxTrain: config.max_train ? config.max_train + nVal : undefined,
     maxTestNormal: config.max_test_normal ?? undefined,
     maxTestAnomalous: config.max_test_anomalous ?? undefined,
   });
+  // The seeded training order is a prefix: the first max_train images train (as without
+  // --val-normal), the next nVal are held out.
+  const trainSet = nVal ? data.subset(split.train, Array.from({ length: config.max_train }, (_, i) => i)) : split.train;
+  const valSet = nVal ? data.subset(split.train, Array.from({ length: nVal }, (_, i) => config.max_train + i)) : null;
+  /** @type {number[]} */
+  const valMeans = [];
   const t0 = performance.now();
   const model = await Ganomaly.create({
     imageSize: config.image_size,
@@ -225,12 +239,17 @@ async function runGanomaly(p) {
   });
   try {
     const labels = split.test.labels;
-    const { history } = await model.fit(split.train, {
+    const { history } = await model.fit(trainSet, {
       epochs: config.epochs,
       batchSize: config.batch,
       validation: { images: split.test, labels },
-      onEpochEnd: (/** @type {any} */ l) =>
-        log(`  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}  ${l.seconds.toFixed(1)} s`),
+      onEpochEnd: async (/** @type {any} */ l) => {
+        if (valSet) {
+          const s = await model.score(valSet);
+          valMeans.push(s.reduce((x, y) => x + y, 0) / s.length);
+        }
+        log(`  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}${valSet ? `  val normal score ${valMeans[valMeans.length - 1].toExponential(3)}` : ''}  ${l.seconds.toFixed(1)} s`);
+      },
     });
     const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));
     const ev = await model.evaluate(split.test, labels); // uncalibrated: F1 at phi = 0.2 on min-max scores
@@ -238,12 +257,21 @@ async function runGanomaly(p) {
     const byMode = {};
     for (const mode of ['running', 'batch', 'population']) {
       // population needs statistics recomputed over the training images when training used another mode
-      if (mode === 'population' && config.bn !== 'population') await model.recomputeStatistics(split.train, config.batch);
+      if (mode === 'population' && config.bn !== 'population') await model.recomputeStatistics(trainSet, config.batch);
       const r = await model.evaluate(split.test, labels, { batchNormMode: mode });
       byMode[mode] = Number.isFinite(r.auroc) ? r.auroc : null;
     }
     const b = best(perEpoch);
+    const sel = valMeans.length ? valMeans.indexOf(Math.min(...valMeans)) : -1;
     return {
+      ...(valSet
+        ? {
+            val_normal_mean_score: valMeans,
+            selected_epoch_by_val: sel + 1,
+            auroc_selected_by_val: perEpoch[sel],
+            selection_note: 'epoch with the lowest mean score on held-out normal images (no test data); its test AUROC',
+          }
+        : {}),
       per_epoch_auroc: perEpoch,
       auroc: ev.auroc,
       best_epoch_auroc: b.value,
@@ -261,7 +289,7 @@ async function runGanomaly(p) {
       split: {
         normal_pool: split.counts.normalPool,
         anomaly_pool: split.counts.anomalyPool,
-        train: split.counts.train,
+        train: trainSet.count,
         test_normal: split.counts.testNormal,
         test_anomalous: split.counts.testAnomalous,
       },
@@ -284,6 +312,7 @@ async function runGanomaly(p) {
 
 /** @param {{ anomaly_class: number, seed: number }} p */
 async function runPytorch(p) {
+  if (config.val_normal) throw new Error('--val-normal is implemented for --impl ganomaly only');
   const args = [
     path.join(here, 'pytorch_protocol.py'),
     'protocol',
