@@ -197,3 +197,12 @@ describe('BatchNorm-mode summary and the target check', () => {
     expect(t.ok).toBe(false);
   });
 });
+
+describe('makeConfig and --val-normal', () => {
+  it('adds val_normal only when used, so earlier records keep their resume key', () => {
+    const base = { epochs: 1, width: 4, latent: 8, batch: 32, wAdv: 1, wCon: 50, wEnc: 1, score: 'l2' as const, bn: 'population' as const, maxTrain: 64 };
+    expect(makeConfig(base)).toEqual(makeConfig({ ...base, valNormal: 0 }));
+    expect(makeConfig({ ...base, valNormal: 20 }).val_normal).toBe(20);
+    expect(stableStringify(makeConfig({ ...base, valNormal: 20 }))).not.toBe(stableStringify(makeConfig(base)));
+  });
+});
