@@ -34,3 +34,4 @@ export {
 export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from '@ganomaly/models';
 export * as data from '@ganomaly/data';
 export * as metrics from '@ganomaly/math';
+export { ScoringPool } from './parallel.js';
