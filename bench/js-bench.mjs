@@ -3,7 +3,7 @@
 //   node bench/js-bench.mjs --backend wasm [--batch 64] [--warmup 2] [--iters 3] [--runs 3]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { Ganomaly } from '@ganomaly/core';
+import { Ganomaly, ScoringPool, data } from '@ganomaly/core';
 
 const { values: a } = parseArgs({
   options: {
@@ -18,6 +18,7 @@ const { values: a } = parseArgs({
     iters: { type: 'string', default: '3' },
     runs: { type: 'string', default: '3' },
     'score-iters': { type: 'string', default: '4' },
+    pool: { type: 'string', default: '0' },
   },
 });
 const n = (k) => Number(a[k]);
@@ -73,6 +74,21 @@ for (let r = 0; r < n('runs'); r++) {
   await model.score(probe, { batchSize: scoreBatch });
   scoreRuns.push(probe.shape[0] / ((performance.now() - t) / 1000));
 }
+// Peak RSS of training and scoring in this process, before any worker threads add theirs.
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+// Scoring on every core (ScoringPool, worker_threads), when asked: same scores, in parallel.
+let poolRuns = [];
+if (n('pool') > 0) {
+  const set = data.fromTensor(tf.round(probe));
+  const pool = await ScoringPool.create(model, { workers: n('pool'), batchSize: scoreBatch });
+  await pool.score(set); // warm-up
+  for (let r = 0; r < n('runs'); r++) {
+    const t = performance.now();
+    await pool.score(set);
+    poolRuns.push(set.count / ((performance.now() - t) / 1000));
+  }
+  await pool.close();
+}
 probe.dispose();
 model.dispose();
 
@@ -82,7 +98,8 @@ console.log(
     backend: model.backend,
     train_img_per_s: median(runImgPerS),
     score_img_per_s: median(scoreRuns),
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...(poolRuns.length ? { score_pool_img_per_s: median(poolRuns), pool_workers: n('pool') } : {}),
+    peak_rss_mb: peakRssMb,
     train_step_ms_median: median(stepMs),
     num_tensors_before: tensorsBefore,
     num_tensors_after: tensorsAfter,

@@ -67,7 +67,9 @@ function runJs(backend) {
   const args = quick
     ? slow ? ['--warmup', '1', '--iters', '1', '--runs', '1', '--score-iters', '1'] : ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2']
     : slow ? ['--warmup', '1', '--iters', '2', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
-  const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args], {
+  // Scoring on every core with ScoringPool, on the backends it pays for (one thread each).
+  const pool = backend === 'wasm' || backend === 'cpu' ? ['--pool', String(os.availableParallelism())] : [];
+  const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args, ...pool], {
     cwd: path.dirname(here),
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -117,13 +119,13 @@ if (!a['no-pytorch']) {
 }
 
 const fmt = (v, d = 1) => (v == null ? '-' : v.toFixed(d));
-const rows = results.map((r) => ({
+const rows = results.flatMap((r) => (r.score_pool_img_per_s ? [r, { ...r, backend: `${r.backend} + ScoringPool(${r.pool_workers})`, score_img_per_s: r.score_pool_img_per_s, train_img_per_s: null, peak_rss_mb: null, num_tensors_before: null }] : [r])).map((r) => ({
   system: r.system,
   backend: r.backend,
   train: r.train_img_per_s,
   score: r.score_img_per_s,
   rss: r.peak_rss_mb,
-  trainRatio: torch ? r.train_img_per_s / torch.train_img_per_s : null,
+  trainRatio: torch && r.train_img_per_s != null ? r.train_img_per_s / torch.train_img_per_s : null,
   scoreRatio: torch ? r.score_img_per_s / torch.score_img_per_s : null,
   tensors: r.num_tensors_before != null ? `${r.num_tensors_before} -> ${r.num_tensors_after}` : '-',
 }));
