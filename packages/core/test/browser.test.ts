@@ -10,24 +10,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from '../../../tools/static-server.ts';
+// Type only: importing the page's module would run its checks.
+import type { BackendResult } from './browser/page.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
 
-type Result = {
-  skipped?: string;
-  error?: string;
-  shapes?: number[][];
-  losses?: number[];
-  initialScores?: number[];
-  trainedScores?: number[];
-  deterministic?: boolean;
-  aloneVsBatch?: number;
-  tensorsBefore?: number;
-  tensorsAfter?: number;
-};
+type Result = BackendResult;
 let results: Record<string, Result> = {};
 let missingWasm: Record<string, Result> = {};
 let out = '';

@@ -9,7 +9,8 @@ const params = new URLSearchParams(location.search);
 setWasmPaths(params.get('wasm') ?? '/wasm/');
 const TINY = { imageSize: 16, channels: 1, latentDim: 8, baseWidth: 4, seed: 1 };
 
-interface BackendResult {
+/** What the page reports per backend; browser.test.ts reads it (type only). */
+export interface BackendResult {
   skipped?: string;
   error?: string;
   shapes?: number[][];
