@@ -24,44 +24,18 @@ export const alias = Object.fromEntries(
   packages.map((p) => [`@ganomaly/${p}`, `${root}packages/${p}/src/index.ts`]),
 );
 
-const packageProjects = packages.map((name) =>
-  defineProject({
+/** One vitest project: Node environment, package sources through `alias`. */
+function project(name: string, dir: string, include: string, testTimeout: number, hookTimeout: number) {
+  return defineProject({
     resolve: { alias },
-    test: {
-      name,
-      root: `${root}packages/${name}`,
-      include: ['test/**/*.test.ts'],
-      environment: 'node',
-      testTimeout: 60_000,
-      hookTimeout: 120_000,
-    },
-  }),
-);
+    test: { name, root: `${root}${dir}`, include: [include], environment: 'node', testTimeout, hookTimeout },
+  });
+}
 
-/** The examples' end-to-end tests (the browser demo). */
-const examples = defineProject({
-  resolve: { alias },
-  test: {
-    name: 'examples',
-    root: `${root}examples`,
-    include: ['*/test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
-  },
-});
-
-/** The experiment harness (issue: reproduce the paper's experiments). */
-const experiments = defineProject({
-  resolve: { alias },
-  test: {
-    name: 'experiments',
-    root: `${root}experiments`,
-    include: ['test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-  },
-});
-
-export default [...packageProjects, examples, experiments];
+export default [
+  ...packages.map((name) => project(name, `packages/${name}`, 'test/**/*.test.ts', 60_000, 120_000)),
+  // The examples' end-to-end tests (the browser demo).
+  project('examples', 'examples', '*/test/**/*.test.ts', 120_000, 300_000),
+  // The experiment harness (reproducing the paper's experiments).
+  project('experiments', 'experiments', 'test/**/*.test.ts', 120_000, 120_000),
+];
