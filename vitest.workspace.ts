@@ -15,6 +15,8 @@ export const packages = [
   'backend-webgpu',
   'backend-webgl',
   'core',
+  'report',
+  'cli',
 ] as const;
 
 const root = fileURLToPath(new URL('.', import.meta.url));

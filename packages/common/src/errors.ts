@@ -59,3 +59,13 @@ export class NotCalibratedError extends GanomalyError {}
 
 /** Training cannot go on: the losses became NaN or infinite. */
 export class TrainingError extends GanomalyError {}
+
+/** An image file cannot be used: unreadable, corrupt, of an unsupported format, or too large to decode. `file` names it. */
+export class ImageError extends GanomalyError {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
