@@ -10,11 +10,14 @@ export type {
   EvaluationResult,
   FitOptions,
   FitResult,
+  PartialEpoch,
   Prediction,
+  SaveOptions,
+  TrainingStateInfo,
   ScoreOptions,
 } from './ganomaly.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
-export { MODEL_FILES, fileHandler, type ModelLocation, type SavedMetadata } from './persistence.js';
+export { MODEL_FILES, TRAINING_PREFIX, fileHandler, type ModelLocation, type SavedMetadata } from './persistence.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {
@@ -22,6 +25,7 @@ export {
   BackendError,
   DisposedError,
   GanomalyError,
+  ImageError,
   ModelFormatError,
   NotCalibratedError,
   TrainingError,

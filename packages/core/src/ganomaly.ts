@@ -73,6 +73,12 @@ export interface FitOptions {
   onBatchEnd?: (logs: BatchLogs) => void | Promise<void>;
   /** Stops training between two batches; the model keeps the weights reached, and fit rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * A model whose last fit was aborted mid-epoch continues that epoch from the batch where it
+   * stopped (which needs the same images, batchSize and shuffle). true drops that position and
+   * trains the epoch from its start. Default false.
+   */
+  restartEpoch?: boolean;
   /** Labelled images (1 = anomaly) scored after every epoch; their AUROC goes into the logs. */
   validation?: { images: ImageInput; labels: ArrayLike<number> };
 }
@@ -142,6 +148,48 @@ export interface CreateOptions extends GanomalyConfig {
 
 type Losses = [g: number, d: number, adv: number, con: number, enc: number];
 
+/** Where an interrupted epoch stopped: `fit` goes on from there, and checkpoints save it. */
+export interface PartialEpoch {
+  /** 1-based epoch that was interrupted. */
+  epoch: number;
+  /** Index of the first batch not yet trained. */
+  nextBatch: number;
+  batches: number;
+  /** What the epoch's batches were drawn with; resuming needs the same. */
+  batchSize: number;
+  count: number;
+  shuffle: boolean;
+  /** Loss sums over the batches done (for the epoch's mean losses), images seen, seconds spent. */
+  sums: number[];
+  seen: number;
+  seconds: number;
+  /** The discriminator-reset counter at the start of the epoch. */
+  resetsBefore: number;
+}
+
+/** The JSON half of a training checkpoint (the tensors are stored as `training/...` weights). */
+export interface TrainingStateInfo {
+  /** How often D was re-initialised so far (seeds the next re-initialisation). */
+  resets: number;
+  partial: PartialEpoch | null;
+  /** Per optimizer: how many tensors (iterations, first and second moments) and Adam's running beta powers. */
+  optimizers: Record<'generator' | 'discriminator', { tensors: number; accBeta1: number; accBeta2: number }>;
+  /** Whether the running BatchNorm averages are stored beside recomputed population statistics. */
+  runningStatistics: boolean;
+}
+
+export interface SaveOptions {
+  /**
+   * Also save what training needs to go on exactly where it stopped: both optimizers' Adam
+   * moments, the discriminator-reset counter, the running BatchNorm averages and the position in
+   * an interrupted epoch. A model loaded from such a checkpoint and fitted further gives the same
+   * weights as one that was never stopped. Default false (a model for scoring).
+   */
+  trainingState?: boolean;
+  /** JSON-serialisable notes saved in the metadata (e.g. where the training data came from); read back as `model.info`. */
+  info?: Record<string, unknown>;
+}
+
 /**
  * GANomaly: an encoder-decoder-encoder generator trained with an adversarial feature loss on
  * normal images only; the distance between the two latent codes scores how anomalous an image is.
@@ -151,12 +199,15 @@ export class Ganomaly {
   private readonly optG: tf.Optimizer;
   private readonly optD: tf.Optimizer;
   private resets = 0;
+  private partial: PartialEpoch | null = null;
   private epochsTrained: number;
   private statistics: 'population' | 'running' | 'initial';
   /** The running averages left by training, kept when population statistics replace them. */
   private runningStats: BatchNormSnapshot | null = null;
   /** Fitted by `calibrate`; saved with the model. */
   calibration: Calibration | null;
+  /** The notes given to the last `save({ info })` or read by `load`; saved again by later saves. */
+  info: Record<string, unknown> | null = null;
 
   private constructor(
     nets: GanomalyNetworks,
@@ -183,7 +234,7 @@ export class Ganomaly {
   /** Loads a model saved with `save` (file://, indexeddb://, http(s)://, or any tfjs IOHandler). */
   static async load(location: ModelLocation, options: { backend?: string } = {}): Promise<Ganomaly> {
     const backend = await useBackend(options.backend ?? 'auto');
-    const { metadata, networks } = await loadArtifacts(location, 'Ganomaly.load');
+    const { metadata, networks, training } = await loadArtifacts(location, 'Ganomaly.load');
     let config: ResolvedConfig;
     try {
       // The networks come from the saved topology, so the encoder need not be registered here.
@@ -192,11 +243,91 @@ export class Ganomaly {
       disposeNetworks(networks);
       throw new ModelFormatError(`The saved config is not valid: ${(e as Error).message}`);
     }
-    return new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {
+    const model = new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {
       calibration: metadata.calibration,
       epochsTrained: metadata.epochsTrained,
       statistics: metadata.statistics,
     });
+    if (metadata.info && typeof metadata.info === 'object') model.info = metadata.info;
+    try {
+      if (metadata.training) await model.restoreTrainingState(metadata.training, training ?? {}, typeof location === 'string' ? location : 'the given IOHandler');
+    } catch (e) {
+      model.dispose();
+      throw e;
+    } finally {
+      if (training) tf.dispose(Object.values(training));
+    }
+    return model;
+  }
+
+  /** Whether the model holds the position of an interrupted epoch, which the next `fit` completes first. */
+  get interruptedEpoch(): Readonly<PartialEpoch> | null {
+    return this.partial;
+  }
+
+  /** How many complete epochs the model was trained for. */
+  get epochs(): number {
+    return this.epochsTrained;
+  }
+
+  private async trainingState(): Promise<{ info: TrainingStateInfo; tensors: tf.NamedTensorMap; temporary: tf.Tensor[] }> {
+    const tensors: tf.NamedTensorMap = {};
+    const temporary: tf.Tensor[] = [];
+    const optimizers = {} as TrainingStateInfo['optimizers'];
+    for (const [key, opt] of [['generator', this.optG], ['discriminator', this.optD]] as const) {
+      const weights = await opt.getWeights();
+      temporary.push(weights[0].tensor); // the iteration count is a new tensor; the moments are the optimizer's own
+      weights.forEach((w, i) => (tensors[`${key}/${i}`] = w.tensor));
+      const { accBeta1, accBeta2 } = adamInternals(opt);
+      optimizers[key] = { tensors: weights.length, accBeta1: (await accBeta1.data())[0], accBeta2: (await accBeta2.data())[0] };
+    }
+    const running = this.statistics === 'population' && this.runningStats !== null;
+    if (running) this.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
+    return { info: { resets: this.resets, partial: this.partial ? { ...this.partial, sums: [...this.partial.sums] } : null, optimizers, runningStatistics: running }, tensors, temporary };
+  }
+
+  private async restoreTrainingState(info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
+    const bad = (what: string) => new ModelFormatError(`The training state of the checkpoint at ${where} is corrupt: ${what}.`);
+    if (!info || typeof info !== 'object' || !Number.isInteger(info.resets) || info.resets < 0) throw bad('invalid reset counter');
+    const nets = this.live('load');
+    for (const [key, opt] of [['generator', this.optG], ['discriminator', this.optD]] as const) {
+      const o = info.optimizers?.[key];
+      if (!o || !Number.isInteger(o.tensors) || o.tensors < 1 || o.tensors % 2 !== 1 || !Number.isFinite(o.accBeta1) || !Number.isFinite(o.accBeta2)) {
+        throw bad(`invalid ${key} optimizer entry`);
+      }
+      const list: { name: string; tensor: tf.Tensor }[] = [];
+      for (let i = 0; i < o.tensors; i++) {
+        const t = tensors[`${key}/${i}`];
+        if (!t) throw bad(`missing tensor ${key}/${i}`);
+        list.push({ name: i === 0 ? 'iter' : `${key}/${i}`, tensor: t });
+      }
+      await opt.setWeights(list);
+      // setWeights recomputes beta^t with pow; the running products training left can differ in
+      // the last bit, so the saved values are put back as they were.
+      const { accBeta1, accBeta2 } = adamInternals(opt);
+      tf.tidy(() => {
+        accBeta1.assign(tf.scalar(o.accBeta1));
+        accBeta2.assign(tf.scalar(o.accBeta2));
+      });
+    }
+    if (info.runningStatistics) {
+      const running: tf.Tensor[] = [];
+      for (let i = 0; tensors[`running/${i}`]; i++) running.push(tensors[`running/${i}`]!);
+      try {
+        this.runningStats = BatchNormSnapshot.fromTensors([nets.encoder, nets.decoder, nets.reencoder], running);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+    }
+    const p = info.partial;
+    if (p !== null && p !== undefined) {
+      const ints = [p.epoch, p.nextBatch, p.batches, p.batchSize, p.count, p.seen, p.resetsBefore];
+      if (!ints.every((v) => Number.isInteger(v) && v >= 0) || !Array.isArray(p.sums) || p.sums.length !== 5 || p.nextBatch > p.batches) {
+        throw bad('invalid interrupted-epoch position');
+      }
+    }
+    this.resets = info.resets;
+    this.partial = p ?? null;
   }
 
   /** The four networks (for inspection, export or custom loops). */
@@ -296,29 +427,39 @@ export class Ganomaly {
         throw e;
       }
     }
+    if (options.restartEpoch) this.partial = null;
     const history: EpochLogs[] = [];
     let aborted = false;
-    let partial: { epoch: number; batches: number; of: number } | null = null;
     const firstEpoch = this.epochsTrained;
     try {
       for (let e = 0; e < epochs && !aborted; e++) {
         const epoch = this.epochsTrained + 1;
+        const resume = this.partial?.epoch === epoch ? this.partial : null;
+        const effectiveBatch = Math.min(batchSize, src.count);
+        if (resume && (resume.batchSize !== effectiveBatch || resume.count !== src.count || resume.shuffle !== shuffle)) {
+          throw new ValueError(
+            `'${fn}' cannot continue the interrupted epoch ${epoch} (stopped after batch ${resume.nextBatch} of ${resume.batches}): it ran on ${resume.count} images with batchSize ${resume.batchSize} and shuffle ${resume.shuffle}, ` +
+              `this call has ${src.count} images, batchSize ${effectiveBatch} and shuffle ${shuffle}. Pass the same images and options, or set options.restartEpoch to train epoch ${epoch} from its start.`,
+          );
+        }
         const start = performance.now();
         if (this.statistics === 'population' && this.runningStats) {
           // Training goes on from the running averages, not from the recomputed statistics.
           this.runningStats.restore();
           this.statistics = 'running';
         }
-        const batches = batchIndices(src.count, Math.min(batchSize, src.count), {
+        const batches = batchIndices(src.count, effectiveBatch, {
           shuffle,
           seed: this.config.seed * 100_003 + epoch,
           dropLast: src.count >= batchSize,
         });
-        const sums = [0, 0, 0, 0, 0];
-        const resetsBefore = this.resets;
-        let seen = 0;
-        let done = 0;
-        for (let b = 0; b < batches.length; b++) {
+        const sums = resume ? [...resume.sums] : [0, 0, 0, 0, 0];
+        const resetsBefore = resume ? resume.resetsBefore : this.resets;
+        const secondsBefore = resume ? resume.seconds : 0;
+        let seen = resume ? resume.seen : 0;
+        let done = resume ? resume.nextBatch : 0;
+        let b = done;
+        for (; b < batches.length; b++) {
           if (options.signal?.aborted) {
             aborted = true;
             break;
@@ -344,13 +485,17 @@ export class Ganomaly {
           done++;
           await options.onBatchEnd?.({ epoch, batch: b + 1, batches: batches.length, generatorLoss: values[0], discriminatorLoss: values[1] });
         }
+        const seconds = secondsBefore + (performance.now() - start) / 1000;
         if (aborted) {
-          // Part of an epoch is not an epoch: it is neither logged nor counted.
-          if (done > 0) partial = { epoch, batches: done, of: batches.length };
+          // Part of an epoch is not an epoch: it is neither logged nor counted, but the next fit
+          // (or a checkpoint saved now) goes on from the batch where it stopped.
+          if (done > 0) {
+            this.partial = { epoch, nextBatch: b, batches: batches.length, batchSize: effectiveBatch, count: src.count, shuffle, sums, seen, seconds, resetsBefore };
+          }
           break;
         }
+        this.partial = null;
         this.epochsTrained = epoch;
-        const seconds = (performance.now() - start) / 1000;
         const logs: EpochLogs = {
           epoch,
           epochs: firstEpoch + epochs,
@@ -379,7 +524,8 @@ export class Ganomaly {
       if (validation) disposeSource(validation.src);
     }
     if (aborted) {
-      const where = partial ? ` and ${partial.batches} of ${partial.of} batches of epoch ${partial.epoch}` : '';
+      const p = this.partial;
+      const where = p ? ` and ${p.nextBatch} of ${p.batches} batches of epoch ${p.epoch}` : '';
       const err = new AbortError(
         `Training was aborted after ${history.length} complete epoch(s)${where}; the model keeps the weights it reached.`,
       );
@@ -617,6 +763,7 @@ export class Ganomaly {
       epochsTrained: this.epochsTrained,
       statistics: this.statistics,
       savedAt: new Date().toISOString(),
+      ...(this.info ? { info: this.info } : {}),
     };
   }
 
@@ -625,9 +772,22 @@ export class Ganomaly {
    * `file://` works in Node without tfjs-node and never leaves a half-written model; other URLs go
    * to tfjs's IO handlers (indexeddb://, localstorage://, http(s)://), or pass an IOHandler.
    */
-  async save(location: ModelLocation): Promise<void> {
+  async save(location: ModelLocation, options: SaveOptions = {}): Promise<void> {
     const nets = this.live('save');
-    await saveArtifacts(location, nets, this.metadata(), 'save');
+    if (options.info !== undefined) {
+      if (options.info === null || typeof options.info !== 'object' || Array.isArray(options.info)) fail('options.info', 'save', 'a plain object of JSON values', options.info);
+      this.info = JSON.parse(JSON.stringify(options.info)) as Record<string, unknown>;
+    }
+    if (!options.trainingState) {
+      await saveArtifacts(location, nets, this.metadata(), 'save');
+      return;
+    }
+    const { info, tensors, temporary } = await this.trainingState();
+    try {
+      await saveArtifacts(location, nets, { ...this.metadata(), training: info }, 'save', tensors);
+    } finally {
+      tf.dispose(temporary);
+    }
   }
 
   /** Releases every tensor of the model. Any later call fails with a DisposedError. */
@@ -640,6 +800,15 @@ export class Ganomaly {
     this.runningStats = null;
     this.nets = null;
   }
+}
+
+/** Adam's running powers of beta1 and beta2 (tfjs 4.x keeps them as private variables). */
+function adamInternals(opt: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } {
+  const o = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  if (!(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)) {
+    throw new Error('This tfjs version\'s Adam optimizer keeps no accBeta1/accBeta2 variables; training checkpoints need tfjs-core 4.x.');
+  }
+  return { accBeta1: o.accBeta1, accBeta2: o.accBeta2 };
 }
 
 function trainableVariables(model: tfl.LayersModel): tf.Variable[] {

@@ -19,7 +19,18 @@ export interface SavedMetadata {
   /** Which BatchNorm statistics the saved moving mean/variance hold. */
   statistics: 'population' | 'running' | 'initial';
   savedAt: string;
+  /**
+   * Present in a training checkpoint (`save(location, { trainingState: true })`): what `fit`
+   * needs to go on exactly as if it had not stopped. Its tensors are stored as weights named
+   * `training/...`.
+   */
+  training?: import('./ganomaly.js').TrainingStateInfo;
+  /** Notes saved with `save(location, { info })`. */
+  info?: Record<string, unknown>;
 }
+
+/** Prefix of the weights that hold a checkpoint's training state (optimizer moments, running BatchNorm averages). */
+export const TRAINING_PREFIX = 'training/';
 
 /**
  * All four networks go into ONE tfjs ModelArtifacts: topologies side by side under
@@ -28,7 +39,13 @@ export interface SavedMetadata {
  * tfjs IOHandler (IndexedDB, HTTP, custom) without knowing about GANomaly, and a `model.json`
  * written for `file://` is the standard tfjs layout that `tf.io.http` can fetch from a static server.
  */
-export async function saveArtifacts(location: ModelLocation, nets: GanomalyNetworks, metadata: SavedMetadata, fn: string): Promise<void> {
+export async function saveArtifacts(
+  location: ModelLocation,
+  nets: GanomalyNetworks,
+  metadata: SavedMetadata,
+  fn: string,
+  training?: tf.NamedTensorMap,
+): Promise<void> {
   const handler = handlerFor(location, fn, 'save');
   const networks: Record<string, unknown> = {};
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
@@ -45,6 +62,11 @@ export async function saveArtifacts(location: ModelLocation, nets: GanomalyNetwo
     weightSpecs.push(...captured!.weightSpecs!.map((s) => ({ ...s, name: `${key}/${s.name}` })));
     buffers.push(tf.io.CompositeArrayBuffer.join(captured!.weightData!));
   }
+  if (training && Object.keys(training).length) {
+    const { data, specs } = await tf.io.encodeWeights(training);
+    weightSpecs.push(...specs.map((s) => ({ ...s, name: `${TRAINING_PREFIX}${s.name}` })));
+    buffers.push(data);
+  }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: { ganomaly: metadata, networks } as unknown as object,
     weightSpecs,
@@ -60,6 +82,8 @@ export async function saveArtifacts(location: ModelLocation, nets: GanomalyNetwo
 export interface LoadedModel {
   metadata: SavedMetadata;
   networks: GanomalyNetworks;
+  /** The training state's tensors of a checkpoint (names without the prefix); the caller disposes them. */
+  training?: tf.NamedTensorMap;
 }
 
 export async function loadArtifacts(location: ModelLocation, fn: string): Promise<LoadedModel> {
@@ -89,10 +113,17 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     );
   }
   const networks: Partial<GanomalyNetworks> = {};
+  let training: tf.NamedTensorMap | undefined;
   try {
     let offset = 0;
     const slices = new Map<string, { specs: tf.io.WeightsManifestEntry[]; start: number; end: number }>();
+    const trainingSpecs: { spec: tf.io.WeightsManifestEntry; start: number }[] = [];
     for (const s of specs) {
+      if (s.name.startsWith(TRAINING_PREFIX)) {
+        trainingSpecs.push({ spec: { ...s, name: s.name.slice(TRAINING_PREFIX.length) }, start: offset });
+        offset += specBytes(s);
+        continue;
+      }
       const slash = s.name.indexOf('/');
       const key = s.name.slice(0, slash);
       if (!(NETWORK_KEYS as readonly string[]).includes(key)) throw new ModelFormatError(`Weight '${s.name}' at ${where} belongs to no known network.`);
@@ -127,9 +158,16 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
       }
     }
     checkConfigMatches(metadata!.config, networks as GanomalyNetworks, where);
-    return { metadata: metadata!, networks: networks as GanomalyNetworks };
+    if (trainingSpecs.length) {
+      training = {};
+      for (const { spec, start } of trainingSpecs) {
+        Object.assign(training, tf.io.decodeWeights(data.slice(start, start + specBytes(spec)), [spec]));
+      }
+    }
+    return { metadata: metadata!, networks: networks as GanomalyNetworks, training };
   } catch (e) {
     for (const k of NETWORK_KEYS) networks[k]?.dispose();
+    if (training) tf.dispose(Object.values(training));
     throw e;
   }
 }

@@ -35,6 +35,33 @@ export class BatchNormSnapshot {
     );
   }
 
+  /**
+   * A snapshot holding the given statistics (copied) for the BatchNorm layers of `models`, in
+   * the order `tensors()` returns them: mean and variance of each layer in turn. For restoring a
+   * saved training state.
+   */
+  static fromTensors(models: tfl.LayersModel[], tensors: readonly tf.Tensor[]): BatchNormSnapshot {
+    const layers = models.flatMap(batchNormLayers);
+    if (tensors.length !== layers.length * 2) {
+      throw new Error(`BatchNormSnapshot.fromTensors: ${layers.length} BatchNorm layers need ${layers.length * 2} tensors, got ${tensors.length}.`);
+    }
+    return new BatchNormSnapshot(
+      layers.map((layer, i) => {
+        const [mean, variance] = [tensors[2 * i]!, tensors[2 * i + 1]!];
+        const want = layer.movingMean.read().shape;
+        if (mean.shape.join() !== want.join() || variance.shape.join() !== want.join()) {
+          throw new Error(`BatchNormSnapshot.fromTensors: layer ${layer.name} has statistics of shape [${want}], got [${mean.shape}] and [${variance.shape}].`);
+        }
+        return { layer, mean: tf.clone(mean), variance: tf.clone(variance) };
+      }),
+    );
+  }
+
+  /** The copied statistics (mean and variance of each layer in turn); owned by the snapshot. */
+  tensors(): tf.Tensor[] {
+    return this.saved.flatMap((s) => [s.mean, s.variance]);
+  }
+
   /** Writes the copied statistics back into their layers (the snapshot stays usable). */
   restore(): void {
     for (const s of this.saved) {
