@@ -1,8 +1,10 @@
 /**
  * @ganomaly/data: images as raw uint8 sets (`ImageSet`), readers for MNIST IDX and CIFAR-10
  * binary files, preprocessing to network input in [-1, 1], seeded shuffles and batches, and the
- * authors' leave-one-class-out anomaly split. Works in browsers; the file loaders (loadMnist,
- * loadCifar10, findMnist) import node: modules only when called.
+ * authors' leave-one-class-out anomaly split, PNG/JPEG files and image folders (the authors'
+ * train/normal, test/normal, test/abnormal layout). Works in browsers; the file loaders (loadMnist,
+ * loadCifar10, findMnist, listImageFiles, loadImage*, loadFolderDataset) import node: modules,
+ * and the decoders (pngjs, jpeg-js) only when called.
  */
 export {
   type ImageSet,
@@ -33,3 +35,23 @@ export {
   loadCifar10,
   findMnist,
 } from './node.js';
+export {
+  type ImageFormat,
+  type ImageHeader,
+  type DecodedImage,
+  type LoadImagesOptions,
+  type LoadedImages,
+  type FolderDataset,
+  DEFAULT_MAX_PIXELS,
+  IMAGE_EXTENSIONS,
+  imageHeader,
+  decodeImage,
+  loadImageDecoders,
+  resizeImage,
+  listImageFiles,
+  loadImageFiles,
+  loadImageFolder,
+  detectChannels,
+  loadFolderDataset,
+  isFolderDataset,
+} from './images.js';
