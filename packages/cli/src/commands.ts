@@ -1,0 +1,316 @@
+import { createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ImageError, VERSION, data, metrics, type Ganomaly } from '@ganomaly/core';
+import { createReport, writeReport } from '@ganomaly/report';
+import { EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
+import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
+import { countProgress } from './progress.js';
+import { imageFiles, loadSource, type LoadOptions } from './sources.js';
+import { csvField, isModelFolder, loadModel, printSkipped } from './shared.js';
+
+function imageLoadOptions(v: Record<string, unknown>, model: Ganomaly, io: CliIO, warn: (m: string) => void): LoadOptions {
+  return {
+    imageSize: model.config.imageSize,
+    channels: model.config.channels as 1 | 3,
+    strict: !!v.strict,
+    maxPixels: int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!,
+    recursive: !!v.recursive,
+    anomalyClass: int(v, 'anomaly-class', undefined, 0, 255),
+    seed: int(v, 'seed', 0, 0)!,
+    warn,
+    progress: countProgress(io.stderr, 'loading images', !v.quiet),
+  };
+}
+
+const DATA_NOTE =
+  'DATA: the layout root (its test/ folder is used), a folder with normal/ and anomaly subfolders (abnormal/, or one per anomaly class),\n' +
+  'or MNIST / CIFAR-10 with --anomaly-class N and --seed S (the split of `ganomaly train` with the same values).';
+
+// ---------------------------------------------------------------- score
+
+export const SCORE: CommandSpec = {
+  name: 'score',
+  brief: 'Score images: CSV or JSON lines with raw score, normalised score and anomaly flag',
+  summary: 'Scores images with a trained model: one row per image with its raw score, the score normalised with the calibration range, and the anomaly flag (score >= the calibrated threshold).',
+  usage: 'ganomaly score MODEL IMAGES... [--format csv|jsonl] [--output FILE]',
+  positionals: { min: 2 },
+  options: {
+    format: { type: 'string', value: 'csv|jsonl', help: 'Output format (default: from --output\'s extension, else csv)' },
+    output: { type: 'string', short: 'o', value: 'FILE', help: 'Write rows to FILE instead of stdout' },
+    'batch-size': { type: 'string', value: 'N', help: 'Images per forward pass (does not change the scores)', default: '256' },
+    ...IMAGE_OPTIONS,
+    ...COMMON_OPTIONS,
+  },
+  notes:
+    'IMAGES: image files and folders (PNG, JPEG). Columns: file, score, normalized, anomaly (1/0; empty when the model is not\n' +
+    'calibrated), error (why an image was skipped). Exit code 3 when no image could be scored, or on a bad image with --strict.',
+};
+
+export async function score(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals } = parse(SCORE, argv);
+  const [modelDir, ...inputs] = positionals.map((p) => path.resolve(io.cwd, p));
+  const fromExt = v.output && /\.jsonl?$/i.test(v.output as string) ? 'jsonl' : 'csv';
+  const format = choice(v, 'format', fromExt as 'csv' | 'jsonl', ['csv', 'jsonl'] as const);
+  const batchSize = int(v, 'batch-size', 256, 1)!;
+  const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
+  const files = await imageFiles(inputs, io.cwd, !!v.recursive);
+  const model = await loadModel(modelDir!, v.backend as string | undefined);
+  let sink: Output & { end?: () => Promise<void> } = io.stdout;
+  if (v.output) {
+    const file = path.resolve(io.cwd, v.output as string);
+    const stream = createWriteStream(file);
+    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', (e) => reject(usage(`Cannot write ${file}: ${e.message}`))));
+    sink = { write: (s: string) => stream.write(s), end: () => new Promise<void>((r) => stream.end(r)) };
+  }
+  try {
+    const cal = model.calibration;
+    if (!cal) warn(`${modelDir} is not calibrated: the normalized and anomaly columns stay empty (run 'ganomaly calibrate' first).`);
+    if (format === 'csv') sink.write('file,score,normalized,anomaly,error\n');
+    const row = (file: string, s: number | null, err?: string) => {
+      const shown = path.relative(io.cwd, file) || file;
+      const normalized = s !== null && cal ? (s - cal.normalization.min) / (cal.normalization.max - cal.normalization.min || 1) : null;
+      const flag = s !== null && cal ? (s >= cal.threshold ? 1 : 0) : null;
+      if (format === 'csv') sink.write(`${csvField(shown)},${s ?? ''},${normalized ?? ''},${flag ?? ''},${err ? csvField(err) : ''}\n`);
+      else sink.write(JSON.stringify({ file: shown, score: s, normalized, anomaly: flag, ...(err ? { error: err } : {}) }) + '\n');
+      return flag;
+    };
+    const progress = countProgress(io.stderr, 'scoring', !v.quiet);
+    let scored = 0;
+    let flagged = 0;
+    let skipped = 0;
+    const chunk = 512;
+    for (let i = 0; i < files.length; i += chunk) {
+      const part = files.slice(i, i + chunk);
+      let loaded: { set: data.ImageSet; files: string[]; skipped: { file: string; reason: string }[] };
+      try {
+        loaded = await data.loadImageFiles(part, { imageSize: model.config.imageSize, channels: model.config.channels as 1 | 3, strict: !!v.strict, maxPixels: int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!, onWarning: warn });
+      } catch (e) {
+        if (!(e instanceof ImageError) || v.strict) throw e instanceof ImageError ? dataError(e.message) : e;
+        // Every file of this chunk failed; each was reported already.
+        loaded = { set: data.imageSet(new Uint8Array(0), { count: 0, height: 1, width: 1, channels: 1 }), files: [], skipped: part.map((f) => ({ file: f, reason: (e as Error).message })) };
+      }
+      const scores = loaded.set.count ? await model.score(loaded.set, { batchSize }) : new Float32Array(0);
+      const byFile = new Map(loaded.files.map((f, k) => [f, scores[k]!]));
+      const reasons = new Map(loaded.skipped.map((s) => [s.file, s.reason]));
+      for (const f of part) {
+        if (byFile.has(f)) {
+          scored++;
+          if (row(f, byFile.get(f)!) === 1) flagged++;
+        } else {
+          skipped++;
+          row(f, null, reasons.get(f) ?? 'not loaded');
+        }
+      }
+      progress(Math.min(i + chunk, files.length), files.length);
+    }
+    if (!v.quiet) {
+      writeLine(io.stderr, `scored ${scored} image(s)${cal ? `, ${flagged} flagged as anomalies (threshold ${cal.threshold.toPrecision(5)})` : ''}${skipped ? `, ${skipped} skipped` : ''}`);
+    }
+    return scored === 0 ? EXIT.data : EXIT.ok;
+  } finally {
+    await sink.end?.();
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------- evaluate
+
+export const EVALUATE: CommandSpec = {
+  name: 'evaluate',
+  brief: 'Metrics on labelled images (AUROC, AP, F1, EER, per class); --report writes PNG charts and index.html',
+  summary: 'Evaluates a model on labelled images: AUROC, average precision, F1 (with precision and recall) at the model\'s threshold, equal error rate, AUROC per anomaly class; --report writes the visual report.',
+  usage: 'ganomaly evaluate MODEL DATA [--report DIR] [--json]',
+  positionals: { min: 2, max: 2 },
+  options: {
+    report: { type: 'string', value: 'DIR', help: 'Write the report: ROC and PR curves, score histogram, reconstruction grids, scores.csv, index.html' },
+    threshold: { type: 'string', value: 'X', help: 'Raw-score threshold for F1 (default: the calibrated one, else the paper\'s phi 0.2 on these scores\' range)' },
+    'top-k': { type: 'string', value: 'N', help: 'Images per reconstruction grid', default: '8' },
+    json: { type: 'boolean', help: 'Print the metrics as JSON' },
+    'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
+    seed: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: seed of the split', default: '0' },
+    ...IMAGE_OPTIONS,
+    ...COMMON_OPTIONS,
+  },
+  notes: DATA_NOTE,
+};
+
+export async function evaluate(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals } = parse(EVALUATE, argv);
+  const modelDir = path.resolve(io.cwd, positionals[0]!);
+  const threshold = v.threshold === undefined ? undefined : num(v, 'threshold', undefined, -Number.MAX_VALUE, Number.MAX_VALUE);
+  const topK = int(v, 'top-k', 8, 1, 64)!;
+  const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
+  const model = await loadModel(modelDir, v.backend as string | undefined);
+  try {
+    const src = await loadSource([positionals[1]!], io.cwd, io.env, 'labelled', imageLoadOptions(v, model, io, warn));
+    printSkipped(src.skipped, warn);
+    const t = src.test!;
+    if (!t.labels.includes(0) || !t.labels.includes(1)) throw dataError(`${positionals[1]} needs both normal and anomalous images to evaluate on.`);
+    let summary: Record<string, unknown>;
+    let perClass: { class: string; count: number; auroc: number }[];
+    if (v.report) {
+      const report = await createReport(model, { images: t.set, labels: t.labels, names: t.names.map((n) => path.relative(io.cwd, n) || n), classes: t.classes, threshold, topK });
+      const dir = path.resolve(io.cwd, v.report as string);
+      const { files } = await writeReport(report, dir, { title: `GANomaly report: ${path.basename(modelDir)} on ${src.description}` });
+      summary = { ...report.metrics };
+      // The report also ranks the normal class against all anomalies; the command lists anomaly classes.
+      const anomalyClasses = new Set(t.classes.filter((_, i) => t.labels[i] === 1));
+      perClass = (report.metrics.perClass ?? []).filter((c) => anomalyClasses.has(c.class));
+      if (!v.quiet) writeLine(io.stderr, `report written to ${path.join(dir, 'index.html')} (${files.length} files)`);
+    } else {
+      const r = await model.evaluate(t.set, t.labels, threshold === undefined ? {} : { threshold });
+      perClass = perClassAuroc(r.scores, t.labels, t.classes);
+      summary = {
+        auroc: r.auroc,
+        averagePrecision: r.averagePrecision,
+        f1: r.f1,
+        precision: r.precision,
+        recall: r.recall,
+        eer: r.eer,
+        threshold: r.threshold,
+        thresholdSource: r.thresholdSource,
+        count: t.set.count,
+        normal: t.labels.filter((l) => l === 0).length,
+        anomalous: t.labels.filter((l) => l === 1).length,
+      };
+    }
+    if (v.json) writeLine(io.stdout, JSON.stringify({ ...summary, perClass, data: src.description, model: modelDir }, null, 2));
+    else {
+      const f = (x: unknown) => (typeof x === 'number' ? x.toFixed(4) : String(x));
+      writeLine(io.stdout, `data: ${src.description}: ${summary.count} images (${summary.normal} normal, ${summary.anomalous} anomalous)`);
+      writeLine(io.stdout, `AUROC ${f(summary.auroc)}  AP ${f(summary.averagePrecision)}  EER ${f(summary.eer)}`);
+      writeLine(io.stdout, `F1 ${f(summary.f1)}  precision ${f(summary.precision)}  recall ${f(summary.recall)}  at threshold ${Number(summary.threshold).toPrecision(5)} (${summary.thresholdSource})`);
+      if (perClass.length > 1) for (const c of perClass) writeLine(io.stdout, `  ${c.class}: AUROC ${f(c.auroc)} (${c.count} images vs all normal)`);
+    }
+    return EXIT.ok;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** AUROC of each anomaly class against all normal images. */
+export function perClassAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>, classes: string[]): { class: string; count: number; auroc: number }[] {
+  const normal: number[] = [];
+  const byClass = new Map<string, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === 0) normal.push(scores[i]!);
+    else {
+      const list = byClass.get(classes[i]!) ?? [];
+      list.push(scores[i]!);
+      byClass.set(classes[i]!, list);
+    }
+  }
+  return [...byClass].map(([cls, s]) => ({
+    class: cls,
+    count: s.length,
+    auroc: metrics.evaluateScores([...normal, ...s], [...normal.map(() => 0), ...s.map(() => 1)], 0).auroc,
+  }));
+}
+
+// ---------------------------------------------------------------- calibrate
+
+export const CALIBRATE: CommandSpec = {
+  name: 'calibrate',
+  brief: 'Fit the anomaly threshold on held-out images and save it with the model',
+  summary:
+    'Fits the score normalisation and the anomaly threshold on held-out images and saves them with the model. A plain folder of normal images: the threshold is a quantile of their scores. Labelled DATA: the threshold with the best F1 (or --method quantile on its normal images).',
+  usage: 'ganomaly calibrate MODEL DATA... [--method quantile|f1|fixed] [--output DIR]',
+  positionals: { min: 2 },
+  options: {
+    method: { type: 'string', value: 'quantile|f1|fixed', help: 'quantile of normal scores; best F1 (labelled data); fixed: the paper\'s phi on the min-max scale', default: 'quantile, or f1 with labels' },
+    quantile: { type: 'string', value: 'Q', help: 'For quantile', default: '0.99' },
+    phi: { type: 'string', value: 'P', help: 'For fixed', default: '0.2' },
+    output: { type: 'string', short: 'o', value: 'DIR', help: 'Save the calibrated model here instead of replacing MODEL' },
+    'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
+    seed: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: seed of the split', default: '0' },
+    ...IMAGE_OPTIONS,
+    ...COMMON_OPTIONS,
+  },
+  notes: 'Calibrate on images the model was not trained on and that you will not report results on.',
+};
+
+export async function calibrate(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals } = parse(CALIBRATE, argv);
+  const [modelArg, ...dataArgs] = positionals;
+  const modelDir = path.resolve(io.cwd, modelArg!);
+  const output = path.resolve(io.cwd, (v.output as string | undefined) ?? modelDir);
+  if (v.output && output !== modelDir && (await stat(output).catch(() => null)) && !(await isModelFolder(output))) {
+    throw usage(`--output ${output} exists and is not a model folder; choose another.`);
+  }
+  const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
+  const model = await loadModel(modelDir, v.backend as string | undefined);
+  try {
+    const src = await loadSource(dataArgs, io.cwd, io.env, 'any', imageLoadOptions(v, model, io, warn));
+    printSkipped(src.skipped, warn);
+    const labelled = src.test && src.kind !== 'folder' && src.kind !== 'files';
+    const method = choice(v, 'method', labelled ? 'f1' : 'quantile', ['quantile', 'f1', 'fixed'] as const);
+    if (method === 'f1' && !labelled) throw usage(`--method f1 needs labelled data (normal/ and anomaly folders); ${dataArgs.join(' ')} has none.`);
+    const images = labelled ? src.test!.set : src.train!.set;
+    const labels = labelled ? src.test!.labels : undefined;
+    if (src.kind === 'layout') warn(`calibrating on ${dataArgs[0]}/test: evaluate on other images, or the reported figures are optimistic.`);
+    const c = await model.calibrate(images, {
+      method,
+      labels,
+      quantile: num(v, 'quantile', undefined, 0, 1),
+      phi: num(v, 'phi', undefined, 0, 1),
+    });
+    await model.save(`file://${output}`);
+    writeLine(
+      io.stdout,
+      `calibrated (${c.method}${c.quantile !== undefined ? ` ${c.quantile}` : ''}${c.phi !== undefined ? ` phi ${c.phi}` : ''}) on ${c.count} images: threshold ${c.threshold.toPrecision(6)}, ` +
+        `normalisation range [${c.normalization.min.toPrecision(5)}, ${c.normalization.max.toPrecision(5)}]; saved to ${output}`,
+    );
+    return EXIT.ok;
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------- info
+
+export const INFO: CommandSpec = {
+  name: 'info',
+  brief: 'Describe a saved model or checkpoint',
+  summary: 'Describes a saved model or training checkpoint: format and library version, configuration, training progress, calibration.',
+  usage: 'ganomaly info MODEL [--json]',
+  positionals: { min: 1, max: 1 },
+  options: {
+    json: { type: 'boolean', help: 'Print the metadata as JSON' },
+    help: COMMON_OPTIONS.help!,
+  },
+};
+
+export async function info(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals } = parse(INFO, argv);
+  const dir = path.resolve(io.cwd, positionals[0]!);
+  // Reads the metadata and checks the model loads (weights included) on the pure-JS backend.
+  const model = await loadModel(dir, 'cpu');
+  try {
+    const meta = model.metadata();
+    let bytes = 0;
+    for (const f of ['model.json', 'weights.bin', 'metadata.json']) bytes += (await stat(path.join(dir, f)).catch(() => null))?.size ?? 0;
+    const saved = JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { savedAt?: string; libraryVersion?: string; training?: unknown };
+    if (v.json) {
+      writeLine(io.stdout, JSON.stringify({ ...meta, savedAt: saved.savedAt, libraryVersion: saved.libraryVersion, checkpoint: !!saved.training, interruptedEpoch: model.interruptedEpoch, bytes }, null, 2));
+      return EXIT.ok;
+    }
+    const c = meta.config;
+    const lines = [
+      `${dir}: GANomaly ${saved.training ? 'training checkpoint' : 'model'}, format ${meta.formatVersion}, saved by @ganomaly ${saved.libraryVersion} at ${saved.savedAt} (this is ${VERSION})`,
+      `input ${c.imageSize}x${c.imageSize}x${c.channels}, latent ${c.latentDim}, width ${c.baseWidth}, encoder ${c.encoder}, score ${c.scoreVariant}, BatchNorm ${c.batchNormMode} (${meta.statistics} statistics)`,
+      `trained ${meta.epochsTrained} epoch(s)${model.interruptedEpoch ? ` + ${model.interruptedEpoch.nextBatch}/${model.interruptedEpoch.batches} batches of epoch ${model.interruptedEpoch.epoch}` : ''}, lr ${c.learningRate}, seed ${c.seed}`,
+      meta.calibration
+        ? `calibrated (${meta.calibration.method}) on ${meta.calibration.count} images: threshold ${meta.calibration.threshold.toPrecision(6)}, range [${meta.calibration.normalization.min.toPrecision(5)}, ${meta.calibration.normalization.max.toPrecision(5)}]`
+        : 'not calibrated',
+      ...(meta.info?.run ? [`data: ${(meta.info.run as { source: string }).source}`] : []),
+      `${(bytes / 1e6).toFixed(1)} MB`,
+    ];
+    for (const l of lines) writeLine(io.stdout, l);
+    return EXIT.ok;
+  } finally {
+    model.dispose();
+  }
+}
+
+export { modelError };

@@ -1,0 +1,105 @@
+import type { Output } from './io.js';
+
+/** m:ss or h:mm:ss. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  generatorLoss: number;
+  discriminatorLoss: number;
+}
+
+/**
+ * The per-epoch progress bar with ETA and running losses. On a terminal it is redrawn in place
+ * (at most 10 times a second); otherwise (a log file, CI) it prints a line at every quarter of an
+ * epoch, so logs stay short. Lines printed through `line` clear the bar first.
+ */
+export class ProgressBar {
+  private shown = false;
+  private lastDraw = 0;
+  private epochStart = 0;
+  private firstBatch = 0;
+  private epoch = -1;
+  private lastQuarter = -1;
+  private gSum = 0;
+  private dSum = 0;
+  private n = 0;
+
+  constructor(
+    private readonly out: Output,
+    private readonly enabled: boolean,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  update(p: BatchProgress): void {
+    if (!this.enabled) return;
+    const t = this.now();
+    if (p.epoch !== this.epoch) {
+      this.epoch = p.epoch;
+      // A resumed epoch starts at a later batch: the rate is measured from the first batch seen.
+      this.epochStart = t;
+      this.firstBatch = p.batch - 1;
+      this.lastQuarter = -1;
+      this.gSum = this.dSum = this.n = 0;
+    }
+    this.gSum += p.generatorLoss;
+    this.dSum += p.discriminatorLoss;
+    this.n++;
+    const done = p.batch - this.firstBatch;
+    const perBatch = (t - this.epochStart) / 1000 / Math.max(1, done);
+    const eta = perBatch * (p.batches - p.batch);
+    const total = eta + perBatch * p.batches * (p.epochs - p.epoch);
+    const frac = p.batch / p.batches;
+    const losses = `G ${(this.gSum / this.n).toFixed(3)} D ${(this.dSum / this.n).toFixed(3)}`;
+    const head = `epoch ${p.epoch}/${p.epochs}`;
+    const tail = `${p.batch}/${p.batches}  ETA ${formatDuration(eta)}${p.epoch < p.epochs ? ` (all ${formatDuration(total)})` : ''}  ${losses}`;
+    if (this.out.isTTY) {
+      if (t - this.lastDraw < 100 && p.batch < p.batches) return;
+      this.lastDraw = t;
+      const width = Math.max(10, Math.min(30, (this.out.columns ?? 100) - head.length - tail.length - 10));
+      const filled = Math.round(frac * width);
+      this.out.write(`\r\x1b[2K${head} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${tail}`);
+      this.shown = true;
+    } else {
+      const quarter = Math.floor(frac * 4);
+      if (quarter > this.lastQuarter && quarter < 4) {
+        this.lastQuarter = quarter;
+        this.out.write(`${head} ${String(Math.floor(frac * 100)).padStart(3)}% ${tail}\n`);
+      }
+    }
+  }
+
+  /** Prints a line (an epoch summary, a warning) below the bar. */
+  line(text: string): void {
+    this.clear();
+    this.out.write(`${text}\n`);
+  }
+
+  clear(): void {
+    if (this.shown && this.out.isTTY) this.out.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
+
+/** "loading images 120/500" on a terminal, redrawn; nothing otherwise (the summary line follows). */
+export function countProgress(out: Output, label: string, enabled: boolean): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    if (!enabled || !out.isTTY || total < 50) return;
+    const t = performance.now();
+    if (t - last < 100 && done < total) return;
+    last = t;
+    out.write(`\r\x1b[2K${label} ${done}/${total}`);
+    if (done >= total) out.write('\r\x1b[2K');
+  };
+}

@@ -1,0 +1,35 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Ganomaly, MODEL_FILES, ModelFormatError } from '@ganomaly/core';
+import { modelError } from './io.js';
+
+/** A folder with a saved GANomaly model (metadata.json of format 'ganomaly'). */
+export async function isModelFolder(dir: string): Promise<boolean> {
+  try {
+    const meta = JSON.parse(await readFile(path.join(dir, MODEL_FILES.metadata), 'utf8')) as { format?: string };
+    return meta.format === 'ganomaly';
+  } catch {
+    return false;
+  }
+}
+
+/** Loads a model folder; a folder that is not a model is a model error (exit 4) with the library's message. */
+export async function loadModel(dir: string, backend: string | undefined): Promise<Ganomaly> {
+  const st = await stat(dir).catch(() => null);
+  if (!st) throw modelError(`No model at ${dir}: the folder does not exist.`);
+  try {
+    return await Ganomaly.load(`file://${dir}`, { backend: backend ?? 'auto' });
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw modelError(`${dir} is not a usable GANomaly model: ${e.message}`);
+    throw e;
+  }
+}
+
+export function printSkipped(skipped: { file: string; reason: string }[], warn: (m: string) => void): void {
+  // The loader already warned about each file; a summary keeps the count visible at the end of long logs.
+  if (skipped.length > 1) warn(`${skipped.length} image(s) skipped (unreadable, corrupt or too large); --strict makes this an error.`);
+}
+
+export function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AbortError, Ganomaly, data, useBackend, type EpochLogs } from '@ganomaly/core';
+import { CliError, EXIT, dataError, usage, writeLine, type CliIO } from './io.js';
+import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
+import { ProgressBar, countProgress, formatDuration } from './progress.js';
+import { loadSource, sourceChannels } from './sources.js';
+import { isModelFolder, loadModel, printSkipped } from './shared.js';
+
+export const TRAIN: CommandSpec = {
+  name: 'train',
+  brief: 'Train on normal images (image folders, MNIST, CIFAR-10); Ctrl-C saves a checkpoint, --resume continues',
+  summary:
+    'Trains GANomaly on normal images and saves the model. DATA is the layout of the authors\' code (DATA/train/normal, optional DATA/test/normal and DATA/test/<anomaly class>), a plain folder of normal images, image files, MNIST IDX files or CIFAR-10 binaries (a folder holding them, or `mnist` to find MNIST) with --anomaly-class.',
+  usage: 'ganomaly train DATA... --out DIR [options]',
+  positionals: { min: 1 },
+  options: {
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'Folder for the trained model', default: './ganomaly-model' },
+    epochs: { type: 'string', short: 'e', value: 'N', help: 'Epochs', default: '15' },
+    'batch-size': { type: 'string', short: 'b', value: 'N', help: 'Images per training step', default: '64' },
+    'image-size': { type: 'string', value: 'N', help: 'Model input size (images are resized to N x N; a power of 2, >= 16)', default: '32' },
+    channels: { type: 'string', value: 'auto|1|3', help: 'Grey or colour model; auto: 1 when every training image is grey', default: 'auto' },
+    latent: { type: 'string', value: 'N', help: 'Latent size nz', default: '100' },
+    width: { type: 'string', value: 'N', help: 'Base width of the networks (ngf = ndf)', default: '64' },
+    lr: { type: 'string', value: 'X', help: 'Adam learning rate', default: '0.0002' },
+    seed: { type: 'string', value: 'N', help: 'Seed of weights, shuffles and splits', default: '0' },
+    holdout: { type: 'string', value: 'F', help: 'Share of the normal training images held out to calibrate the threshold (0: no calibration)', default: '0.1' },
+    quantile: { type: 'string', value: 'Q', help: 'Threshold = this quantile of the held-out normal scores', default: '0.99' },
+    'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
+    limit: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: use only the first N training images of the seeded order' },
+    'val-limit': { type: 'string', value: 'N', help: 'Labelled images scored after each epoch for the validation AUROC (0: none)', default: '2000' },
+    checkpoint: { type: 'string', value: 'DIR', help: 'Checkpoint folder, saved after every epoch and on Ctrl-C', default: '<out>.checkpoint' },
+    resume: { type: 'boolean', help: 'Continue the interrupted run from its checkpoint (same data and options)' },
+    force: { type: 'boolean', short: 'f', help: 'Replace an existing model in --out' },
+    ...IMAGE_OPTIONS,
+    ...COMMON_OPTIONS,
+  },
+  notes: [
+    'Ctrl-C saves a checkpoint and exits with code 130; `ganomaly train ... --resume` continues it and ends with',
+    'the same model as a run that was never stopped. A second Ctrl-C exits at once.',
+    '',
+    'Examples:',
+    '  ganomaly train ./bottles --out ./bottle-model --epochs 15',
+    '  ganomaly train mnist --anomaly-class 2 --limit 3000 --width 32 --epochs 3 --out ./mnist-2',
+  ].join('\n'),
+};
+
+/** What a checkpoint must agree on to be resumed with the given data and options. */
+interface RunInfo {
+  source: string;
+  trainImages: number;
+  trainSha256: string;
+  batchSize: number;
+  epochs: number;
+  holdout: number;
+  quantile: number;
+  seed: number;
+  valLimit: number;
+}
+
+const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed'];
+
+export async function train(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals } = parse(TRAIN, argv);
+  const out = path.resolve(io.cwd, (v.out as string | undefined) ?? 'ganomaly-model');
+  const checkpoint = path.resolve(io.cwd, (v.checkpoint as string | undefined) ?? `${out}.checkpoint`);
+  const quiet = !!v.quiet;
+  const progress = new ProgressBar(io.stderr, !quiet);
+  const warn = (m: string) => progress.line(`warning: ${m}`);
+  const say = (m: string) => (quiet ? undefined : progress.line(m));
+
+  const resume = !!v.resume;
+  const ckptExists = await isModelFolder(checkpoint);
+  if (resume) {
+    if (!ckptExists) throw usage(`--resume: no checkpoint at ${checkpoint} (pass --checkpoint DIR if it is elsewhere).`);
+    const given = MODEL_FLAGS.filter((k) => v[k] !== undefined && k !== 'seed');
+    if (given.length) throw usage(`--resume continues with the checkpoint's model settings; drop ${given.map((k) => `--${k}`).join(', ')}.`);
+  } else if (ckptExists) {
+    throw usage(`A checkpoint of an interrupted run is at ${checkpoint}: continue it with --resume, or delete that folder to start over.`);
+  }
+  if (!v.force && (await isModelFolder(out))) throw usage(`${out} already holds a model; pass --force to replace it, or choose another --out.`);
+  if ((await stat(out).catch(() => null))?.isFile()) throw usage(`--out ${out} is a file, not a folder.`);
+
+  // The backend first: a missing one fails before minutes of image loading.
+  await useBackend((v.backend as string | undefined) ?? 'auto');
+  let model: Ganomaly | null = null;
+  let saved: RunInfo | null = null;
+  if (resume) {
+    model = await loadModel(checkpoint, v.backend as string | undefined);
+    saved = (model.info?.run as RunInfo | undefined) ?? null;
+    if (!saved) {
+      model.dispose();
+      throw usage(`${checkpoint} is a model, not a training checkpoint of 'ganomaly train'.`);
+    }
+  }
+  try {
+    const seed = saved?.seed ?? int(v, 'seed', 0, 0)!;
+    const epochs = int(v, 'epochs', saved?.epochs ?? 15, 1)!;
+    const batchSize = int(v, 'batch-size', saved?.batchSize ?? 64, 1)!;
+    const holdout = num(v, 'holdout', saved?.holdout ?? 0.1, 0, 0.9)!;
+    const quantile = num(v, 'quantile', saved?.quantile ?? 0.99, 0, 1)!;
+    const valLimit = int(v, 'val-limit', saved?.valLimit ?? 2000, 0)!;
+    const imageSize = model ? model.config.imageSize : int(v, 'image-size', 32, 16, 1024)!;
+    let channels: 1 | 3;
+    if (model) channels = model.config.channels as 1 | 3;
+    else {
+      const c = choice(v, 'channels', 'auto', ['auto', '1', '3'] as const);
+      channels = c === 'auto' ? await sourceChannels(positionals, io.cwd, !!v.recursive) : (Number(c) as 1 | 3);
+    }
+    const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
+
+    const t0 = performance.now();
+    const src = await loadSource(positionals, io.cwd, io.env, 'train', {
+      imageSize,
+      channels,
+      strict: !!v.strict,
+      maxPixels,
+      recursive: !!v.recursive,
+      anomalyClass: int(v, 'anomaly-class', undefined, 0, 255),
+      limit: int(v, 'limit', undefined, 1),
+      seed,
+      warn,
+      progress: countProgress(io.stderr, 'loading images', !quiet),
+    });
+    printSkipped(src.skipped, warn);
+    if (!src.train || src.train.set.count === 0) throw dataError(`${positionals.join(' ')} holds no training images.`);
+    let trainSet = src.train.set;
+    let calibSet: data.ImageSet | null = null;
+    const nHold = holdout > 0 ? Math.floor(trainSet.count * holdout) : 0;
+    if (holdout > 0 && (nHold < 5 || trainSet.count - nHold < 2)) {
+      warn(`only ${trainSet.count} training images: none held out, so the model is not calibrated (run 'ganomaly calibrate' with other normal images).`);
+    } else if (nHold > 0) {
+      const order = data.shuffledIndices(trainSet.count, seed + 1);
+      calibSet = data.subset(trainSet, order.slice(0, nHold));
+      trainSet = data.subset(trainSet, Array.from(order.slice(nHold)).sort((a, b) => a - b));
+    }
+    const run: RunInfo = {
+      source: src.description,
+      trainImages: trainSet.count,
+      trainSha256: createHash('sha256').update(trainSet.pixels).digest('hex'),
+      batchSize,
+      epochs,
+      holdout,
+      quantile,
+      seed,
+      valLimit,
+    };
+    if (saved && (saved.trainSha256 !== run.trainSha256 || saved.trainImages !== run.trainImages)) {
+      throw usage(
+        `The checkpoint at ${checkpoint} was trained on other images (${saved.trainImages} from ${saved.source}; now ${run.trainImages} from ${run.source}). Resume with the same data and options, or delete the checkpoint to start over.`,
+      );
+    }
+    let validation: { images: data.ImageSet; labels: Uint8Array } | undefined;
+    if (src.test && valLimit > 0) {
+      let t = src.test.set;
+      if (t.count > valLimit) {
+        // A seeded sample that keeps both classes.
+        const idx = Array.from(data.shuffledIndices(t.count, seed + 2).slice(0, valLimit)).sort((a, b) => a - b);
+        t = data.subset(t, idx);
+      }
+      const labels = t.labels!;
+      if (labels.includes(0) && labels.includes(1)) validation = { images: t, labels };
+    }
+    say(
+      `data: ${src.description}: ${trainSet.count} training images${calibSet ? `, ${calibSet.count} held out for calibration` : ''}` +
+        `${validation ? `, ${validation.images.count} labelled for validation` : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+
+    if (!model) {
+      model = await Ganomaly.create({
+        backend: (v.backend as string | undefined) ?? 'auto',
+        imageSize,
+        channels,
+        latentDim: int(v, 'latent', 100, 1)!,
+        baseWidth: int(v, 'width', 64, 1)!,
+        learningRate: num(v, 'lr', 0.0002, 0, 1, true)!,
+        seed,
+      });
+    }
+    const m = model;
+    const remaining = epochs - m.epochs;
+    say(
+      `model: ${imageSize}x${imageSize}x${channels}, nz ${m.config.latentDim}, width ${m.config.baseWidth}, backend ${m.backend}; ` +
+        (resume ? `resuming after epoch ${m.epochs}${m.interruptedEpoch ? ` + ${m.interruptedEpoch.nextBatch}/${m.interruptedEpoch.batches} batches` : ''}, ` : '') +
+        `${remaining} epoch(s) to go`,
+    );
+    const saveCheckpoint = () => m.save(`file://${checkpoint}`, { trainingState: true, info: { run } });
+    if (remaining > 0) {
+      const history: EpochLogs[] = [];
+      try {
+        await m.fit(trainSet, {
+          epochs: remaining,
+          batchSize,
+          signal: io.signal,
+          validation,
+          onBatchEnd: (b) => progress.update({ ...b, epochs }),
+          onEpochEnd: async (logs) => {
+            history.push(logs);
+            say(
+              `epoch ${logs.epoch}/${epochs}  G ${logs.generatorLoss.toFixed(4)}  D ${logs.discriminatorLoss.toFixed(4)}  ` +
+                `adv ${logs.adversarialLoss.toFixed(4)} con ${logs.contextualLoss.toFixed(4)} enc ${logs.encoderLoss.toFixed(4)}  ` +
+                `${logs.imagesPerSecond.toFixed(1)} img/s  ${formatDuration(logs.seconds)}` +
+                (logs.auroc !== undefined ? `  val AUROC ${logs.auroc.toFixed(4)}` : '') +
+                (logs.discriminatorResets ? `  (D re-initialised ${logs.discriminatorResets}x)` : ''),
+            );
+            if (logs.epoch < epochs) await saveCheckpoint();
+          },
+        });
+      } catch (e) {
+        if (e instanceof AbortError) {
+          progress.clear();
+          await saveCheckpoint();
+          const p = m.interruptedEpoch;
+          writeLine(
+            io.stderr,
+            `Interrupted after epoch ${m.epochs}${p ? ` and ${p.nextBatch}/${p.batches} batches of epoch ${p.epoch}` : ''}; checkpoint saved to ${checkpoint}.\n` +
+              `Continue with: ganomaly train ${positionals.join(' ')} --out ${path.relative(io.cwd, out) || '.'}${v.checkpoint ? ` --checkpoint ${v.checkpoint}` : ''} --resume`,
+          );
+          return EXIT.interrupted;
+        }
+        throw e;
+      }
+    }
+    if (calibSet) {
+      const c = await m.calibrate(calibSet, { quantile });
+      say(`calibrated on ${c.count} held-out normal images: threshold ${c.threshold.toPrecision(5)} (quantile ${quantile})`);
+    }
+    await m.save(`file://${out}`, { info: { run } });
+    await rm(checkpoint, { recursive: true, force: true });
+    if (validation) {
+      const r = await m.evaluate(validation.images, validation.labels);
+      say(`validation: AUROC ${r.auroc.toFixed(4)}, AP ${r.averagePrecision.toFixed(4)}, F1 ${r.f1.toFixed(4)} at ${r.thresholdSource} threshold`);
+    }
+    writeLine(io.stdout, `Model saved to ${out}`);
+    return EXIT.ok;
+  } finally {
+    model?.dispose();
+  }
+}
+
+export { CliError };

@@ -1,0 +1,331 @@
+// The `ganomaly` command line on real images: MNIST digits written as PNG (and JPEG) files.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '@ganomaly/cli';
+import { ROOT, SMALL, cli, colourJpeg, digit, mnistTest, writeLayout } from './helpers.js';
+
+let dir: string;
+let layout: string;
+let model: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'ganomaly-cli-'));
+  layout = path.join(dir, 'digits');
+  await writeLayout(layout);
+  model = path.join(dir, 'model');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('help, usage errors and exit codes', () => {
+  it('prints help for the program and for every command', async () => {
+    const top = await cli(['--help'], dir);
+    expect(top.code).toBe(0);
+    for (const c of ['train', 'score', 'evaluate', 'calibrate', 'info']) expect(top.stdout).toContain(c);
+    expect(top.stdout).toMatch(/Exit codes: 0 ok/);
+    for (const c of ['train', 'score', 'evaluate', 'calibrate', 'info']) {
+      const r = await cli([c, '--help'], dir);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout).toContain(`Usage: ganomaly ${c}`);
+      if (c !== 'info') expect(r.stdout).toContain('--backend');
+    }
+    expect((await cli([], dir)).code).toBe(EXIT.usage);
+    expect((await cli(['--version'], dir)).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('bad command lines exit with 2 and one clear line', async () => {
+    const cases: [string[], RegExp][] = [
+      [['fly'], /unknown command 'fly'/],
+      [['train', layout, '--epoch', '3'], /Unknown option '--epoch'.*ganomaly train --help/],
+      [['train', layout, '--epochs', 'three'], /--epochs must be an integer >= 1, got 'three'/],
+      [['train', layout, '--channels', '2'], /--channels must be one of auto, 1, 3/],
+      [['train', layout, '--holdout', '1.5'], /--holdout must be a number between 0 and 0.9/],
+      [['score', model], /Missing arguments\. Usage: ganomaly score/],
+      [['train', layout, '--backend', 'nonesuch', '--out', path.join(dir, 'x')], /Unknown backend 'nonesuch'/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await cli(argv, dir);
+      expect(r.code, argv.join(' ')).toBe(EXIT.usage);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr.trim().split('\n').length, r.stderr).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('missing or empty data folders exit with 3; a folder that is not a model with 4', async () => {
+    const missing = await cli(['train', path.join(dir, 'nope'), '--out', path.join(dir, 'm1'), ...SMALL], dir);
+    expect(missing.code).toBe(EXIT.data);
+    expect(missing.stderr).toMatch(/nope does not exist/);
+    const empty = path.join(dir, 'empty');
+    await mkdir(empty);
+    const r = await cli(['train', empty, '--out', path.join(dir, 'm2'), ...SMALL], dir);
+    expect(r.code).toBe(EXIT.data);
+    expect(r.stderr).toMatch(/no (PNG or JPEG )?images/i);
+    const noLayout = await cli(['score', layout, path.join(layout, 'test/normal')], dir);
+    expect(noLayout.code).toBe(EXIT.model);
+    expect(noLayout.stderr).toMatch(/not a usable GANomaly model/);
+    const noModel = await cli(['info', path.join(dir, 'missing-model')], dir);
+    expect(noModel.code).toBe(EXIT.model);
+  });
+
+  it('a backend that is not installed exits with 5 and names the fix', async () => {
+    const r = await cli(['train', layout, '--out', path.join(dir, 'm3'), ...SMALL, '--backend', 'node'], dir);
+    expect(r.code).toBe(EXIT.backend);
+    expect(r.stderr).toMatch(/npm install @tensorflow\/tfjs-node/);
+  });
+});
+
+describe('train, info, score, calibrate, evaluate on an image folder', () => {
+  let trained: Awaited<ReturnType<typeof cli>>;
+  beforeAll(async () => {
+    trained = await cli(['train', layout, '--out', model, ...SMALL], dir);
+  });
+
+  it('train: progress with ETA and losses, an epoch line with the validation AUROC, a calibrated model', async () => {
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toContain(`Model saved to ${model}`);
+    // 120 training images, 12 held out, 108 / 8 = 13 batches.
+    expect(trained.stderr).toMatch(/data: image folders .*: 108 training images, 12 held out for calibration, 48 labelled for validation/);
+    expect(trained.stderr).toMatch(/epoch 1\/3\s+\d+% \d+\/13 {2}ETA \d+:\d\d \(all \d+:\d\d\) {2}G \d+\.\d+ D \d+\.\d+/);
+    const epochLines = trained.stderr.split('\n').filter((l) => /^epoch \d\/3 {2}G /.test(l));
+    expect(epochLines).toHaveLength(3);
+    for (const l of epochLines) expect(l).toMatch(/val AUROC (0|1)\.\d{4}/);
+    expect(trained.stderr).toMatch(/calibrated on 12 held-out normal images/);
+    expect(await readdir(model)).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    // The checkpoint is removed once the model is saved.
+    await expect(stat(`${model}.checkpoint`)).rejects.toThrow();
+  });
+
+  it('train refuses to replace a model without --force', async () => {
+    const r = await cli(['train', layout, '--out', model, ...SMALL], dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/already holds a model; pass --force/);
+  });
+
+  it('info describes the model, as text and JSON', async () => {
+    const r = await cli(['info', model], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/GANomaly model, format \d+/);
+    expect(r.stdout).toMatch(/input 16x16x1, latent 16, width 8/);
+    expect(r.stdout).toMatch(/trained 3 epoch\(s\)/);
+    expect(r.stdout).toMatch(/calibrated \(quantile\) on 12 images/);
+    const j = JSON.parse((await cli(['info', model, '--json'], dir)).stdout);
+    expect(j.epochsTrained).toBe(3);
+    expect(j.config.imageSize).toBe(16);
+    expect(j.checkpoint).toBe(false);
+  });
+
+  it('score writes one CSV row per image (file, score, normalized, anomaly) and JSON lines', async () => {
+    const r = await cli(['score', model, path.join(layout, 'test/normal'), path.join(layout, 'test/abnormal')], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('file,score,normalized,anomaly,error');
+    expect(lines).toHaveLength(1 + 24 + 16);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    for (const [file, s, n, flag, err] of rows) {
+      expect(file).toMatch(/^digits\/test\/(normal|abnormal)\/mnist-\d+\.png$/);
+      expect(Number.isFinite(Number(s))).toBe(true);
+      expect(Number.isFinite(Number(n))).toBe(true);
+      expect(['0', '1']).toContain(flag);
+      expect(err).toBe('');
+    }
+    // The model learnt something: anomalies are flagged more often than normal images.
+    const rate = (kind: string) => rows.filter((x) => x[0]!.includes(`/${kind}/`)).filter((x) => x[3] === '1').length / rows.filter((x) => x[0]!.includes(`/${kind}/`)).length;
+    expect(rate('abnormal')).toBeGreaterThan(rate('normal'));
+    expect(r.stderr).toMatch(/scored 40 image\(s\), \d+ flagged as anomalies/);
+
+    const out = path.join(dir, 'scores.jsonl');
+    const j = await cli(['score', model, path.join(layout, 'test/abnormal'), '--output', out], dir);
+    expect(j.code).toBe(0);
+    const objs = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(objs).toHaveLength(16);
+    const csvScores = new Map(rows.map((x) => [x[0], Number(x[1])]));
+    for (const o of objs) {
+      expect(Object.keys(o)).toEqual(['file', 'score', 'normalized', 'anomaly']);
+      expect(o.score).toBeCloseTo(csvScores.get(o.file)!, 6); // the same image scores the same in both runs
+    }
+  });
+
+  it('score skips corrupt, unreadable and huge images with a warning, or stops on them with --strict', async () => {
+    const folder = path.join(dir, 'mixed');
+    await mkdir(folder);
+    const set = await mnistTest();
+    await writeFile(path.join(folder, 'a-colour.jpg'), colourJpeg(digit(set, 3), 28, 28));
+    const good = await readFile(path.join(layout, 'test/normal', (await readdir(path.join(layout, 'test/normal')))[0]!));
+    await writeFile(path.join(folder, 'b-good.png'), good);
+    await writeFile(path.join(folder, 'c-truncated.png'), good.subarray(0, 40));
+    await writeFile(path.join(folder, 'd-text.jpg'), 'this is not a JPEG');
+    // A valid PNG signature and IHDR claiming 100000 x 100000 pixels, and no pixel data at all.
+    const huge = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(huge);
+    huge.writeUInt32BE(100_000, 16);
+    huge.writeUInt32BE(100_000, 20);
+    huge[24] = 8;
+    huge[25] = 2;
+    await writeFile(path.join(folder, 'e-huge.png'), huge);
+    await writeFile(path.join(folder, 'notes.txt'), 'ignored: not an image extension');
+
+    const r = await cli(['score', model, folder], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(5);
+    const byName = Object.fromEntries(rows.map((l) => [l.split(',')[0]!.split('/').pop(), l]));
+    expect(byName['a-colour.jpg']).toMatch(/^mixed\/a-colour\.jpg,\d/);
+    expect(byName['b-good.png']).toMatch(/^mixed\/b-good\.png,\d/);
+    for (const bad of ['c-truncated.png', 'd-text.jpg', 'e-huge.png']) expect(byName[bad]).toMatch(new RegExp(`^mixed/${bad.replace('.', '\\.')},,,,.+`));
+    expect(byName['e-huge.png']).toMatch(/100000.?x.?100000/);
+    expect(r.stderr.match(/^warning: /gm)?.length).toBeGreaterThanOrEqual(3);
+    expect(r.stderr).toMatch(/scored 2 image\(s\).*3 skipped/);
+
+    const strict = await cli(['score', model, folder, '--strict'], dir);
+    expect(strict.code).toBe(EXIT.data);
+    expect(strict.stderr).toMatch(/c-truncated\.png/);
+
+    const onlyBad = path.join(dir, 'only-bad');
+    await mkdir(onlyBad);
+    await writeFile(path.join(onlyBad, 'x.png'), 'nope');
+    expect((await cli(['score', model, onlyBad], dir)).code).toBe(EXIT.data);
+  });
+
+  it('calibrate fits a threshold on a plain folder of normal images and saves it with the model', async () => {
+    const out = path.join(dir, 'recalibrated');
+    const r = await cli(['calibrate', model, path.join(layout, 'test/normal'), '--quantile', '0.9', '--output', out], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/calibrated \(quantile 0.9\) on 24 images: threshold/);
+    const meta = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+    expect(meta.calibration).toMatchObject({ method: 'quantile', quantile: 0.9, count: 24 });
+    const f1 = await cli(['calibrate', model, path.join(layout, 'test'), '--output', out], dir);
+    expect(f1.code, f1.stderr).toBe(0);
+    expect(f1.stdout).toMatch(/calibrated \(f1\) on 48 images/);
+    const bad = await cli(['calibrate', model, path.join(layout, 'test/normal'), '--method', 'f1', '--output', out], dir);
+    expect(bad.code).toBe(EXIT.usage);
+  });
+
+  it('evaluate prints the metrics, per anomaly class too, and writes the visual report', async () => {
+    const r = await cli(['evaluate', model, layout], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/48 images \(24 normal, 24 anomalous\)/);
+    expect(r.stdout).toMatch(/AUROC \d\.\d{4} {2}AP \d\.\d{4} {2}EER/);
+    expect(r.stdout).toMatch(/at threshold .* \(calibration\)/);
+    expect(r.stdout).toMatch(/abnormal: AUROC \d\.\d{4} \(16 images/);
+    expect(r.stdout).toMatch(/zero: AUROC \d\.\d{4} \(8 images/);
+    const j = JSON.parse((await cli(['evaluate', model, path.join(layout, 'test'), '--json'], dir)).stdout);
+    expect(j.auroc).toBeGreaterThan(0.5);
+    expect(j.perClass.map((c: { class: string }) => c.class).sort()).toEqual(['abnormal', 'zero']);
+
+    const reportDir = path.join(dir, 'report');
+    const rep = await cli(['evaluate', model, layout, '--report', reportDir, '--top-k', '4'], dir);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stderr).toContain(path.join(reportDir, 'index.html'));
+    const html = await readFile(path.join(reportDir, 'index.html'), 'utf8');
+    const links = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.filter((l) => l.endsWith('.png')).length).toBeGreaterThanOrEqual(5);
+    for (const l of links) {
+      expect(l, 'offline: no external links').not.toMatch(/^https?:/);
+      await expect(stat(path.join(reportDir, decodeURIComponent(l))), l).resolves.toBeTruthy();
+    }
+    for (const f of (await readdir(reportDir)).filter((f) => f.endsWith('.png'))) {
+      const png = PNG.sync.read(await readFile(path.join(reportDir, f)));
+      expect(png.width, f).toBeGreaterThan(100);
+      expect(png.height, f).toBeGreaterThan(100);
+    }
+    expect(html).toContain((j.auroc as number).toFixed(3));
+  });
+
+  it('evaluate needs labels: a plain folder is a usage error', async () => {
+    const r = await cli(['evaluate', model, path.join(layout, 'test/normal')], dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/has no labels/);
+  });
+});
+
+/** Whether a progress line of `epoch` at batch >= `batch` (of 13) is in `text`. */
+function atBatch(text: string, epoch: number, batch: number): boolean {
+  return [...text.matchAll(new RegExp(`^epoch ${epoch}/3 +\\d+% (\\d+)/13`, 'gm'))].some((m) => Number(m[1]) >= batch);
+}
+
+describe('Ctrl-C and --resume', () => {
+  const TRAIN = (out: string) => ['train', layout, '--out', out, ...SMALL, '--val-limit', '0'];
+  // Resuming takes the model settings, epochs and batch size from the checkpoint.
+  const RESUME = (out: string) => ['train', layout, '--out', out, '--backend', 'wasm', '--resume'];
+  let reference: Buffer;
+
+  beforeAll(async () => {
+    const out = path.join(dir, 'reference');
+    const r = await cli(TRAIN(out), dir);
+    expect(r.code, r.stderr).toBe(0);
+    reference = await readFile(path.join(out, 'weights.bin'));
+  });
+
+  it('an interrupted run saves a checkpoint, exits 130, and --resume ends with the same model as the uninterrupted run', async () => {
+    const out = path.join(dir, 'interrupted');
+    const ctl = new AbortController();
+    // Stop half-way through epoch 2 (the non-terminal progress prints at every quarter of an epoch).
+    const r = await cli(TRAIN(out), dir, { signal: ctl.signal, onStderr: (s) => void (atBatch(s, 2, 6) && ctl.abort()) });
+    expect(r.code, r.stderr).toBe(EXIT.interrupted);
+    expect(r.stderr).toMatch(/Interrupted after epoch 1 and \d+\/13 batches of epoch 2; checkpoint saved to .*interrupted\.checkpoint/);
+    expect(r.stderr).toMatch(/Continue with: ganomaly train .* --resume/);
+    const info = await cli(['info', `${out}.checkpoint`], dir);
+    expect(info.stdout).toMatch(/training checkpoint/);
+    expect(info.stdout).toMatch(/trained 1 epoch\(s\) \+ \d+\/13 batches of epoch 2/);
+    // Without --resume the checkpoint is not silently overwritten.
+    expect((await cli(TRAIN(out), dir)).stderr).toMatch(/continue it with --resume/);
+
+    const resumed = await cli(RESUME(out), dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after epoch 1 \+ \d+\/13 batches, 2 epoch\(s\) to go/);
+    const weights = await readFile(path.join(out, 'weights.bin'));
+    expect(weights.equals(reference)).toBe(true);
+  });
+
+  it('--resume refuses other data, and model options that conflict with the checkpoint', async () => {
+    const out = path.join(dir, 'other');
+    const ctl = new AbortController();
+    const r = await cli(TRAIN(out), dir, { signal: ctl.signal, onStderr: (s) => void (atBatch(s, 1, 3) && ctl.abort()) });
+    expect(r.code).toBe(EXIT.interrupted);
+    const other = path.join(dir, 'other-data');
+    await mkdir(path.join(other, 'train'), { recursive: true });
+    const files = (await readdir(path.join(layout, 'train/normal'))).slice(0, 50);
+    await mkdir(path.join(other, 'train/normal'));
+    for (const f of files) await writeFile(path.join(other, 'train/normal', f), await readFile(path.join(layout, 'train/normal', f)));
+    const wrong = await cli(['train', other, '--out', out, '--backend', 'wasm', '--resume'], dir);
+    expect(wrong.code).toBe(EXIT.usage);
+    expect(wrong.stderr).toMatch(/was trained on other images/);
+    const conflict = await cli([...TRAIN(out), '--resume'], dir);
+    expect(conflict.code).toBe(EXIT.usage);
+    expect(conflict.stderr).toMatch(/drop --image-size, --latent, --width/);
+    const noCkpt = await cli(['train', layout, '--out', path.join(dir, 'never'), '--resume'], dir);
+    expect(noCkpt.code).toBe(EXIT.usage);
+    expect(noCkpt.stderr).toMatch(/no checkpoint at/);
+  });
+
+  it('a real SIGINT to the ganomaly process saves the checkpoint; resuming reproduces the uninterrupted model', async () => {
+    // The bin runs from dist: build it (incremental, quick when up to date).
+    execFileSync('npx', ['tsc', '-b'], { cwd: ROOT, stdio: 'pipe' });
+    const out = path.join(dir, 'signalled');
+    const bin = path.join(ROOT, 'packages/cli/dist/bin.js');
+    const child = spawn(process.execPath, [bin, ...TRAIN(out)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (!sent && atBatch(err, 1, 6)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(sent).toBe(true);
+    expect(code, err).toBe(EXIT.interrupted);
+    expect(err).toMatch(/Interrupted: finishing the current batch and saving a checkpoint/);
+    expect(err).toMatch(/checkpoint saved to/);
+    const resumed = await cli(RESUME(out), dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await readFile(path.join(out, 'weights.bin'))).equals(reference)).toBe(true);
+  });
+});

