@@ -46,17 +46,18 @@ export class ProgressBar {
     const t = this.now();
     if (p.epoch !== this.epoch) {
       this.epoch = p.epoch;
-      // A resumed epoch starts at a later batch: the rate is measured from the first batch seen.
+      // The rate is measured between batch ends, from the first one seen (a resumed epoch starts
+      // at a later batch; the epoch's set-up time is not a batch's).
       this.epochStart = t;
-      this.firstBatch = p.batch - 1;
+      this.firstBatch = p.batch;
       this.lastQuarter = -1;
       this.gSum = this.dSum = this.n = 0;
     }
     this.gSum += p.generatorLoss;
     this.dSum += p.discriminatorLoss;
     this.n++;
-    const done = p.batch - this.firstBatch;
-    const perBatch = (t - this.epochStart) / 1000 / Math.max(1, done);
+    const intervals = p.batch - this.firstBatch;
+    const perBatch = intervals > 0 ? (t - this.epochStart) / 1000 / intervals : NaN;
     const eta = perBatch * (p.batches - p.batch);
     const total = eta + perBatch * p.batches * (p.epochs - p.epoch);
     const frac = p.batch / p.batches;

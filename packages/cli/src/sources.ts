@@ -52,7 +52,13 @@ export async function detectKind(specs: string[], cwd: string): Promise<SourceKi
   if (specs.length === 1 && specs[0] === 'mnist') return 'mnist';
   if (specs.length > 1) return 'files';
   const p = path.resolve(cwd, specs[0]!);
-  if (await isFile(p)) return 'files';
+  if (await isFile(p)) {
+    // One MNIST IDX file or CIFAR-10 binary stands for the folder that holds the set.
+    const name = path.basename(p);
+    if (/idx[13]-ubyte(\.gz)?$/.test(name)) return 'mnist';
+    if (CIFAR_TRAIN.test(name) || CIFAR_TEST.test(name)) return 'cifar10';
+    return 'files';
+  }
   if (!(await isDir(p))) throw dataError(`${p} does not exist.`);
   const entries = await readdir(p);
   if (await data.isFolderDataset(p)) return 'layout';
@@ -174,7 +180,8 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
     if (o.anomalyClass === undefined) {
       throw usage(`${kind === 'mnist' ? 'MNIST' : 'CIFAR-10'} needs --anomaly-class N: the class held out as the anomaly (the paper's protocol); the other classes are normal.`);
     }
-    const arrays = await labelledArrays(kind, specs[0]!, cwd, env);
+    const spec = specs[0] !== 'mnist' && (await isFile(first)) ? path.dirname(first) : specs[0]!;
+    const arrays = await labelledArrays(kind, spec, cwd, env);
     if (o.anomalyClass >= arrays.classNames.length) throw usage(`--anomaly-class must be 0..${arrays.classNames.length - 1} for ${kind}, got ${o.anomalyClass}.`);
     const split = data.leaveOneClassOut(arrays.train, arrays.test, { anomalyClass: o.anomalyClass, seed: o.seed, maxTrain: o.limit });
     const test = toModelSize(split.test, o);

@@ -40,11 +40,13 @@ describe('MNIST and CIFAR-10 sources', () => {
 
   it.skipIf(!existsSync(SHARED_MNIST))('a folder of MNIST IDX files (gzipped): train and evaluate on the same seeded split', async () => {
     expect(await detectKind([SHARED_MNIST], dir)).toBe('mnist');
+    expect(await detectKind([path.join(SHARED_MNIST, 'train-images-idx3-ubyte.gz')], dir)).toBe('mnist');
     const out = path.join(dir, 'mnist-dir-model');
     const r = await cli(['train', SHARED_MNIST, '--anomaly-class', '7', '--limit', '64', '--val-limit', '0', '--out', out, ...TINY], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/anomaly class 7, seed 0: 64 training images/);
-    const e = await cli(['evaluate', out, SHARED_MNIST, '--anomaly-class', '7', '--json'], dir);
+    // An IDX file names its folder's data set.
+    const e = await cli(['evaluate', out, path.join(SHARED_MNIST, 't10k-images-idx3-ubyte.gz'), '--anomaly-class', '7', '--json'], dir);
     expect(e.code, e.stderr).toBe(0);
     const j = JSON.parse(e.stdout);
     // The authors' split of MNIST with digit 7 held out: all 7s (7,293) and 20% of the normal pool.
