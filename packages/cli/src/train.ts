@@ -185,6 +185,10 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
         (resume ? `resuming after epoch ${m.epochs}${m.interruptedEpoch ? ` + ${m.interruptedEpoch.nextBatch}/${m.interruptedEpoch.batches} batches` : ''}, ` : '') +
         `${remaining} epoch(s) to go`,
     );
+    if (io.signal?.aborted && m.epochs === 0 && !m.interruptedEpoch) {
+      writeLine(io.stderr, 'Interrupted before training started; nothing to save.');
+      return EXIT.interrupted;
+    }
     const saveCheckpoint = () => m.save(`file://${checkpoint}`, { trainingState: true, info: { run } });
     if (remaining > 0) {
       const history: EpochLogs[] = [];

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, detectKind } from '@ganomaly/cli';
-import { ROOT, cli } from './helpers.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
+import { ROOT, cli, colourJpeg, digit, greyPng, mnistTest } from './helpers.js';
 
 const SHARED_MNIST = path.join(ROOT, '../shared/data/mnist');
 const SHARED_CIFAR = path.join(ROOT, '../shared/data/cifar10');
@@ -61,5 +63,25 @@ describe('MNIST and CIFAR-10 sources', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/CIFAR-10 .* anomaly class cat, seed 0: 64 training images/);
     expect((await cli(['info', out], dir)).stdout).toMatch(/input 16x16x3/);
+  });
+
+  it('a folder of mixed images: colour JPEGs and grey PNGs of different sizes make a colour model; sizes are resized', async () => {
+    const folder = path.join(dir, 'mixed-train');
+    await mkdir(folder);
+    const set = await mnistTest();
+    for (let i = 0; i < 12; i++) await writeFile(path.join(folder, `g${i}.png`), greyPng(digit(set, i), 28, 28));
+    for (let i = 12; i < 20; i++) await writeFile(path.join(folder, `c${i}.jpg`), colourJpeg(digit(set, i), 28, 28));
+    // A large non-square RGBA PNG.
+    const big = new PNG({ width: 300, height: 180 });
+    for (let k = 0; k < big.data.length; k += 4) big.data.set([(k / 4) % 256, 80, 160, 255], k);
+    await writeFile(path.join(folder, 'big.png'), PNG.sync.write(big));
+    const out = path.join(dir, 'mixed-model');
+    const r = await cli(['train', folder, '--out', out, ...TINY, '--batch-size', '8'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/21 training images/);
+    expect((await cli(['info', out], dir)).stdout).toMatch(/input 16x16x3/);
+    const grey = await cli(['train', folder, '--out', path.join(dir, 'mixed-grey'), ...TINY, '--channels', '1'], dir);
+    expect(grey.code, grey.stderr).toBe(0);
+    expect((await cli(['info', path.join(dir, 'mixed-grey')], dir)).stdout).toMatch(/input 16x16x1/);
   });
 });
