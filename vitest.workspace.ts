@@ -38,6 +38,8 @@ export default [
   ...packages.map((name) => project(name, `packages/${name}`, 'test/**/*.test.ts', 60_000, 120_000)),
   // The examples' end-to-end tests (the browser demo).
   project('examples', 'examples', '*/test/**/*.test.ts', 120_000, 300_000),
+  // The runnable examples of the docs.
+  project('docs', 'docs', 'test/**/*.test.ts', 240_000, 300_000),
   // The experiment harness (reproducing the paper's experiments).
   project('experiments', 'experiments', 'test/**/*.test.ts', 120_000, 120_000),
 ];
