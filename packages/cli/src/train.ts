@@ -223,6 +223,8 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
           );
           return EXIT.interrupted;
         }
+        // Nothing is lost: the checkpoint of the last complete epoch stays for --resume.
+        if (e instanceof Error && (await isModelFolder(checkpoint))) e.message += ` (the checkpoint of epoch ${m.epochs} is at ${checkpoint}: continue with --resume)`;
         throw e;
       }
     }
