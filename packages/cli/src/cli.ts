@@ -48,7 +48,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const sub = cmd === 'help' ? rest[0] : undefined;
-    if (sub && COMMANDS[sub]) io.stdout.write(helpText(COMMANDS[sub]!.spec));
+    if (sub && !COMMANDS[sub]) {
+      writeLine(io.stderr, `ganomaly: unknown command '${sub}'. Commands: ${Object.keys(COMMANDS).join(', ')}.`);
+      return EXIT.usage;
+    }
+    if (sub) io.stdout.write(helpText(COMMANDS[sub]!.spec));
     else (cmd === undefined ? io.stderr : io.stdout).write(mainHelp());
     return cmd === undefined ? EXIT.usage : EXIT.ok;
   }

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ImageError, VERSION, data, metrics, type Ganomaly } from '@ganomaly/core';
 import { createReport, writeReport } from '@ganomaly/report';
-import { EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
+import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { countProgress } from './progress.js';
 import { imageFiles, loadSource, type LoadOptions } from './sources.js';
@@ -53,6 +53,7 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
   const fromExt = v.output && /\.jsonl?$/i.test(v.output as string) ? 'jsonl' : 'csv';
   const format = choice(v, 'format', fromExt as 'csv' | 'jsonl', ['csv', 'jsonl'] as const);
   const batchSize = int(v, 'batch-size', 256, 1)!;
+  const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
   const files = await imageFiles(inputs, io.cwd, !!v.recursive);
   const model = await loadModel(modelDir!, v.backend as string | undefined);
@@ -60,8 +61,19 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
   if (v.output) {
     const file = path.resolve(io.cwd, v.output as string);
     const stream = createWriteStream(file);
+    let failed: Error | null = null;
+    stream.on('error', (e) => (failed ??= e));
     await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', (e) => reject(usage(`Cannot write ${file}: ${e.message}`))));
-    sink = { write: (s: string) => stream.write(s), end: () => new Promise<void>((r) => stream.end(r)) };
+    sink = {
+      write: (s: string) => {
+        if (failed) throw new CliError(`Cannot write ${file}: ${failed.message}`, EXIT.error);
+        return stream.write(s);
+      },
+      end: () =>
+        new Promise<void>((resolve, reject) =>
+          stream.end(() => (failed ? reject(new CliError(`Cannot write ${file}: ${failed.message}`, EXIT.error)) : resolve())),
+        ),
+    };
   }
   try {
     const cal = model.calibration;
@@ -75,7 +87,9 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
       else sink.write(JSON.stringify({ file: shown, score: s, normalized, anomaly: flag, ...(err ? { error: err } : {}) }) + '\n');
       return flag;
     };
-    const progress = countProgress(io.stderr, 'scoring', !v.quiet);
+    // Rows and a progress line on the same terminal would garble each other.
+    const progress = countProgress(io.stderr, 'scoring', !v.quiet && !(sink === io.stdout && io.stdout.isTTY));
+    const opts = { imageSize: model.config.imageSize, channels: model.config.channels as 1 | 3, strict: !!v.strict, maxPixels };
     let scored = 0;
     let flagged = 0;
     let skipped = 0;
@@ -84,13 +98,21 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
       const part = files.slice(i, i + chunk);
       let loaded: { set: data.ImageSet; files: string[]; skipped: { file: string; reason: string }[] };
       try {
-        loaded = await data.loadImageFiles(part, { imageSize: model.config.imageSize, channels: model.config.channels as 1 | 3, strict: !!v.strict, maxPixels: int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!, onWarning: warn });
+        loaded = await data.loadImageFiles(part, { ...opts, onWarning: warn });
       } catch (e) {
         if (!(e instanceof ImageError) || v.strict) throw e instanceof ImageError ? dataError(e.message) : e;
-        // Every file of this chunk failed; each was reported already.
-        loaded = { set: data.imageSet(new Uint8Array(0), { count: 0, height: 1, width: 1, channels: 1 }), files: [], skipped: part.map((f) => ({ file: f, reason: (e as Error).message })) };
+        // Every file of this chunk failed (each was reported already): find each one's own reason.
+        const skipped: { file: string; reason: string }[] = [];
+        for (const f of part) {
+          const r = await data.loadImageFiles([f], { ...opts, onWarning: () => undefined }).catch((err: Error) => err);
+          skipped.push({ file: f, reason: r instanceof Error ? r.message.replace(/^None of the 1 image files could be loaded \((.*)\)\.$/s, '$1') : 'not loaded' });
+        }
+        loaded = { set: data.imageSet(new Uint8Array(0), { count: 0, height: 1, width: 1, channels: 1 }), files: [], skipped };
       }
       const scores = loaded.set.count ? await model.score(loaded.set, { batchSize }) : new Float32Array(0);
+      if (scores.some((x) => !Number.isFinite(x))) {
+        throw modelError(`${modelDir} gives non-finite scores: its weights are damaged (NaN or infinite). Retrain it or restore a good copy.`);
+      }
       const byFile = new Map(loaded.files.map((f, k) => [f, scores[k]!]));
       const reasons = new Map(loaded.skipped.map((s) => [s.file, s.reason]));
       for (const f of part) {
@@ -109,8 +131,8 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     }
     return scored === 0 ? EXIT.data : EXIT.ok;
   } finally {
-    await sink.end?.();
     model.dispose();
+    await sink.end?.();
   }
 }
 
@@ -138,7 +160,8 @@ export const EVALUATE: CommandSpec = {
 export async function evaluate(argv: string[], io: CliIO): Promise<number> {
   const { values: v, positionals } = parse(EVALUATE, argv);
   const modelDir = path.resolve(io.cwd, positionals[0]!);
-  const threshold = v.threshold === undefined ? undefined : num(v, 'threshold', undefined, -Number.MAX_VALUE, Number.MAX_VALUE);
+  const threshold = v.threshold === undefined ? undefined : Number(v.threshold);
+  if (threshold !== undefined && (!Number.isFinite(threshold) || String(v.threshold).trim() === '')) throw usage(`--threshold must be a number (a raw score), got '${String(v.threshold)}'.`);
   const topK = int(v, 'top-k', 8, 1, 64)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
   const model = await loadModel(modelDir, v.backend as string | undefined);
@@ -147,11 +170,16 @@ export async function evaluate(argv: string[], io: CliIO): Promise<number> {
     printSkipped(src.skipped, warn);
     const t = src.test!;
     if (!t.labels.includes(0) || !t.labels.includes(1)) throw dataError(`${positionals[1]} needs both normal and anomalous images to evaluate on.`);
+    const reportDir = v.report ? path.resolve(io.cwd, v.report as string) : null;
+    if (reportDir) {
+      const st = await stat(reportDir).catch(() => null);
+      if (st && !st.isDirectory()) throw usage(`--report ${reportDir} is a file, not a folder.`);
+    }
     let summary: Record<string, unknown>;
     let perClass: { class: string; count: number; auroc: number }[];
     if (v.report) {
       const report = await createReport(model, { images: t.set, labels: t.labels, names: t.names.map((n) => path.relative(io.cwd, n) || n), classes: t.classes, threshold, topK });
-      const dir = path.resolve(io.cwd, v.report as string);
+      const dir = reportDir!;
       const { files } = await writeReport(report, dir, { title: `GANomaly report: ${path.basename(modelDir)} on ${src.description}` });
       summary = { ...report.metrics };
       // The report also ranks the normal class against all anomalies; the command lists anomaly classes.
@@ -222,6 +250,7 @@ export const CALIBRATE: CommandSpec = {
     quantile: { type: 'string', value: 'Q', help: 'For quantile', default: '0.99' },
     phi: { type: 'string', value: 'P', help: 'For fixed', default: '0.2' },
     output: { type: 'string', short: 'o', value: 'DIR', help: 'Save the calibrated model here instead of replacing MODEL' },
+    force: { type: 'boolean', short: 'f', help: 'Let --output replace another saved model' },
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
     seed: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: seed of the split', default: '0' },
     ...IMAGE_OPTIONS,
@@ -235,8 +264,9 @@ export async function calibrate(argv: string[], io: CliIO): Promise<number> {
   const [modelArg, ...dataArgs] = positionals;
   const modelDir = path.resolve(io.cwd, modelArg!);
   const output = path.resolve(io.cwd, (v.output as string | undefined) ?? modelDir);
-  if (v.output && output !== modelDir && (await stat(output).catch(() => null)) && !(await isModelFolder(output))) {
-    throw usage(`--output ${output} exists and is not a model folder; choose another.`);
+  if (v.output && output !== modelDir && (await stat(output).catch(() => null))) {
+    if (!(await isModelFolder(output))) throw usage(`--output ${output} exists and is not a model folder; choose another.`);
+    if (!v.force) throw usage(`--output ${output} already holds another model; pass --force to replace it.`);
   }
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
   const model = await loadModel(modelDir, v.backend as string | undefined);
@@ -248,7 +278,10 @@ export async function calibrate(argv: string[], io: CliIO): Promise<number> {
     if (method === 'f1' && !labelled) throw usage(`--method f1 needs labelled data (normal/ and anomaly folders); ${dataArgs.join(' ')} has none.`);
     const images = labelled ? src.test!.set : src.train!.set;
     const labels = labelled ? src.test!.labels : undefined;
-    if (src.kind === 'layout') warn(`calibrating on ${dataArgs[0]}/test: evaluate on other images, or the reported figures are optimistic.`);
+    if (src.kind === 'layout' || src.kind === 'mnist' || src.kind === 'cifar10') {
+      warn(`calibrating on the test images of ${dataArgs[0]}: evaluate on other images, or the reported figures are optimistic.`);
+    }
+    if (method === 'quantile' && labels) warn(`--method quantile on labelled data: the threshold is the quantile of its ${labels.filter((l) => l === 0).length} normal images.`);
     const c = await model.calibrate(images, {
       method,
       labels,
@@ -284,8 +317,8 @@ export const INFO: CommandSpec = {
 export async function info(argv: string[], io: CliIO): Promise<number> {
   const { values: v, positionals } = parse(INFO, argv);
   const dir = path.resolve(io.cwd, positionals[0]!);
-  // Reads the metadata and checks the model loads (weights included) on the pure-JS backend.
-  const model = await loadModel(dir, 'cpu');
+  // Reads the metadata and checks that the model loads, weights included (finite, matching the manifest).
+  const model = await loadModel(dir, 'wasm');
   try {
     const meta = model.metadata();
     let bytes = 0;

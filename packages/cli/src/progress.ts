@@ -69,7 +69,9 @@ export class ProgressBar {
       this.lastDraw = t;
       const width = Math.max(10, Math.min(30, (this.out.columns ?? 100) - head.length - tail.length - 10));
       const filled = Math.round(frac * width);
-      this.out.write(`\r\x1b[2K${head} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${tail}`);
+      const line = `${head} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${tail}`;
+      // Never wider than the terminal: a wrapped line cannot be redrawn in place.
+      this.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (this.out.columns ?? 100) - 1))}`);
       this.shown = true;
     } else {
       const quarter = Math.floor(frac * 4);

@@ -18,7 +18,7 @@ export async function loadModel(dir: string, backend: string | undefined): Promi
   const st = await stat(dir).catch(() => null);
   if (!st) throw modelError(`No model at ${dir}: the folder does not exist.`);
   try {
-    return await Ganomaly.load(`file://${dir}`, { backend: backend ?? 'auto' });
+    return await Ganomaly.load(`file://${dir}`, { backend: (backend ?? 'auto').toLowerCase() });
   } catch (e) {
     if (e instanceof ModelFormatError) throw modelError(`${dir} is not a usable GANomaly model: ${e.message}`);
     throw e;

@@ -200,14 +200,30 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
     };
   }
   if (kind === 'layout') {
-    const ds = await asDataError(() => data.loadFolderDataset(first, { ...loadOpts(o), split: use === 'labelled' ? 'test' : 'both' }));
-    if (use === 'labelled' && !ds.test) throw dataError(`${first}/test holds no labelled images (test/normal and test/abnormal).`);
-    const skipped = [...(ds.train?.skipped ?? []), ...(ds.test?.skipped ?? [])];
+    let train: data.FolderDataset['train'] | undefined;
+    let test: data.FolderDataset['test'];
+    if (use === 'train') {
+      train = (await asDataError(() => data.loadFolderDataset(first, { ...loadOpts(o), split: 'train' }))).train;
+      // test/ is optional for training: without a usable one, there is just no validation AUROC.
+      if (await isDir(path.join(first, 'test'))) {
+        try {
+          test = (await data.loadFolderDataset(first, { ...loadOpts(o), split: 'test' })).test;
+        } catch (e) {
+          if (!(e instanceof ValueError || e instanceof ImageError)) throw e;
+          o.warn(`${path.join(first, 'test')} is not used for validation: ${(e as Error).message}`);
+        }
+      }
+    } else {
+      test = (await asDataError(() => data.loadFolderDataset(first, { ...loadOpts(o), split: 'test' }))).test;
+      if (!test) throw dataError(`${first}/test holds no labelled images (test/normal and test/abnormal).`);
+    }
+    const skipped = [...(train?.skipped ?? []), ...(test?.skipped ?? [])];
+    const parts = [train ? 'train/normal' : '', test ? 'test/' : ''].filter(Boolean).join(', ');
     return {
       kind,
-      description: `image folders ${first} (train/normal${ds.test ? ', test/' : ''})`,
-      train: ds.train && use !== 'labelled' ? { set: ds.train.set, names: ds.train.files } : undefined,
-      test: ds.test ? { set: ds.test.set, labels: ds.test.labels, names: ds.test.files, classes: ds.test.classes } : undefined,
+      description: `image folders ${first} (${parts})`,
+      train: train ? { set: train.set, names: train.files } : undefined,
+      test: test ? { set: test.set, labels: test.labels, names: test.files, classes: test.classes } : undefined,
       skipped,
     };
   }

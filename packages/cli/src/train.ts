@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AbortError, Ganomaly, data, useBackend, type EpochLogs } from '@ganomaly/core';
+import { AbortError, Ganomaly, data, resolveConfig, useBackend, type EpochLogs } from '@ganomaly/core';
 import { CliError, EXIT, dataError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { ProgressBar, countProgress, formatDuration } from './progress.js';
@@ -57,6 +57,8 @@ interface RunInfo {
   quantile: number;
   seed: number;
   valLimit: number;
+  /** The backend it trained on: resuming on another one is close, not bit-identical. */
+  backend?: string;
 }
 
 const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed'];
@@ -71,43 +73,86 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
   const say = (m: string) => (quiet ? undefined : progress.line(m));
 
   const resume = !!v.resume;
+  if (path.resolve(checkpoint) === path.resolve(out) || isInside(checkpoint, out) || isInside(out, checkpoint)) {
+    throw usage(`--checkpoint ${checkpoint} must be a folder of its own, apart from --out ${out}.`);
+  }
   const ckptExists = await isModelFolder(checkpoint);
   if (resume) {
     if (!ckptExists) throw usage(`--resume: no checkpoint at ${checkpoint} (pass --checkpoint DIR if it is elsewhere).`);
-    const given = MODEL_FLAGS.filter((k) => v[k] !== undefined && k !== 'seed');
+    if (!(await isCheckpointFolder(checkpoint))) throw usage(`--resume: ${checkpoint} is a finished model, not a training checkpoint.`);
+    const given = MODEL_FLAGS.filter((k) => v[k] !== undefined);
     if (given.length) throw usage(`--resume continues with the checkpoint's model settings; drop ${given.map((k) => `--${k}`).join(', ')}.`);
-  } else if (ckptExists) {
-    throw usage(`A checkpoint of an interrupted run is at ${checkpoint}: continue it with --resume, or delete that folder to start over.`);
+  } else {
+    if (ckptExists) throw usage(`A checkpoint of an interrupted run is at ${checkpoint}: continue it with --resume, or delete that folder to start over.`);
+    await checkWritableFolder(checkpoint, '--checkpoint');
   }
   if (!v.force && (await isModelFolder(out))) throw usage(`${out} already holds a model; pass --force to replace it, or choose another --out.`);
-  if ((await stat(out).catch(() => null))?.isFile()) throw usage(`--out ${out} is a file, not a folder.`);
+  await checkWritableFolder(out, '--out');
 
-  // The backend first: a missing one fails before minutes of image loading.
-  await useBackend((v.backend as string | undefined) ?? 'auto');
+  // Everything that can be checked without the data is checked before loading it.
+  const backendName = ((v.backend as string | undefined) ?? 'auto').toLowerCase();
+  await useBackend(backendName);
+  const modelOptions = resume
+    ? null
+    : {
+        imageSize: int(v, 'image-size', 32, 16, 1024)!,
+        latentDim: int(v, 'latent', 100, 1)!,
+        baseWidth: int(v, 'width', 64, 1)!,
+        learningRate: num(v, 'lr', 0.0002, 0, 1, true)!,
+        seed: int(v, 'seed', 0, 0)!,
+      };
+  if (modelOptions) {
+    try {
+      resolveConfig({ ...modelOptions, channels: 1 }, 'ganomaly train');
+    } catch (e) {
+      const flags: Record<string, string> = { imageSize: '--image-size', latentDim: '--latent', baseWidth: '--width', learningRate: '--lr', seed: '--seed' };
+      throw usage((e as Error).message.replace(/^Argument 'config\.(\w+)' passed to '[^']*'/, (_, k: string) => flags[k] ?? `--${k}`));
+    }
+  }
+  const channelsOpt = choice(v, 'channels', 'auto', ['auto', '1', '3'] as const);
+  int(v, 'epochs', 15, 1);
+  int(v, 'batch-size', 64, 1);
+  num(v, 'holdout', 0.1, 0, 0.9);
+  num(v, 'quantile', 0.99, 0, 1);
+  int(v, 'val-limit', 2000, 0);
+
   let model: Ganomaly | null = null;
   let saved: RunInfo | null = null;
   if (resume) {
-    model = await loadModel(checkpoint, v.backend as string | undefined);
+    model = await loadModel(checkpoint, backendName);
     saved = (model.info?.run as RunInfo | undefined) ?? null;
     if (!saved) {
       model.dispose();
-      throw usage(`${checkpoint} is a model, not a training checkpoint of 'ganomaly train'.`);
+      throw usage(`${checkpoint} is a checkpoint, but not one of 'ganomaly train' (it has no record of the run).`);
+    }
+    // Only --epochs may change on resume (to train longer); the rest decides the result.
+    const differs = (
+      [
+        ['batch-size', saved.batchSize],
+        ['holdout', saved.holdout],
+        ['quantile', saved.quantile],
+        ['val-limit', saved.valLimit],
+      ] as const
+    ).filter(([k, was]) => v[k] !== undefined && Number(v[k]) !== was);
+    if (differs.length) {
+      model.dispose();
+      throw usage(`--resume continues the run with its own settings: ${differs.map(([k, was]) => `--${k} was ${was}`).join(', ')}; drop ${differs.map(([k]) => `--${k}`).join(', ')}.`);
+    }
+    if (saved.backend && saved.backend !== model.backend) {
+      warn(`the run trained on ${saved.backend} and resumes on ${model.backend}: the result will be close to, not bit-identical with, an uninterrupted run (pass --backend ${saved.backend}).`);
     }
   }
   try {
-    const seed = saved?.seed ?? int(v, 'seed', 0, 0)!;
+    const seed = saved?.seed ?? modelOptions!.seed;
     const epochs = int(v, 'epochs', saved?.epochs ?? 15, 1)!;
-    const batchSize = int(v, 'batch-size', saved?.batchSize ?? 64, 1)!;
-    const holdout = num(v, 'holdout', saved?.holdout ?? 0.1, 0, 0.9)!;
-    const quantile = num(v, 'quantile', saved?.quantile ?? 0.99, 0, 1)!;
-    const valLimit = int(v, 'val-limit', saved?.valLimit ?? 2000, 0)!;
-    const imageSize = model ? model.config.imageSize : int(v, 'image-size', 32, 16, 1024)!;
+    const batchSize = saved?.batchSize ?? int(v, 'batch-size', 64, 1)!;
+    const holdout = saved?.holdout ?? num(v, 'holdout', 0.1, 0, 0.9)!;
+    const quantile = saved?.quantile ?? num(v, 'quantile', 0.99, 0, 1)!;
+    const valLimit = saved?.valLimit ?? int(v, 'val-limit', 2000, 0)!;
+    const imageSize = model ? model.config.imageSize : modelOptions!.imageSize;
     let channels: 1 | 3;
     if (model) channels = model.config.channels as 1 | 3;
-    else {
-      const c = choice(v, 'channels', 'auto', ['auto', '1', '3'] as const);
-      channels = c === 'auto' ? await sourceChannels(positionals, io.cwd, !!v.recursive) : (Number(c) as 1 | 3);
-    }
+    else channels = channelsOpt === 'auto' ? await sourceChannels(positionals, io.cwd, !!v.recursive) : (Number(channelsOpt) as 1 | 3);
     const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
 
     const t0 = performance.now();
@@ -124,7 +169,11 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       progress: countProgress(io.stderr, 'loading images', !quiet),
     });
     printSkipped(src.skipped, warn);
-    if (!src.train || src.train.set.count === 0) throw dataError(`${positionals.join(' ')} holds no training images.`);
+    if (!src.train || src.train.set.count < 2) throw dataError(`${positionals.join(' ')} holds ${src.train?.set.count ? 'only one training image; GANomaly needs at least 2' : 'no training images'}.`);
+    if (io.signal?.aborted && !model) {
+      writeLine(io.stderr, 'Interrupted before training started; nothing to save.');
+      return EXIT.interrupted;
+    }
     let trainSet = src.train.set;
     let calibSet: data.ImageSet | null = null;
     const nHold = holdout > 0 ? Math.floor(trainSet.count * holdout) : 0;
@@ -145,6 +194,7 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       quantile,
       seed,
       valLimit,
+      backend: '',
     };
     if (saved && (saved.trainSha256 !== run.trainSha256 || saved.trainImages !== run.trainImages)) {
       throw usage(
@@ -167,28 +217,15 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
         `${validation ? `, ${validation.images.count} labelled for validation` : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
 
-    if (!model) {
-      model = await Ganomaly.create({
-        backend: (v.backend as string | undefined) ?? 'auto',
-        imageSize,
-        channels,
-        latentDim: int(v, 'latent', 100, 1)!,
-        baseWidth: int(v, 'width', 64, 1)!,
-        learningRate: num(v, 'lr', 0.0002, 0, 1, true)!,
-        seed,
-      });
-    }
+    if (!model) model = await Ganomaly.create({ backend: backendName, ...modelOptions!, channels });
     const m = model;
+    run.backend = saved?.backend ?? m.backend;
     const remaining = epochs - m.epochs;
     say(
       `model: ${imageSize}x${imageSize}x${channels}, nz ${m.config.latentDim}, width ${m.config.baseWidth}, backend ${m.backend}; ` +
         (resume ? `resuming after epoch ${m.epochs}${m.interruptedEpoch ? ` + ${m.interruptedEpoch.nextBatch}/${m.interruptedEpoch.batches} batches` : ''}, ` : '') +
         `${remaining} epoch(s) to go`,
     );
-    if (io.signal?.aborted && m.epochs === 0 && !m.interruptedEpoch) {
-      writeLine(io.stderr, 'Interrupted before training started; nothing to save.');
-      return EXIT.interrupted;
-    }
     const saveCheckpoint = () => m.save(`file://${checkpoint}`, { trainingState: true, info: { run } });
     if (remaining > 0) {
       const history: EpochLogs[] = [];
@@ -216,10 +253,11 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
           progress.clear();
           await saveCheckpoint();
           const p = m.interruptedEpoch;
+          const cont = ['ganomaly', 'train', ...resumeArgs(argv), '--backend', m.backend, '--resume'].map(shellQuote).join(' ');
           writeLine(
             io.stderr,
-            `Interrupted after epoch ${m.epochs}${p ? ` and ${p.nextBatch}/${p.batches} batches of epoch ${p.epoch}` : ''}; checkpoint saved to ${checkpoint}.\n` +
-              `Continue with: ganomaly train ${positionals.join(' ')} --out ${path.relative(io.cwd, out) || '.'}${v.checkpoint ? ` --checkpoint ${v.checkpoint}` : ''} --resume`,
+            `Interrupted ${m.epochs ? `after epoch ${m.epochs}${p ? ` and ${p.nextBatch}/${p.batches} batches of epoch ${p.epoch}` : ''}` : p ? `after ${p.nextBatch}/${p.batches} batches of epoch 1` : 'before the first batch'}; checkpoint saved to ${checkpoint}.\n` +
+              `Continue with: ${cont}`,
           );
           return EXIT.interrupted;
         }
@@ -246,3 +284,49 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
 }
 
 export { CliError };
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(path.resolve(parent), path.resolve(child));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** A training checkpoint (saved with its training state), not a finished model. */
+async function isCheckpointFolder(dir: string): Promise<boolean> {
+  try {
+    return !!(JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { training?: unknown }).training;
+  } catch {
+    return false;
+  }
+}
+
+/** A folder the model or checkpoint can be saved to: absent, empty, or a saved model. Checked before training, not after. */
+async function checkWritableFolder(dir: string, flag: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st) return;
+  if (!st.isDirectory()) throw usage(`${flag} ${dir} is a file, not a folder.`);
+  if ((await readdir(dir)).length > 0 && !(await isModelFolder(dir))) {
+    throw usage(`${flag} ${dir} is a folder with other files in it; choose a new or empty folder (a saved model is replaced only with --force).`);
+  }
+}
+
+/** The command line of this run without the options --resume must not repeat. */
+function resumeArgs(argv: string[]): string[] {
+  const drop = new Set([...MODEL_FLAGS, 'backend', 'resume', 'force', 'epochs', 'batch-size', 'holdout', 'quantile', 'val-limit'].map((k) => `--${k}`));
+  const short = new Set(['-b', '-e', '-f']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag] = a.split('=');
+    if (drop.has(flag!) || short.has(a)) {
+      const takesValue = !a.includes('=') && flag !== '--resume' && flag !== '--force' && a !== '-f';
+      if (takesValue) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

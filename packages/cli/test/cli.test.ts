@@ -199,10 +199,13 @@ describe('train, info, score, calibrate, evaluate on an image folder', () => {
     expect(r.stdout).toMatch(/calibrated \(quantile 0.9\) on 24 images: threshold/);
     const meta = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
     expect(meta.calibration).toMatchObject({ method: 'quantile', quantile: 0.9, count: 24 });
-    const f1 = await cli(['calibrate', model, path.join(layout, 'test'), '--output', out], dir);
+    const again = await cli(['calibrate', model, path.join(layout, 'test'), '--output', out], dir);
+    expect(again.code).toBe(EXIT.usage);
+    expect(again.stderr).toMatch(/already holds another model; pass --force/);
+    const f1 = await cli(['calibrate', model, path.join(layout, 'test'), '--output', out, '--force'], dir);
     expect(f1.code, f1.stderr).toBe(0);
     expect(f1.stdout).toMatch(/calibrated \(f1\) on 48 images/);
-    const bad = await cli(['calibrate', model, path.join(layout, 'test/normal'), '--method', 'f1', '--output', out], dir);
+    const bad = await cli(['calibrate', model, path.join(layout, 'test/normal'), '--method', 'f1', '--output', out, '--force'], dir);
     expect(bad.code).toBe(EXIT.usage);
   });
 
@@ -249,6 +252,61 @@ function atBatch(text: string, epoch: number, batch: number): boolean {
   return [...text.matchAll(new RegExp(`^epoch ${epoch}/3 +\\d+% (\\d+)/13`, 'gm'))].some((m) => Number(m[1]) >= batch);
 }
 
+describe('nothing is lost by a bad command line', () => {
+  it('--checkpoint equal to --out, resuming from a finished model, or an --out full of other files are refused before training', async () => {
+    const out = path.join(dir, 'guard');
+    const same = await cli(['train', layout, '--out', out, '--checkpoint', out, ...SMALL], dir);
+    expect(same.code).toBe(EXIT.usage);
+    expect(same.stderr).toMatch(/must be a folder of its own/);
+    // A finished model given as the checkpoint to resume from is refused, and kept.
+    const fin = await cli(['train', layout, '--out', path.join(dir, 'guard2'), '--checkpoint', model, '--resume'], dir);
+    expect(fin.code).toBe(EXIT.usage);
+    expect(fin.stderr).toMatch(/is a finished model, not a training checkpoint/);
+    expect(await readdir(model)).toContain('weights.bin');
+    const busy = path.join(dir, 'busy');
+    await mkdir(busy);
+    await writeFile(path.join(busy, 'notes.txt'), 'mine');
+    const t0 = performance.now();
+    const r = await cli(['train', layout, '--out', busy, ...SMALL], dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/--out .*busy is a folder with other files in it/);
+    expect(r.stderr).not.toMatch(/epoch/); // refused before any training
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(await readdir(busy)).toEqual(['notes.txt']);
+  });
+
+  it('bad model options are refused before the images are loaded', async () => {
+    const r = await cli(['train', layout, '--out', path.join(dir, 'm24'), ...SMALL, '--image-size', '24'], dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/--image-size must be a power of two >= 16 \(16, 32, 64, ...\), but got 24/);
+    expect(r.stderr).not.toMatch(/data:/);
+  });
+
+  it('a write error on --output is an error, not a silent success', async () => {
+    const r = await cli(['score', model, path.join(layout, 'test/normal'), '--output', '/dev/full'], dir);
+    expect(r.code).toBe(EXIT.error);
+    expect(r.stderr).toMatch(/Cannot write \/dev\/full: .*ENOSPC/);
+  });
+
+  it('a layout whose test/ has no anomaly folder still trains, without validation', async () => {
+    const root = path.join(dir, 'no-anomalies');
+    await mkdir(path.join(root, 'train'), { recursive: true });
+    await mkdir(path.join(root, 'test'), { recursive: true });
+    const { cp } = await import('node:fs/promises');
+    await cp(path.join(layout, 'train/normal'), path.join(root, 'train/normal'), { recursive: true });
+    await cp(path.join(layout, 'test/normal'), path.join(root, 'test/normal'), { recursive: true });
+    const r = await cli(['train', root, '--out', path.join(dir, 'no-anomalies-model'), ...SMALL, '--epochs', '1'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*test is not used for validation/);
+    expect(r.stderr).not.toMatch(/val AUROC/);
+  });
+
+  it('help on an unknown command is a usage error', async () => {
+    expect((await cli(['help', 'bogus'], dir)).code).toBe(EXIT.usage);
+    expect((await cli(['help', 'score'], dir)).stdout).toContain('Usage: ganomaly score');
+  });
+});
+
 describe('Ctrl-C and --resume', () => {
   const TRAIN = (out: string) => ['train', layout, '--out', out, ...SMALL, '--val-limit', '0'];
   // Resuming takes the model settings, epochs and batch size from the checkpoint.
@@ -276,7 +334,10 @@ describe('Ctrl-C and --resume', () => {
     // Without --resume the checkpoint is not silently overwritten.
     expect((await cli(TRAIN(out), dir)).stderr).toMatch(/continue it with --resume/);
 
-    const resumed = await cli(RESUME(out), dir);
+    // The printed command is the one to run.
+    const printed = r.stderr.match(/Continue with: ganomaly (.*)$/m)![1]!.split(' ');
+    expect(printed).toEqual(['train', layout, '--out', out, '--backend', 'wasm', '--resume']);
+    const resumed = await cli(printed, dir);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming after epoch 1 \+ \d+\/13 batches, 2 epoch\(s\) to go/);
     const weights = await readFile(path.join(out, 'weights.bin'));
@@ -299,6 +360,9 @@ describe('Ctrl-C and --resume', () => {
     const conflict = await cli([...TRAIN(out), '--resume'], dir);
     expect(conflict.code).toBe(EXIT.usage);
     expect(conflict.stderr).toMatch(/drop --image-size, --latent, --width/);
+    const batch = await cli([...RESUME(out), '--batch-size', '4', '--val-limit', '0'], dir);
+    expect(batch.code).toBe(EXIT.usage);
+    expect(batch.stderr).toMatch(/--batch-size was 8; drop --batch-size/);
     const noCkpt = await cli(['train', layout, '--out', path.join(dir, 'never'), '--resume'], dir);
     expect(noCkpt.code).toBe(EXIT.usage);
     expect(noCkpt.stderr).toMatch(/no checkpoint at/);
