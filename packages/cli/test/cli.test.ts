@@ -301,6 +301,20 @@ describe('nothing is lost by a bad command line', () => {
     expect(r.stderr).not.toMatch(/val AUROC/);
   });
 
+  it('a model with damaged weights exits 4 in info and score, not NaN scores', async () => {
+    const { cp } = await import('node:fs/promises');
+    const damaged = path.join(dir, 'damaged');
+    await cp(model, damaged, { recursive: true });
+    const w = await readFile(path.join(damaged, 'weights.bin'));
+    w.fill(0xff, 200, 300);
+    await writeFile(path.join(damaged, 'weights.bin'), w);
+    for (const argv of [['info', damaged], ['score', damaged, path.join(layout, 'test/normal')]]) {
+      const r = await cli(argv, dir);
+      expect(r.code, argv[0]).toBe(EXIT.model);
+      expect(r.stderr).toMatch(/weights are damaged/);
+    }
+  });
+
   it('help on an unknown command is a usage error', async () => {
     expect((await cli(['help', 'bogus'], dir)).code).toBe(EXIT.usage);
     expect((await cli(['help', 'score'], dir)).stdout).toContain('Usage: ganomaly score');

@@ -112,6 +112,7 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
       `The weights of the model at ${where} are ${data.byteLength} bytes, but its manifest lists ${expected}: the weights file is truncated or does not belong to this model.`,
     );
   }
+  checkFinite(specs, data, where);
   const networks: Partial<GanomalyNetworks> = {};
   let training: tf.NamedTensorMap | undefined;
   try {
@@ -212,6 +213,23 @@ function checkConfigMatches(c: ResolvedConfig, n: GanomalyNetworks, where: strin
   const dIn = n.discriminator.inputs[0].shape;
   if (dIn[1] !== c.imageSize || dIn[3] !== c.channels) problems.push(`the discriminator takes ${dIn.slice(1).join('x')} images`);
   if (problems.length) throw new ModelFormatError(`The model at ${where} does not match its config: ${problems.join('; ')}.`);
+}
+
+/** Damaged weights (NaN or infinite float32 values) fail at load, not as NaN scores later. */
+function checkFinite(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, where: string): void {
+  let offset = 0;
+  for (const s of specs) {
+    const bytes = specBytes(s);
+    if ((s.quantization?.dtype ?? s.dtype) === 'float32') {
+      const values = offset % 4 === 0 ? new Float32Array(data, offset, bytes / 4) : new Float32Array(data.slice(offset, offset + bytes));
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i])) {
+          throw new ModelFormatError(`Weight '${s.name}' of the model at ${where} holds ${values[i]} at index ${i}: the weights are damaged. Restore a good copy or retrain.`);
+        }
+      }
+    }
+    offset += bytes;
+  }
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1, int16: 2 };

@@ -128,6 +128,16 @@ describe('corrupt or foreign models fail with ModelFormatError', () => {
     );
   });
 
+  it('damaged weights (NaN bytes) fail at load, naming the weight', async () => {
+    const target = await copyModel('nan-weights');
+    const file = path.join(target, 'weights.bin');
+    const bytes = await readFile(file);
+    bytes.fill(0xff, 400, 500); // 0xffffffff is a NaN in float32
+    await writeFile(file, bytes);
+    await expect(Ganomaly.load(`file://${target}`)).rejects.toThrow(ModelFormatError);
+    await expect(Ganomaly.load(`file://${target}`)).rejects.toThrow(/Weight 'encoder\/.*' .* holds NaN at index \d+: the weights are damaged/);
+  });
+
   it('truncated JSON', async () => {
     const d = await copyModel('truncated-json');
     const text = await readFile(path.join(d, 'model.json'), 'utf8');
