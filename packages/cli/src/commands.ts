@@ -36,7 +36,7 @@ export const SCORE: CommandSpec = {
   usage: 'ganomaly score MODEL IMAGES... [--format csv|jsonl] [--output FILE]',
   positionals: { min: 2 },
   options: {
-    format: { type: 'string', value: 'csv|jsonl', help: 'Output format (default: from --output\'s extension, else csv)' },
+    format: { type: 'string', value: 'csv|jsonl', help: 'Output format (default: jsonl when --output ends in .jsonl or .json, else csv)' },
     output: { type: 'string', short: 'o', value: 'FILE', help: 'Write rows to FILE instead of stdout' },
     'batch-size': { type: 'string', value: 'N', help: 'Images per forward pass (does not change the scores)', default: '256' },
     ...IMAGE_OPTIONS,

@@ -246,14 +246,15 @@ export async function createReport(model: Ganomaly, input: ReportInput): Promise
     const k = slot.get(i)!;
     const x = seen.subarray(k * per, (k + 1) * per).map((v) => (v + 1) * 127.5);
     const label = labels[i] === 1 ? 'anomaly' : 'normal';
-    const cls = classes ? `, class ${classes[i]}` : '';
+    // The class only when it says more than the label (an anomaly class's folder name).
+    const cls = classes && classes[i] !== label ? ` (${classes[i]})` : '';
     const wrong = labels[i] !== predicted[i];
     return {
       input: toBytes(x),
       reconstruction: toBytes(recon.subarray(k * per, (k + 1) * per)),
       size,
       channels,
-      caption: `${nameOf(i)}\nscore ${formatNumber(scores[i]!)}\nlabel: ${label}${cls}`,
+      caption: `${nameOf(i).replace(/[\r\n]+/g, ' ')}\nscore ${formatNumber(scores[i]!)}\n${label}${cls}`,
       flag: wrong ? (labels[i] === 0 ? 'false positive' : 'false negative') : undefined,
     };
   };
