@@ -1,18 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { AbortError, DisposedError, ModelFormatError, NotCalibratedError, TrainingError, ValueError, checkOneOf, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import {
   DEFAULT_PHI,
-  adversarialLoss,
   anomalyScore,
-  contextualLoss,
-  discriminatorLoss,
-  encoderLoss,
   evaluateScores,
   f1BestThreshold,
   fitMinMax,
-  generatorLoss,
   minMaxNormalize,
   quantileThreshold,
   rocCurve,
@@ -35,6 +29,7 @@ import { resolveConfig, type GanomalyConfig, type ResolvedConfig } from './confi
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts, type ModelLocation, type SavedMetadata } from './persistence.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
+import { discriminatorObjective, discriminatorVariables, forward, generatorObjective, generatorVariables } from './train-step.js';
 
 /** Losses of one epoch (means over its batches) and its timing. */
 export interface EpochLogs {
@@ -350,43 +345,22 @@ export class Ganomaly {
 
   /** The generator chain G_E -> G_D -> E. */
   private forward(nets: GanomalyNetworks, x: tf.Tensor4D, training: boolean) {
-    const z = nets.encoder.apply(x, { training }) as tf.Tensor;
-    const xHat = nets.decoder.apply(z, { training }) as tf.Tensor4D;
-    const zHat = nets.reencoder.apply(xHat, { training }) as tf.Tensor;
-    return { z, xHat, zHat };
+    return forward(nets, x, training);
   }
 
   private trainStep(nets: GanomalyNetworks, x: tf.Tensor4D): tf.Tensor1D {
-    const gVars = [nets.encoder, nets.decoder, nets.reencoder].flatMap(trainableVariables);
-    const dVars = trainableVariables(nets.discriminator);
-    const w = this.config.lossWeights;
     let fake: tf.Tensor4D | null = null;
     let parts: tf.Scalar[] = [];
     const gLoss = this.optG.minimize(
-      () => {
-        const { z, xHat, zHat } = this.forward(nets, x, true);
-        const [, featReal] = nets.discriminator.apply(x, { training: true }) as tf.Tensor[];
-        const [, featFake] = nets.discriminator.apply(xHat, { training: true }) as tf.Tensor[];
-        const adversarial = adversarialLoss(featReal, featFake);
-        const contextual = contextualLoss(x, xHat);
-        const encoder = encoderLoss(z, zHat);
-        fake = tf.keep(xHat);
-        parts = [tf.keep(adversarial), tf.keep(contextual), tf.keep(encoder)];
-        return generatorLoss({ adversarial, contextual, encoder }, w);
-      },
+      generatorObjective(nets, x, this.config.lossWeights, (f, p) => {
+        fake = f;
+        parts = p;
+      }),
       true,
-      gVars,
+      generatorVariables(nets),
     )!;
     // D sees the reconstruction made before G's update, detached (as the authors' code).
-    const dLoss = this.optD.minimize(
-      () => {
-        const [predReal] = nets.discriminator.apply(x, { training: true }) as tf.Tensor[];
-        const [predFake] = nets.discriminator.apply(fake!, { training: true }) as tf.Tensor[];
-        return discriminatorLoss(predReal, predFake);
-      },
-      true,
-      dVars,
-    )!;
+    const dLoss = this.optD.minimize(discriminatorObjective(nets, x, fake!), true, discriminatorVariables(nets))!;
     const all = tf.stack([gLoss, dLoss, ...parts]) as tf.Tensor1D;
     tf.dispose([gLoss, dLoss, fake!, ...parts]);
     return all;
@@ -809,10 +783,6 @@ function adamInternals(opt: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf
     throw new Error('This tfjs version\'s Adam optimizer keeps no accBeta1/accBeta2 variables; training checkpoints need tfjs-core 4.x.');
   }
   return { accBeta1: o.accBeta1, accBeta2: o.accBeta2 };
-}
-
-function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
 function isSource(x: unknown): x is ImageSource {
