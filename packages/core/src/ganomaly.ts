@@ -29,6 +29,7 @@ import { resolveConfig, type GanomalyConfig, type ResolvedConfig } from './confi
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts, type ModelLocation, type SavedMetadata } from './persistence.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
+import { DataParallelTrainer, isNode, type StepTimings } from './data-parallel.js';
 import { discriminatorObjective, discriminatorVariables, forward, generatorObjective, generatorVariables } from './train-step.js';
 
 /** Losses of one epoch (means over its batches) and its timing. */
@@ -76,10 +77,24 @@ export interface FitOptions {
   restartEpoch?: boolean;
   /** Labelled images (1 = anomaly) scored after every epoch; their AUROC goes into the logs. */
   validation?: { images: ImageInput; labels: ArrayLike<number> };
+  /**
+   * Threads that train data-parallel (Node only): every batch is split into this many contiguous
+   * shards; the main thread computes one, worker_threads with a replica of the networks the others,
+   * and the gradients are averaged (weighted by shard size) before one Adam step. Each shard's
+   * BatchNorm normalises by the shard's statistics ("ghost batch norm"), so results differ from
+   * workers: 1 (they are deterministic for a given number of workers). Default 1: the plain
+   * single-thread step, unchanged.
+   */
+  workers?: number;
 }
 
 export interface FitResult {
   history: EpochLogs[];
+  /**
+   * With `workers` > 1: how many threads trained, how long starting the workers took (not part of
+   * any epoch's seconds), and where the steps' time went (milliseconds summed over the steps).
+   */
+  parallel?: { workers: number; startupSeconds: number; timings: StepTimings };
 }
 
 export type CalibrationMethod = 'quantile' | 'fixed' | 'f1';
@@ -378,6 +393,12 @@ export class Ganomaly {
     const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
     const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
     const shuffle = options.shuffle ?? true;
+    const workers = checkPositiveInt(options.workers ?? 1, 'options.workers', fn);
+    if (workers > 1 && !isNode()) {
+      throw new ValueError(
+        `Argument 'options.workers' passed to '${fn}' is ${workers}, but data-parallel training runs on Node's worker_threads, which this runtime does not have. Use workers: 1 (in a browser, train inside a Web Worker to keep the page responsive).`,
+      );
+    }
     const src = await imageSource(images, 'images', fn, this.target);
     if (src.count < 2) {
       disposeSource(src);
@@ -405,7 +426,19 @@ export class Ganomaly {
     const history: EpochLogs[] = [];
     let aborted = false;
     const firstEpoch = this.epochsTrained;
+    let pool: DataParallelTrainer | null = null;
     try {
+      if (workers > 1) {
+        // Started once per fit, before any epoch's clock runs (its time is in FitResult.parallel).
+        pool = await DataParallelTrainer.create({
+          nets,
+          lossWeights: this.config.lossWeights,
+          artifacts: () => this.artifacts(),
+          backend: this.backend,
+          threads: workers,
+          fn,
+        });
+      }
       for (let e = 0; e < epochs && !aborted; e++) {
         const epoch = this.epochsTrained + 1;
         const resume = this.partial?.epoch === epoch ? this.partial : null;
@@ -442,12 +475,22 @@ export class Ganomaly {
           this.statistics = 'running';
           // A calibration fitted on the old scores no longer fits.
           this.calibration = null;
-          const losses = tf.tidy(() => {
+          let values: Losses;
+          if (pool) {
             const x = src.batch(batches[b]);
-            return this.trainStep(nets, x);
-          });
-          const values = Array.from(await losses.data()) as Losses;
-          losses.dispose();
+            try {
+              values = (await pool.step(x, this.optG, this.optD)) as Losses;
+            } finally {
+              x.dispose();
+            }
+          } else {
+            const losses = tf.tidy(() => {
+              const x = src.batch(batches[b]);
+              return this.trainStep(nets, x);
+            });
+            values = Array.from(await losses.data()) as Losses;
+            losses.dispose();
+          }
           if (values.some((v) => !Number.isFinite(v))) {
             throw new TrainingError(`Training diverged at epoch ${epoch}, batch ${b + 1}: losses ${values.join(', ')}. Lower config.learningRate.`);
           }
@@ -490,13 +533,17 @@ export class Ganomaly {
         history.push(logs);
         await options.onEpochEnd?.(logs);
       }
+      // The workers are done: free their threads before the statistics pass.
+      await pool?.close();
       if (this.config.batchNormMode === 'population' && this.statistics !== 'population') {
         await this.recomputeStatistics(src, batchSize);
       }
     } finally {
+      await pool?.close();
       disposeSource(src);
       if (validation) disposeSource(validation.src);
     }
+    const parallel = pool ? { parallel: { workers: pool.threads, startupSeconds: pool.startupSeconds, timings: { ...pool.timings } } } : {};
     if (aborted) {
       const p = this.partial;
       const where = p ? ` and ${p.nextBatch} of ${p.batches} batches of epoch ${p.epoch}` : '';
@@ -506,7 +553,7 @@ export class Ganomaly {
       (err as AbortError & { history: EpochLogs[] }).history = history;
       throw err;
     }
-    return { history };
+    return { history, ...parallel };
   }
 
   /**
@@ -762,6 +809,21 @@ export class Ganomaly {
     } finally {
       tf.dispose(temporary);
     }
+  }
+
+  /** The model as `save` writes it, in memory (what data-parallel workers load their replicas from). */
+  private async artifacts(): Promise<tf.io.ModelArtifacts> {
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await saveArtifacts(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = { ...a, weightData: tf.io.CompositeArrayBuffer.join(a.weightData!) };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+      this.live('fit'),
+      this.metadata(),
+      'fit',
+    );
+    return artifacts!;
   }
 
   /** Releases every tensor of the model. Any later call fails with a DisposedError. */
