@@ -59,6 +59,24 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+/** Backends that run on one thread, where training on several pays. */
+const SINGLE_THREADED = ['wasm', 'cpu'];
+/** `workers: 'auto'` keeps at least this many images in a shard (BatchNorm normalises per shard) ... */
+export const AUTO_MIN_SHARD = 16;
+/** ... and uses at most this many threads (each worker holds a replica: ~470 MB at widths 64 on wasm). */
+export const AUTO_MAX_THREADS = 4;
+
+/**
+ * What `workers: 'auto'` means: in Node on a single-threaded backend (wasm, cpu), one thread per
+ * core, at most AUTO_MAX_THREADS and with shards of at least AUTO_MIN_SHARD images; otherwise 1.
+ */
+export async function autoWorkers(backend: string, batchSize: number): Promise<number> {
+  if (!isNode() || !SINGLE_THREADED.includes(backend)) return 1;
+  const os = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:os');
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(cores, AUTO_MAX_THREADS, Math.floor(batchSize / AUTO_MIN_SHARD)));
+}
+
 /**
  * Sizes of `n` contiguous shards of a batch of `count` images: as equal as possible, the larger
  * ones last (shard 0 is the main thread's, which also averages and applies the gradients).

@@ -29,7 +29,7 @@ import { resolveConfig, type GanomalyConfig, type ResolvedConfig } from './confi
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts, type ModelLocation, type SavedMetadata } from './persistence.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
-import { DataParallelTrainer, isNode, type StepTimings } from './data-parallel.js';
+import { DataParallelTrainer, autoWorkers, isNode, type StepTimings } from './data-parallel.js';
 import { discriminatorObjective, discriminatorVariables, forward, generatorObjective, generatorVariables } from './train-step.js';
 
 /** Losses of one epoch (means over its batches) and its timing. */
@@ -83,9 +83,10 @@ export interface FitOptions {
    * and the gradients are averaged (weighted by shard size) before one Adam step. Each shard's
    * BatchNorm normalises by the shard's statistics ("ghost batch norm"), so results differ from
    * workers: 1 (they are deterministic for a given number of workers). Default 1: the plain
-   * single-thread step, unchanged.
+   * single-thread step, unchanged. 'auto': one thread per core in Node on the single-threaded
+   * backends (wasm, cpu), at most 4 and with at least 16 images per shard; 1 elsewhere.
    */
-  workers?: number;
+  workers?: number | 'auto';
 }
 
 export interface FitResult {
@@ -393,7 +394,9 @@ export class Ganomaly {
     const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
     const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
     const shuffle = options.shuffle ?? true;
-    const workers = checkPositiveInt(options.workers ?? 1, 'options.workers', fn);
+    const w = options.workers ?? 1;
+    if (w !== 'auto' && (typeof w !== 'number' || !Number.isInteger(w) || w < 1)) fail('options.workers', fn, "a positive integer or 'auto'", w);
+    const workers = w === 'auto' ? await autoWorkers(this.backend, batchSize) : w;
     if (workers > 1 && !isNode()) {
       throw new ValueError(
         `Argument 'options.workers' passed to '${fn}' is ${workers}, but data-parallel training runs on Node's worker_threads, which this runtime does not have. Use workers: 1 (in a browser, train inside a Web Worker to keep the page responsive).`,

@@ -66,7 +66,7 @@ describe.skipIf(!built)(`data-parallel training${built ? '' : ' (skipped: packag
     expect(r.resets.resets).toEqual([5, 5]);
   }, 150_000);
 
-  it('leaks no tensors and stops its workers after success, abort, callback errors and a crashed worker; refuses bad options and non-Node runtimes', async () => {
+  it('leaks no tensors and stops its workers after success, abort, callback errors and a crashed worker; resolves auto; refuses bad options and non-Node runtimes', async () => {
     const r = await run('cleanup', 60_000);
     expect(r.openAfterFirst).toBe(0);
     expect(r.callbacks).toEqual([1, 2, 3, 4, 'e2', 1, 2, 3, 4, 'e3']);
@@ -78,9 +78,12 @@ describe.skipIf(!built)(`data-parallel training${built ? '' : ' (skipped: packag
     expect(r.callbackError).toEqual({ message: 'callback failed', open: 0, leaked: 0 });
     expect(r.crash).toMatchObject({ leaked: 0, closed: true, open: 0 });
     expect(r.crash.message).toMatch(/training worker exited/);
+    const auto = Math.min(r.auto.cores, 4);
+    expect(r.auto).toMatchObject({ batch32: Math.min(auto, 2), batch16: 1, wasm64: auto, cpu64: auto, webgpu64: 1, node64: 1 });
+    expect(r.badOptions).toHaveLength(5);
     for (const b of r.badOptions) {
       expect(b.isValueError).toBe(true);
-      expect(b.message).toMatch(/options\.workers.*positive integer/);
+      expect(b.message).toMatch(/options\.workers.*a positive integer or 'auto'/);
     }
     expect(r.browser.isValueError).toBe(true);
     expect(r.browser.message).toMatch(/worker_threads/);
