@@ -8,7 +8,9 @@
 //   npm run bench -- --backends wasm --no-pytorch
 //
 // Writes bench/results/latest.json: one entry per system with system, backend, train_img_per_s,
-// score_img_per_s, peak_rss_mb, train_step_ms_median, num_tensors_before/after.
+// score_img_per_s, peak_rss_mb, train_step_ms_median, num_tensors_before/after; on machines with
+// more than one core, a second wasm entry trains with fit({ workers: cores }) (train_workers;
+// training only, score_img_per_s null).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +62,7 @@ function lastJson(stdout) {
   return line ? JSON.parse(line) : null;
 }
 
-function runJs(backend) {
+function runJs(backend, extra = []) {
   // The pure-JS cpu backend, and webgpu on a software adapter, are far slower than wasm: fewer
   // steps keep them bounded.
   const slow = backend === 'cpu' || (backend === 'webgpu' && softwareWebgpu);
@@ -69,7 +71,7 @@ function runJs(backend) {
     : slow ? ['--warmup', '1', '--iters', '2', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
   // Scoring on every core with ScoringPool, on the backends it pays for (one thread each).
   const pool = backend === 'wasm' || backend === 'cpu' ? ['--pool', String(os.availableParallelism())] : [];
-  const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args, ...pool], {
+  const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args, ...pool, ...extra], {
     cwd: path.dirname(here),
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -103,9 +105,15 @@ const started = Date.now();
 const results = [];
 const backends = installedBackends();
 if (backends.includes('webgpu')) softwareWebgpu = webgpuIsSoftware();
+const cores = os.availableParallelism();
 for (const backend of backends) {
   console.log(`@ganomaly on ${backend} ...`);
   results.push(runJs(backend));
+  // Data-parallel training, fit({ workers }), on wasm (one thread per core; training only).
+  if (backend === 'wasm' && cores > 1) {
+    console.log(`@ganomaly on ${backend}, fit({ workers: ${cores} }) ...`);
+    results.push(runJs(backend, ['--workers', String(cores), '--skip-score', '--pool', '0']));
+  }
 }
 let torch = null;
 if (!a['no-pytorch']) {
@@ -119,14 +127,17 @@ if (!a['no-pytorch']) {
 }
 
 const fmt = (v, d = 1) => (v == null ? '-' : v.toFixed(d));
-const rows = results.flatMap((r) => (r.score_pool_img_per_s ? [r, { ...r, backend: `${r.backend} + ScoringPool(${r.pool_workers})`, score_img_per_s: r.score_pool_img_per_s, train_img_per_s: null, peak_rss_mb: null, num_tensors_before: null }] : [r])).map((r) => ({
+const rows = results
+  .map((r) => (r.train_workers > 1 ? { ...r, backend: `${r.backend} + fit({ workers: ${r.train_workers} })` } : r))
+  .flatMap((r) => (r.score_pool_img_per_s ? [r, { ...r, backend: `${r.backend} + ScoringPool(${r.pool_workers})`, score_img_per_s: r.score_pool_img_per_s, train_img_per_s: null, peak_rss_mb: null, num_tensors_before: null }] : [r]))
+  .map((r) => ({
   system: r.system,
   backend: r.backend,
   train: r.train_img_per_s,
   score: r.score_img_per_s,
   rss: r.peak_rss_mb,
   trainRatio: torch && r.train_img_per_s != null ? r.train_img_per_s / torch.train_img_per_s : null,
-  scoreRatio: torch ? r.score_img_per_s / torch.score_img_per_s : null,
+  scoreRatio: torch && r.score_img_per_s != null ? r.score_img_per_s / torch.score_img_per_s : null,
   tensors: r.num_tensors_before != null ? `${r.num_tensors_before} -> ${r.num_tensors_after}` : '-',
 }));
 console.log('\n| system | backend | train img/s | score img/s | train vs PyTorch | score vs PyTorch | peak RSS MB | tf tensors before -> after training |');

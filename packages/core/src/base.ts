@@ -39,3 +39,4 @@ export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from 
 export * as data from '@ganomaly/data';
 export * as metrics from '@ganomaly/math';
 export { ScoringPool } from './parallel.js';
+export type { StepTimings } from './data-parallel.js';

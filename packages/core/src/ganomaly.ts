@@ -1,18 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { AbortError, DisposedError, ModelFormatError, NotCalibratedError, TrainingError, ValueError, checkOneOf, checkPositiveInt, fail, failWith, useBackend } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import {
   DEFAULT_PHI,
-  adversarialLoss,
   anomalyScore,
-  contextualLoss,
-  discriminatorLoss,
-  encoderLoss,
   evaluateScores,
   f1BestThreshold,
   fitMinMax,
-  generatorLoss,
   minMaxNormalize,
   quantileThreshold,
   rocCurve,
@@ -35,6 +29,8 @@ import { resolveConfig, type GanomalyConfig, type ResolvedConfig } from './confi
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts, type ModelLocation, type SavedMetadata } from './persistence.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
+import { DataParallelTrainer, autoWorkers, isNode, type StepTimings } from './data-parallel.js';
+import { discriminatorObjective, discriminatorVariables, forward, generatorObjective, generatorVariables } from './train-step.js';
 
 /** Losses of one epoch (means over its batches) and its timing. */
 export interface EpochLogs {
@@ -81,10 +77,25 @@ export interface FitOptions {
   restartEpoch?: boolean;
   /** Labelled images (1 = anomaly) scored after every epoch; their AUROC goes into the logs. */
   validation?: { images: ImageInput; labels: ArrayLike<number> };
+  /**
+   * Threads that train data-parallel (Node only): every batch is split into this many contiguous
+   * shards; the main thread computes one, worker_threads with a replica of the networks the others,
+   * and the gradients are averaged (weighted by shard size) before one Adam step. Each shard's
+   * BatchNorm normalises by the shard's statistics ("ghost batch norm"), so results differ from
+   * workers: 1 (they are deterministic for a given number of workers). Default 1: the plain
+   * single-thread step, unchanged. 'auto': one thread per core in Node on the single-threaded
+   * backends (wasm, cpu), at most 4 and with at least 16 images per shard; 1 elsewhere.
+   */
+  workers?: number | 'auto';
 }
 
 export interface FitResult {
   history: EpochLogs[];
+  /**
+   * With `workers` > 1: how many threads trained, how long starting the workers took (not part of
+   * any epoch's seconds), and where the steps' time went (milliseconds summed over the steps).
+   */
+  parallel?: { workers: number; startupSeconds: number; timings: StepTimings };
 }
 
 export type CalibrationMethod = 'quantile' | 'fixed' | 'f1';
@@ -350,43 +361,22 @@ export class Ganomaly {
 
   /** The generator chain G_E -> G_D -> E. */
   private forward(nets: GanomalyNetworks, x: tf.Tensor4D, training: boolean) {
-    const z = nets.encoder.apply(x, { training }) as tf.Tensor;
-    const xHat = nets.decoder.apply(z, { training }) as tf.Tensor4D;
-    const zHat = nets.reencoder.apply(xHat, { training }) as tf.Tensor;
-    return { z, xHat, zHat };
+    return forward(nets, x, training);
   }
 
   private trainStep(nets: GanomalyNetworks, x: tf.Tensor4D): tf.Tensor1D {
-    const gVars = [nets.encoder, nets.decoder, nets.reencoder].flatMap(trainableVariables);
-    const dVars = trainableVariables(nets.discriminator);
-    const w = this.config.lossWeights;
     let fake: tf.Tensor4D | null = null;
     let parts: tf.Scalar[] = [];
     const gLoss = this.optG.minimize(
-      () => {
-        const { z, xHat, zHat } = this.forward(nets, x, true);
-        const [, featReal] = nets.discriminator.apply(x, { training: true }) as tf.Tensor[];
-        const [, featFake] = nets.discriminator.apply(xHat, { training: true }) as tf.Tensor[];
-        const adversarial = adversarialLoss(featReal, featFake);
-        const contextual = contextualLoss(x, xHat);
-        const encoder = encoderLoss(z, zHat);
-        fake = tf.keep(xHat);
-        parts = [tf.keep(adversarial), tf.keep(contextual), tf.keep(encoder)];
-        return generatorLoss({ adversarial, contextual, encoder }, w);
-      },
+      generatorObjective(nets, x, this.config.lossWeights, (f, p) => {
+        fake = f;
+        parts = p;
+      }),
       true,
-      gVars,
+      generatorVariables(nets),
     )!;
     // D sees the reconstruction made before G's update, detached (as the authors' code).
-    const dLoss = this.optD.minimize(
-      () => {
-        const [predReal] = nets.discriminator.apply(x, { training: true }) as tf.Tensor[];
-        const [predFake] = nets.discriminator.apply(fake!, { training: true }) as tf.Tensor[];
-        return discriminatorLoss(predReal, predFake);
-      },
-      true,
-      dVars,
-    )!;
+    const dLoss = this.optD.minimize(discriminatorObjective(nets, x, fake!), true, discriminatorVariables(nets))!;
     const all = tf.stack([gLoss, dLoss, ...parts]) as tf.Tensor1D;
     tf.dispose([gLoss, dLoss, fake!, ...parts]);
     return all;
@@ -404,6 +394,14 @@ export class Ganomaly {
     const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
     const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
     const shuffle = options.shuffle ?? true;
+    const w = options.workers ?? 1;
+    if (w !== 'auto' && (typeof w !== 'number' || !Number.isInteger(w) || w < 1)) fail('options.workers', fn, "a positive integer or 'auto'", w);
+    const workers = w === 'auto' ? await autoWorkers(this.backend, batchSize) : w;
+    if (workers > 1 && !isNode()) {
+      throw new ValueError(
+        `Argument 'options.workers' passed to '${fn}' is ${workers}, but data-parallel training runs on Node's worker_threads, which this runtime does not have. Use workers: 1 (in a browser, train inside a Web Worker to keep the page responsive).`,
+      );
+    }
     const src = await imageSource(images, 'images', fn, this.target);
     if (src.count < 2) {
       disposeSource(src);
@@ -431,7 +429,19 @@ export class Ganomaly {
     const history: EpochLogs[] = [];
     let aborted = false;
     const firstEpoch = this.epochsTrained;
+    let pool: DataParallelTrainer | null = null;
     try {
+      if (workers > 1) {
+        // Started once per fit, before any epoch's clock runs (its time is in FitResult.parallel).
+        pool = await DataParallelTrainer.create({
+          nets,
+          lossWeights: this.config.lossWeights,
+          artifacts: () => this.artifacts(),
+          backend: this.backend,
+          threads: workers,
+          fn,
+        });
+      }
       for (let e = 0; e < epochs && !aborted; e++) {
         const epoch = this.epochsTrained + 1;
         const resume = this.partial?.epoch === epoch ? this.partial : null;
@@ -468,12 +478,22 @@ export class Ganomaly {
           this.statistics = 'running';
           // A calibration fitted on the old scores no longer fits.
           this.calibration = null;
-          const losses = tf.tidy(() => {
+          let values: Losses;
+          if (pool) {
             const x = src.batch(batches[b]);
-            return this.trainStep(nets, x);
-          });
-          const values = Array.from(await losses.data()) as Losses;
-          losses.dispose();
+            try {
+              values = (await pool.step(x, this.optG, this.optD)) as Losses;
+            } finally {
+              x.dispose();
+            }
+          } else {
+            const losses = tf.tidy(() => {
+              const x = src.batch(batches[b]);
+              return this.trainStep(nets, x);
+            });
+            values = Array.from(await losses.data()) as Losses;
+            losses.dispose();
+          }
           if (values.some((v) => !Number.isFinite(v))) {
             throw new TrainingError(`Training diverged at epoch ${epoch}, batch ${b + 1}: losses ${values.join(', ')}. Lower config.learningRate.`);
           }
@@ -516,13 +536,17 @@ export class Ganomaly {
         history.push(logs);
         await options.onEpochEnd?.(logs);
       }
+      // The workers are done: free their threads before the statistics pass.
+      await pool?.close();
       if (this.config.batchNormMode === 'population' && this.statistics !== 'population') {
         await this.recomputeStatistics(src, batchSize);
       }
     } finally {
+      await pool?.close();
       disposeSource(src);
       if (validation) disposeSource(validation.src);
     }
+    const parallel = pool ? { parallel: { workers: pool.threads, startupSeconds: pool.startupSeconds, timings: { ...pool.timings } } } : {};
     if (aborted) {
       const p = this.partial;
       const where = p ? ` and ${p.nextBatch} of ${p.batches} batches of epoch ${p.epoch}` : '';
@@ -532,7 +556,7 @@ export class Ganomaly {
       (err as AbortError & { history: EpochLogs[] }).history = history;
       throw err;
     }
-    return { history };
+    return { history, ...parallel };
   }
 
   /**
@@ -790,6 +814,21 @@ export class Ganomaly {
     }
   }
 
+  /** The model as `save` writes it, in memory (what data-parallel workers load their replicas from). */
+  private async artifacts(): Promise<tf.io.ModelArtifacts> {
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await saveArtifacts(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = { ...a, weightData: tf.io.CompositeArrayBuffer.join(a.weightData!) };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+      this.live('fit'),
+      this.metadata(),
+      'fit',
+    );
+    return artifacts!;
+  }
+
   /** Releases every tensor of the model. Any later call fails with a DisposedError. */
   dispose(): void {
     if (!this.nets) return;
@@ -809,10 +848,6 @@ function adamInternals(opt: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf
     throw new Error('This tfjs version\'s Adam optimizer keeps no accBeta1/accBeta2 variables; training checkpoints need tfjs-core 4.x.');
   }
   return { accBeta1: o.accBeta1, accBeta2: o.accBeta2 };
-}
-
-function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
 function isSource(x: unknown): x is ImageSource {
