@@ -470,6 +470,9 @@ export class Ganomaly {
         let done = resume ? resume.nextBatch : 0;
         let b = done;
         for (; b < batches.length; b++) {
+          // One turn of the event loop per batch: on wasm and cpu a step never waits on anything,
+          // so without it an abort from a signal handler or a timer would only land at the epoch's end.
+          if (options.signal) await yieldToEventLoop();
           if (options.signal?.aborted) {
             aborted = true;
             break;
@@ -839,6 +842,12 @@ export class Ganomaly {
     this.runningStats = null;
     this.nets = null;
   }
+}
+
+/** Resolves after pending timers and I/O callbacks (a macrotask), in Node and in browsers. */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  return new Promise((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /** Adam's running powers of beta1 and beta2 (tfjs 4.x keeps them as private variables). */

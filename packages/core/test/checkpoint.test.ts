@@ -116,6 +116,19 @@ describe('training checkpoints', () => {
     expect(differs).toBe(true);
   });
 
+  it('an abort from a timer (or a signal handler) lands mid-epoch, not at the end of the epoch', async () => {
+    const m = await Ganomaly.create(OPTS);
+    const ctl = new AbortController();
+    const err = await m
+      .fit(train, { ...FIT, signal: ctl.signal, onBatchEnd: ({ batch }) => void (batch === 1 && setTimeout(() => ctl.abort(), 0)) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    // Without a turn of the event loop per batch, the timer would only fire after batch 5 of 5.
+    expect(m.interruptedEpoch?.epoch).toBe(1);
+    expect(m.interruptedEpoch!.nextBatch).toBeLessThan(5);
+    m.dispose();
+  });
+
   it('fitting on other images or another batch size refuses to continue the interrupted epoch; restartEpoch drops it', async () => {
     const m = await Ganomaly.create(OPTS);
     const ctl = new AbortController();
