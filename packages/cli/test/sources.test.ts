@@ -34,6 +34,17 @@ describe('MNIST and CIFAR-10 sources', () => {
     expect(info.stdout).toMatch(/data: MNIST/);
   });
 
+  it('--workers 2 trains data-parallel; a bad count is a usage error', async () => {
+    const out = path.join(dir, 'mnist-workers');
+    const r = await cli(['train', 'mnist', '--anomaly-class', '4', '--limit', '96', '--val-limit', '0', '--out', out, ...TINY, '--epochs', '2', '--workers', '2'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/backend wasm, workers 2; 2 epoch\(s\) to go/);
+    expect(r.stderr.match(/^epoch \d\/2 {2}G /gm)).toHaveLength(2);
+    const bad = await cli(['train', 'mnist', '--out', path.join(dir, 'w0'), '--workers', '0'], dir);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/--workers must be an integer from 1 to 64 or 'auto'/);
+  });
+
   it('MNIST without --anomaly-class is a usage error naming the option', async () => {
     const r = await cli(['train', 'mnist', '--out', path.join(dir, 'x'), ...TINY], dir);
     expect(r.code).toBe(EXIT.usage);

@@ -164,7 +164,9 @@ export class DataParallelTrainer {
     if (threads > 1) {
       const { Worker } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:worker_threads');
       const { existsSync } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs');
-      const url = new URL('./train-worker.js', import.meta.url);
+      // From dist: the worker beside this module. From the TypeScript sources (tests, tsx): the built one.
+      let url = new URL('./train-worker.js', import.meta.url);
+      if (!existsSync(url) && /\/src\/data-parallel\.ts$/.test(import.meta.url)) url = new URL('../dist/train-worker.js', import.meta.url);
       if (!existsSync(url)) {
         throw new Error(`Data-parallel training runs its workers from the built package (${url.pathname} is missing): build it with 'npm run build'.`);
       }
