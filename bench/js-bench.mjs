@@ -3,8 +3,8 @@
 //   node bench/js-bench.mjs --backend wasm [--batch 64] [--warmup 2] [--iters 3] [--runs 3]
 //   node bench/js-bench.mjs --backend wasm --workers 2     data-parallel training on 2 threads
 //
-// Training is timed as one fit of `runs` + 1 epochs over `iters` batches, after a warm-up fit of
-// `warmup` batches: the first epoch of the timed fit is a warm-up too (with --workers its workers
+// Training is timed as one fit of `runs` epochs over `iters` batches, after a warm-up fit of
+// `warmup` batches (0: one step on 2 images); with --workers, one more epoch first, also a warm-up (its workers
 // are cold), each later epoch is one run (its img/s from the epoch's logs, which exclude starting
 // the workers; that time is reported as train_startup_s). Each run also records how busy the rest
 // of the machine was (other_cores: CPU time of other processes per second, from /proc/stat).
@@ -67,21 +67,26 @@ const batch = n('batch');
 const images = (count, seed) => tf.tidy(() => tf.randomUniform([count, n('isize'), n('isize'), n('nc')], 0, 255, 'float32', seed));
 
 // Warm-up: kernels compiled, optimizer slots created.
-const warm = images(batch * n('warmup'), 1);
-await model.fit(warm, { epochs: 1, batchSize: batch, shuffle: false });
-warm.dispose();
-// The timed fit's first epoch (a warm-up for its workers) is not a run.
-const fittedFirstEpoch = model.epochs + 1;
+{
+  // --warmup 0: one step on 2 images only, which creates the optimizer's slots (so the tensor
+  // count before and after the timed fit compares like with like) at a fraction of a step's cost.
+  const warm = n('warmup') > 0 ? images(batch * n('warmup'), 1) : images(2, 1);
+  await model.fit(warm, { epochs: 1, batchSize: n('warmup') > 0 ? batch : 2, shuffle: false });
+  warm.dispose();
+}
+// With workers, the timed fit's first epoch warms them up and is not a run; one thread is warm already.
+const workers = n('workers');
+const extraEpoch = workers > 1 ? 1 : 0;
+const fittedFirstEpoch = extraEpoch ? model.epochs + 1 : -1;
 
 const train = images(batch * n('iters'), 2);
-const workers = n('workers');
 const tensorsBefore = tf.memory().numTensors;
 const stepMs = [];
 const otherLoad = [];
 let last = performance.now();
 let runMark = mark();
 const fitted = await model.fit(train, {
-  epochs: n('runs') + 1,
+  epochs: n('runs') + extraEpoch,
   batchSize: batch,
   shuffle: false,
   workers,
@@ -98,7 +103,7 @@ const fitted = await model.fit(train, {
 });
 const tensorsAfter = tf.memory().numTensors;
 train.dispose();
-const runImgPerS = fitted.history.slice(1).map((h) => h.imagesPerSecond);
+const runImgPerS = fitted.history.slice(extraEpoch).map((h) => h.imagesPerSecond);
 
 const scoreBatch = n('score-batch');
 const probe = images(scoreBatch * n('score-iters'), 3);

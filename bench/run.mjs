@@ -4,7 +4,7 @@
 // on this machine. Batch 64, 32x32x1, nz 100, widths 64 (GANomaly's defaults).
 //
 //   npm run bench                  full: 3 timed runs per system, medians reported
-//   npm run bench -- --quick       about 5 minutes: fewer steps, 1 run for the slow cpu backend
+//   npm run bench -- --quick       under 5 minutes: fewer steps; on the slow cpu backend 1 run, no warm-up step, no ScoringPool
 //   npm run bench -- --backends wasm --no-pytorch
 //
 // Writes bench/results/latest.json: one entry per system with system, backend, train_img_per_s,
@@ -66,11 +66,13 @@ function runJs(backend, extra = []) {
   // The pure-JS cpu backend, and webgpu on a software adapter, are far slower than wasm: fewer
   // steps keep them bounded.
   const slow = backend === 'cpu' || (backend === 'webgpu' && softwareWebgpu);
+  // --quick on the pure-JS cpu backend: no warm-up step (its kernels need no compiling; a step
+  // at widths 64 takes over a minute) and no ScoringPool row, so that --quick stays under 5 minutes.
   const args = quick
-    ? slow ? ['--warmup', '1', '--iters', '1', '--runs', '1', '--score-iters', '1'] : ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2']
+    ? slow ? ['--warmup', backend === 'cpu' ? '0' : '1', '--iters', '1', '--runs', '1', '--score-iters', '1'] : ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2']
     : slow ? ['--warmup', '1', '--iters', '2', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
   // Scoring on every core with ScoringPool, on the backends it pays for (one thread each).
-  const pool = backend === 'wasm' || backend === 'cpu' ? ['--pool', String(os.availableParallelism())] : [];
+  const pool = backend === 'wasm' || (backend === 'cpu' && !quick) ? ['--pool', String(os.availableParallelism())] : [];
   const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args, ...pool, ...extra], {
     cwd: path.dirname(here),
     encoding: 'utf8',
