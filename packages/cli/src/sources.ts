@@ -70,12 +70,18 @@ export async function detectKind(specs: string[], cwd: string): Promise<SourceKi
   return 'folder';
 }
 
+/** The library's "Argument 'x' passed to 'f' must be A, but B." as a user of the command reads it: "B (A expected)." */
+function plain(message: string): string {
+  const m = /^Argument '[^']+' passed to '[^']+' must be (.*?), but (.*?)\.?$/s.exec(message);
+  return m ? `${m[2]} (expected: ${m[1]}).` : message;
+}
+
 /** Maps the data package's errors to the data exit code, with their one-line messages. */
 async function asDataError<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof ImageError || e instanceof ValueError) throw dataError((e as Error).message);
+    if (e instanceof ImageError || e instanceof ValueError) throw dataError(plain((e as Error).message));
     throw e;
   }
 }
@@ -203,6 +209,9 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
     let train: data.FolderDataset['train'] | undefined;
     let test: data.FolderDataset['test'];
     if (use === 'train') {
+      if (!(await isDir(path.join(first, 'train', 'normal')))) {
+        throw dataError(`${first} has no train/normal folder of training images (the layout is train/normal/*.png, with optional test/normal and test/<anomaly class>).`);
+      }
       train = (await asDataError(() => data.loadFolderDataset(first, { ...loadOpts(o), split: 'train' }))).train;
       // test/ is optional for training: without a usable one, there is just no validation AUROC.
       if (await isDir(path.join(first, 'test'))) {
@@ -249,8 +258,14 @@ export async function sourceChannels(specs: string[], cwd: string, recursive: bo
   if (kind === 'cifar10') return 3;
   const root = path.resolve(cwd, specs[0]!);
   let files: string[];
-  if (kind === 'layout') files = await asDataError(() => data.listImageFiles(path.join(root, 'train', 'normal'), { recursive }));
+  if (kind === 'layout') {
+    const dir = path.join(root, 'train', 'normal');
+    if (!(await isDir(dir))) throw dataError(`${root} has no train/normal folder of training images (the layout is train/normal/*.png, with optional test/normal and test/<anomaly class>).`);
+    files = await asDataError(() => data.listImageFiles(dir, { recursive }));
+    if (files.length === 0) throw dataError(`${dir} holds no PNG or JPEG images${recursive ? '' : ' (pass --recursive to look into subfolders)'}.`);
+  }
   else if (kind === 'labelled-folder') files = await asDataError(() => data.listImageFiles(path.join(root, 'normal'), { recursive }));
   else files = await imageFiles(specs, cwd, recursive);
+  if (files.length === 0) throw dataError(`${root} holds no PNG or JPEG images.`);
   return asDataError(() => data.detectChannels(files));
 }

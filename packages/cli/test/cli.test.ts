@@ -66,6 +66,13 @@ describe('help, usage errors and exit codes', () => {
     const r = await cli(['train', empty, '--out', path.join(dir, 'm2'), ...SMALL], dir);
     expect(r.code).toBe(EXIT.data);
     expect(r.stderr).toMatch(/no (PNG or JPEG )?images/i);
+    // A layout without train/normal says what the layout is, in the command's words.
+    const noTrain = path.join(dir, 'no-train');
+    await mkdir(path.join(noTrain, 'test/normal'), { recursive: true });
+    const nt = await cli(['train', noTrain, '--out', path.join(dir, 'm4'), ...SMALL], dir);
+    expect(nt.code).toBe(EXIT.data);
+    expect(nt.stderr).toMatch(/no-train has no train\/normal folder of training images \(the layout is train\/normal/);
+    expect(nt.stderr).not.toMatch(/Argument '/);
     const noLayout = await cli(['score', layout, path.join(layout, 'test/normal')], dir);
     expect(noLayout.code).toBe(EXIT.model);
     expect(noLayout.stderr).toMatch(/not a usable GANomaly model/);
