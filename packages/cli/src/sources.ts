@@ -108,6 +108,9 @@ export async function imageFiles(specs: string[], cwd: string, recursive: boolea
 /** The label-1 folders beside `normal` in a labelled folder (test/ of the layout, or given directly). */
 async function loadLabelledFolder(dir: string, o: LoadOptions): Promise<NonNullable<LoadedSource['test']> & { skipped: LoadedSource['skipped'] }> {
   const entries = (await readdir(dir)).filter((e) => !e.startsWith('.')).sort();
+  const loose = [];
+  for (const e of entries) if (!(await isDir(path.join(dir, e))) && data.IMAGE_EXTENSIONS.some((x) => e.toLowerCase().endsWith(x))) loose.push(e);
+  if (loose.length) o.warn(`${loose.length} image(s) directly in ${dir} are not used: images go into normal/ or an anomaly folder.`);
   const classes = ['normal', ...entries.filter((e) => e !== 'normal')];
   const parts: { set: ImageSet; files: string[]; cls: string }[] = [];
   const skipped: LoadedSource['skipped'] = [];

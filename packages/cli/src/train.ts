@@ -218,6 +218,7 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       }
       const labels = t.labels!;
       if (labels.includes(0) && labels.includes(1)) validation = { images: t, labels };
+      else warn(`the ${t.count} labelled image(s) sampled for validation are all of one class: no validation AUROC (raise --val-limit).`);
     }
     say(
       `data: ${src.description}: ${trainSet.count} training images${calibSet ? `, ${calibSet.count} held out for calibration` : ''}` +
