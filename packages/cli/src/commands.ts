@@ -1,13 +1,13 @@
 import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ImageError, VERSION, data, metrics, type Ganomaly } from '@ganomaly/core';
-import { createReport, writeReport } from '@ganomaly/report';
+import { ImageError, VERSION, data, type Ganomaly } from '@ganomaly/core';
+import { createReport, csvField, perClassMetrics, writeReport, type ClassMetrics } from '@ganomaly/report';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { countProgress } from './progress.js';
 import { imageFiles, loadSource, type LoadOptions } from './sources.js';
-import { csvField, isModelFolder, loadModel, printSkipped } from './shared.js';
+import { isModelFolder, loadModel, printSkipped } from './shared.js';
 
 function imageLoadOptions(v: Record<string, unknown>, model: Ganomaly, io: CliIO, warn: (m: string) => void): LoadOptions {
   return {
@@ -79,10 +79,12 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     const cal = model.calibration;
     if (!cal) warn(`${modelDir} is not calibrated: the normalized and anomaly columns stay empty (run 'ganomaly calibrate' first).`);
     if (format === 'csv') sink.write('file,score,normalized,anomaly,error\n');
-    const row = (file: string, s: number | null, err?: string) => {
+    /** One output row; `r` is the image's result (normalized score and flag only with a calibration), null when it was skipped. */
+    const row = (file: string, r: { score: number; normalized: number | null; flag: number | null } | null, err?: string) => {
       const shown = path.relative(io.cwd, file) || file;
-      const normalized = s !== null && cal ? (s - cal.normalization.min) / (cal.normalization.max - cal.normalization.min || 1) : null;
-      const flag = s !== null && cal ? (s >= cal.threshold ? 1 : 0) : null;
+      const s = r?.score ?? null;
+      const normalized = r?.normalized ?? null;
+      const flag = r?.flag ?? null;
       if (format === 'csv') sink.write(`${csvField(shown)},${s ?? ''},${normalized ?? ''},${flag ?? ''},${err ? csvField(err) : ''}\n`);
       else sink.write(JSON.stringify({ file: shown, score: s, normalized, anomaly: flag, ...(err ? { error: err } : {}) }) + '\n');
       return flag;
@@ -109,11 +111,13 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
         }
         loaded = { set: data.imageSet(new Uint8Array(0), { count: 0, height: 1, width: 1, channels: 1 }), files: [], skipped };
       }
-      const scores = loaded.set.count ? await model.score(loaded.set, { batchSize }) : new Float32Array(0);
+      // With a calibration, the model's own predict gives the normalised scores and flags.
+      const p = !loaded.set.count ? null : cal ? await model.predict(loaded.set, { batchSize }) : { scores: await model.score(loaded.set, { batchSize }), normalizedScores: null, isAnomaly: null };
+      const scores = p?.scores ?? new Float32Array(0);
       if (scores.some((x) => !Number.isFinite(x))) {
         throw modelError(`${modelDir} gives non-finite scores: its weights are damaged (NaN or infinite). Retrain it or restore a good copy.`);
       }
-      const byFile = new Map(loaded.files.map((f, k) => [f, scores[k]!]));
+      const byFile = new Map(loaded.files.map((f, k) => [f, { score: scores[k]!, normalized: p?.normalizedScores?.[k] ?? null, flag: p?.isAnomaly?.[k] ?? null }]));
       const reasons = new Map(loaded.skipped.map((s) => [s.file, s.reason]));
       for (const f of part) {
         if (byFile.has(f)) {
@@ -176,19 +180,18 @@ export async function evaluate(argv: string[], io: CliIO): Promise<number> {
       if (st && !st.isDirectory()) throw usage(`--report ${reportDir} is a file, not a folder.`);
     }
     let summary: Record<string, unknown>;
-    let perClass: { class: string; count: number; auroc: number }[];
+    let perClass: ClassMetrics[];
     if (v.report) {
       const report = await createReport(model, { images: t.set, labels: t.labels, names: t.names.map((n) => path.relative(io.cwd, n) || n), classes: t.classes, threshold, topK });
       const dir = reportDir!;
       const { files } = await writeReport(report, dir, { title: `GANomaly report: ${path.basename(modelDir)} on ${src.description}` });
       summary = { ...report.metrics };
       // The report also ranks the normal class against all anomalies; the command lists anomaly classes.
-      const anomalyClasses = new Set(t.classes.filter((_, i) => t.labels[i] === 1));
-      perClass = (report.metrics.perClass ?? []).filter((c) => anomalyClasses.has(c.class));
+      perClass = anomalyClassAuroc(report.metrics.perClass ?? [], t.labels, t.classes);
       if (!v.quiet) writeLine(io.stderr, `report written to ${path.join(dir, 'index.html')} (${files.length} files)`);
     } else {
       const r = await model.evaluate(t.set, t.labels, threshold === undefined ? {} : { threshold });
-      perClass = perClassAuroc(r.scores, t.labels, t.classes);
+      perClass = anomalyClassAuroc(perClassMetrics(r.scores, t.labels, t.classes), t.labels, t.classes);
       summary = {
         auroc: r.auroc,
         averagePrecision: r.averagePrecision,
@@ -217,23 +220,10 @@ export async function evaluate(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-/** AUROC of each anomaly class against all normal images. */
-export function perClassAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>, classes: string[]): { class: string; count: number; auroc: number }[] {
-  const normal: number[] = [];
-  const byClass = new Map<string, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === 0) normal.push(scores[i]!);
-    else {
-      const list = byClass.get(classes[i]!) ?? [];
-      list.push(scores[i]!);
-      byClass.set(classes[i]!, list);
-    }
-  }
-  return [...byClass].map(([cls, s]) => ({
-    class: cls,
-    count: s.length,
-    auroc: metrics.evaluateScores([...normal, ...s], [...normal.map(() => 0), ...s.map(() => 1)], 0).auroc,
-  }));
+/** AUROC of each anomaly class against all normal images (the report's per-class figures, anomaly classes only). */
+function anomalyClassAuroc(perClass: ClassMetrics[], labels: ArrayLike<number>, classes: string[]): ClassMetrics[] {
+  const anomalyClasses = new Set(classes.filter((_, i) => labels[i] === 1));
+  return perClass.filter((c) => anomalyClasses.has(c.class));
 }
 
 // ---------------------------------------------------------------- calibrate

@@ -29,7 +29,3 @@ export function printSkipped(skipped: { file: string; reason: string }[], warn: 
   // The loader already warned about each file; a summary keeps the count visible at the end of long logs.
   if (skipped.length > 1) warn(`${skipped.length} image(s) skipped (unreadable, corrupt or too large); --strict makes this an error.`);
 }
-
-export function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}

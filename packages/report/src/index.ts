@@ -52,4 +52,5 @@ export {
   writeReport,
   escapeHtml,
   csvField,
+  perClassMetrics,
 } from './report.js';

@@ -129,7 +129,7 @@ function checkInput(input: ReportInput, fn: string) {
  * other classes (an anomaly class against all normal images, a normal class against all
  * anomalies); a class holding both labels is scored on its own images. NaN where undefined.
  */
-function perClassMetrics(scores: ArrayLike<number>, labels: Uint8Array, classes: string[]): ClassMetrics[] {
+export function perClassMetrics(scores: ArrayLike<number>, labels: Uint8Array, classes: string[]): ClassMetrics[] {
   const names = [...new Set(classes)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   return names.map((name) => {
     const inClass: number[] = [];
