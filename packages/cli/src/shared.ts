@@ -1,17 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Ganomaly, MODEL_FILES, ModelFormatError } from '@ganomaly/core';
+import { Ganomaly, ModelFormatError } from '@ganomaly/core';
 import { modelError } from './io.js';
 
-/** A folder with a saved GANomaly model (metadata.json of format 'ganomaly'). */
-export async function isModelFolder(dir: string): Promise<boolean> {
-  try {
-    const meta = JSON.parse(await readFile(path.join(dir, MODEL_FILES.metadata), 'utf8')) as { format?: string };
-    return meta.format === 'ganomaly';
-  } catch {
-    return false;
-  }
-}
+/** A folder saved by `save('file://...')` (the library's own test, which decides what a save may replace). */
+export { isModelFolder } from '@ganomaly/core';
 
 /** Loads a model folder; a folder that is not a model is a model error (exit 4) with the library's message. */
 export async function loadModel(dir: string, backend: string | undefined): Promise<Ganomaly> {

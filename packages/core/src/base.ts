@@ -17,7 +17,7 @@ export type {
   ScoreOptions,
 } from './ganomaly.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
-export { MODEL_FILES, TRAINING_PREFIX, fileHandler, type ModelLocation, type SavedMetadata } from './persistence.js';
+export { MODEL_FILES, TRAINING_PREFIX, fileHandler, isModelFolder, type ModelLocation, type SavedMetadata } from './persistence.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {

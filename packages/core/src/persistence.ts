@@ -283,20 +283,9 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const existing = await fs.stat(target).catch(() => null);
       if (existing) {
         if (!existing.isDirectory()) throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a file, not a folder.`);
-        // Replace only an empty folder or one that holds exactly a saved GANomaly model: a folder
-        // that merely has a file called metadata.json is somebody else's.
+        // Replace only an empty folder or one that holds exactly a saved GANomaly model.
         const entries = await fs.readdir(target);
-        const modelFiles: string[] = Object.values(MODEL_FILES);
-        let isModel = entries.length > 0 && entries.every((e) => modelFiles.includes(e));
-        if (isModel) {
-          const meta = await fs.readFile(path.join(target, MODEL_FILES.metadata), 'utf8').catch(() => '');
-          try {
-            isModel = (JSON.parse(meta) as { format?: unknown }).format === 'ganomaly';
-          } catch {
-            isModel = false;
-          }
-        }
-        if (entries.length > 0 && !isModel) {
+        if (entries.length > 0 && !(await isModelFolder(target))) {
           throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a folder that is neither empty nor a saved model; refusing to replace it.`);
         }
       }
@@ -382,6 +371,25 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+/**
+ * Whether `dir` is a folder saved by `save('file://...')`: it holds only model.json, weights.bin and
+ * metadata.json, and the metadata's format is 'ganomaly' (a folder that merely has a file called
+ * metadata.json is somebody else's). `file://` saves replace only such a folder or an empty one.
+ * Node only.
+ */
+export async function isModelFolder(dir: string): Promise<boolean> {
+  const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
+  const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
+  const entries = await fs.readdir(dir).catch(() => null);
+  const modelFiles: string[] = Object.values(MODEL_FILES);
+  if (!entries || entries.length === 0 || !entries.every((e) => modelFiles.includes(e))) return false;
+  try {
+    return (JSON.parse(await fs.readFile(path.join(dir, MODEL_FILES.metadata), 'utf8')) as { format?: unknown }).format === 'ganomaly';
+  } catch {
+    return false;
+  }
 }
 
 /**
