@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { Ganomaly, ModelFormatError } from '@ganomaly/core';
 import { modelError } from './io.js';
 
