@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ImageError, VERSION, data, type Ganomaly } from '@ganomaly/core';
-import { createReport, csvField, perClassMetrics, writeReport, type ClassMetrics } from '@ganomaly/report';
+import { createReport, csvField, reportMetrics, writeReport, type ClassMetrics } from '@ganomaly/report';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { countProgress } from './progress.js';
@@ -191,20 +191,9 @@ export async function evaluate(argv: string[], io: CliIO): Promise<number> {
       if (!v.quiet) writeLine(io.stderr, `report written to ${path.join(dir, 'index.html')} (${files.length} files)`);
     } else {
       const r = await model.evaluate(t.set, t.labels, threshold === undefined ? {} : { threshold });
-      perClass = anomalyClassAuroc(perClassMetrics(r.scores, t.labels, t.classes), t.labels, t.classes);
-      summary = {
-        auroc: r.auroc,
-        averagePrecision: r.averagePrecision,
-        f1: r.f1,
-        precision: r.precision,
-        recall: r.recall,
-        eer: r.eer,
-        threshold: r.threshold,
-        thresholdSource: r.thresholdSource,
-        count: t.set.count,
-        normal: t.labels.filter((l) => l === 0).length,
-        anomalous: t.labels.filter((l) => l === 1).length,
-      };
+      const m = reportMetrics(r, t.labels, t.classes);
+      perClass = anomalyClassAuroc(m.perClass ?? [], t.labels, t.classes);
+      summary = { ...m };
     }
     if (v.json) writeLine(io.stdout, JSON.stringify({ ...summary, perClass, data: src.description, model: modelDir }, null, 2));
     else {

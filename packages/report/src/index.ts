@@ -53,4 +53,5 @@ export {
   escapeHtml,
   csvField,
   perClassMetrics,
+  reportMetrics,
 } from './report.js';

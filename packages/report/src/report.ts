@@ -152,6 +152,27 @@ export function perClassMetrics(scores: ArrayLike<number>, labels: Uint8Array, c
   });
 }
 
+/** The report's metrics from an evaluation of labelled images (1 = anomaly), with per-class AUROCs when `classes` are given. */
+export function reportMetrics(ev: EvaluationResult, labels: ArrayLike<number>, classes?: string[]): ReportMetrics {
+  let normalCount = 0;
+  for (let i = 0; i < labels.length; i++) normalCount += labels[i] === 0 ? 1 : 0;
+  const metrics: ReportMetrics = {
+    auroc: ev.auroc,
+    averagePrecision: ev.averagePrecision,
+    f1: ev.f1,
+    precision: ev.precision,
+    recall: ev.recall,
+    eer: ev.eer,
+    threshold: ev.threshold,
+    thresholdSource: ev.thresholdSource,
+    count: labels.length,
+    normal: normalCount,
+    anomalous: labels.length - normalCount,
+  };
+  if (classes) metrics.perClass = perClassMetrics(ev.scores, Uint8Array.from(labels), classes);
+  return metrics;
+}
+
 /** Up to k misclassified images: false positives by decreasing score and false negatives by increasing score, taken in turn (the most confident errors first). */
 function pickMisclassified(order: number[], labels: Uint8Array, predicted: Uint8Array, k: number): { fp: number[]; fn: number[] } {
   const fpAll = order.filter((i) => labels[i] === 0 && predicted[i] === 1); // order: highest score first
@@ -200,22 +221,7 @@ export async function createReport(model: Ganomaly, input: ReportInput): Promise
     if (classes) row.class = classes[i]!;
     return row;
   });
-  let normalCount = 0;
-  for (const l of labels) normalCount += l === 0 ? 1 : 0;
-  const metrics: ReportMetrics = {
-    auroc: ev.auroc,
-    averagePrecision: ev.averagePrecision,
-    f1: ev.f1,
-    precision: ev.precision,
-    recall: ev.recall,
-    eer: ev.eer,
-    threshold: ev.threshold,
-    thresholdSource: ev.thresholdSource,
-    count: n,
-    normal: normalCount,
-    anomalous: n - normalCount,
-  };
-  if (classes) metrics.perClass = perClassMetrics(scores, labels, classes);
+  const metrics = reportMetrics(ev, labels, classes);
 
   // The images shown: only these are reconstructed.
   const mostAnomalous = order.slice(0, topK);
