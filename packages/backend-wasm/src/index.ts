@@ -5,13 +5,18 @@
  * Its scalar-loop Conv2DBackpropInput (also the forward pass of the decoder's transposed
  * convolutions) is replaced by a convolution on XNNPACK.
  *
+ * In Node the backend runs tfjs's multi-threaded build (see ./node-threads.ts and
+ * `setWasmThreads`), which tfjs itself only uses in browsers.
+ *
  * In browsers the `.wasm` files must be reachable: call `setWasmPaths(prefix)` before the backend
  * is first used, when they are not served next to the bundle.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerBackendCandidate, registerFastConvFilterGradient, registerFastConvInputGradient, registerFastTile } from '@ganomaly/common';
+import { installNodeThreadedWasm } from './node-threads.js';
 
 export { setWasmPaths };
+export { setWasmThreads, wasmThreadsStatus, type WasmThreadsStatus } from './node-threads.js';
 export const WASM_PRIORITY = 20;
 
 /** Adds the training kernels the wasm backend lacks, and faster ones where its own are slow; returns the names of those it registered. */
@@ -24,6 +29,8 @@ export function registerWasmTrainingKernels(): string[] {
   if (registerFastTile('wasm')) added.push('Tile');
   return added;
 }
+
+installNodeThreadedWasm();
 
 registerBackendCandidate({
   name: 'wasm',

@@ -10,4 +10,6 @@ import '@ganomaly/backend-node-gpu';
 import '@ganomaly/backend-webgpu';
 import '@ganomaly/backend-webgl';
 
+// wasm's XNNPACK threads in Node (the count is fixed when the backend starts).
+export { setWasmThreads, wasmThreadsStatus, type WasmThreadsStatus } from '@ganomaly/backend-wasm';
 export * from './base.js';
