@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { Ganomaly, ScoringPool, data } from '@ganomaly/core';
+import { Ganomaly, ScoringPool, data, wasmThreadsStatus } from '@ganomaly/core';
 
 const { values: a } = parseArgs({
   options: {
@@ -140,6 +140,8 @@ console.log(
     train_img_per_s: median(runImgPerS),
     score_img_per_s: scoreRuns.length ? median(scoreRuns) : null,
     train_workers: workers,
+    // XNNPACK's threads on the main thread (wasm in Node; GANOMALY_WASM_THREADS sets it).
+    ...(model.backend === 'wasm' ? { wasm_threads: wasmThreadsStatus()?.threads ?? null } : {}),
     ...(fitted.parallel
       ? {
           train_startup_s: fitted.parallel.startupSeconds,

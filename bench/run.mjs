@@ -62,7 +62,7 @@ function lastJson(stdout) {
   return line ? JSON.parse(line) : null;
 }
 
-function runJs(backend, extra = []) {
+function runJs(backend, extra = [], env = {}) {
   // The pure-JS cpu backend, and webgpu on a software adapter, are far slower than wasm: fewer
   // steps keep them bounded.
   const slow = backend === 'cpu' || (backend === 'webgpu' && softwareWebgpu);
@@ -71,10 +71,12 @@ function runJs(backend, extra = []) {
   const args = quick
     ? slow ? ['--warmup', backend === 'cpu' ? '0' : '1', '--iters', '1', '--runs', '1', '--score-iters', '1'] : ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2']
     : slow ? ['--warmup', '1', '--iters', '2', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
-  // Scoring on every core with ScoringPool, on the backends it pays for (one thread each).
-  const pool = backend === 'wasm' || (backend === 'cpu' && !quick) ? ['--pool', String(os.availableParallelism())] : [];
+  // Scoring on every core with ScoringPool (one thread each): on cpu, and on one-thread wasm (a
+  // wasm process with XNNPACK threads already scores on every core), not in --quick.
+  const pool = !quick && (backend === 'cpu' || (backend === 'wasm' && env.GANOMALY_WASM_THREADS === '1')) ? ['--pool', String(os.availableParallelism())] : [];
   const r = spawnSync(process.execPath, [path.join(here, 'js-bench.mjs'), '--backend', backend, '--ngf', a.ngf, '--batch', a.batch, ...args, ...pool, ...extra], {
     cwd: path.dirname(here),
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
@@ -111,10 +113,13 @@ const cores = os.availableParallelism();
 for (const backend of backends) {
   console.log(`@ganomaly on ${backend} ...`);
   results.push(runJs(backend));
-  // Data-parallel training, fit({ workers }), on wasm (one thread per core; training only).
   if (backend === 'wasm' && cores > 1) {
+    // The same on one XNNPACK thread, as tfjs runs it in Node by itself.
+    console.log(`@ganomaly on ${backend}, one thread ...`);
+    results.push(runJs(backend, [], { GANOMALY_WASM_THREADS: '1' }));
+    // Data-parallel training, fit({ workers }): one thread per core, so XNNPACK's threads off.
     console.log(`@ganomaly on ${backend}, fit({ workers: ${cores} }) ...`);
-    results.push(runJs(backend, ['--workers', String(cores), '--skip-score', '--pool', '0']));
+    results.push(runJs(backend, ['--workers', String(cores), '--skip-score', '--pool', '0'], { GANOMALY_WASM_THREADS: '1' }));
   }
 }
 let torch = null;
@@ -130,6 +135,7 @@ if (!a['no-pytorch']) {
 
 const fmt = (v, d = 1) => (v == null ? '-' : v.toFixed(d));
 const rows = results
+  .map((r) => (r.wasm_threads ? { ...r, backend: `${r.backend} (${r.wasm_threads} thread${r.wasm_threads > 1 ? 's' : ''})` } : r))
   .map((r) => (r.train_workers > 1 ? { ...r, backend: `${r.backend} + fit({ workers: ${r.train_workers} })` } : r))
   .flatMap((r) => (r.score_pool_img_per_s ? [r, { ...r, backend: `${r.backend} + ScoringPool(${r.pool_workers})`, score_img_per_s: r.score_pool_img_per_s, train_img_per_s: null, peak_rss_mb: null, num_tensors_before: null }] : [r]))
   .map((r) => ({

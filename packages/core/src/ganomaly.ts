@@ -83,8 +83,8 @@ export interface FitOptions {
    * and the gradients are averaged (weighted by shard size) before one Adam step. Each shard's
    * BatchNorm normalises by the shard's statistics ("ghost batch norm"), so results differ from
    * workers: 1 (they are deterministic for a given number of workers). Default 1: the plain
-   * single-thread step, unchanged. 'auto': one thread per core in Node on the single-threaded
-   * backends (wasm, cpu), at most 4 and with at least 16 images per shard; 1 elsewhere.
+   * single-thread step, unchanged. 'auto': one thread per core in Node on wasm and cpu
+   * (whose steps are mostly one-threaded), at most 4 and with at least 16 images per shard; 1 elsewhere.
    */
   workers?: number | 'auto';
 }

@@ -4,8 +4,9 @@ import { fromTensor, isImageSet, type ImageSet } from '@ganomaly/data';
 import type { Ganomaly } from './ganomaly.js';
 
 /**
- * Scores on several cores in Node: tfjs's wasm backend runs on one thread under Node, so a pool
- * of worker_threads, each holding a copy of the model, scores slices of the images in parallel.
+ * Scores on several cores in Node with a pool of worker_threads, each holding a copy of the model
+ * and running on one thread, scoring slices of the images in parallel. (A wasm model in Node
+ * already uses every core through XNNPACK's threads, about as fast; the pool also serves cpu.)
  * This is exact: in the default 'population' BatchNorm mode every score is per image, so the
  * slices give the same scores as one call (tested). Measured on 2 cores: about 2x the scoring
  * throughput of one thread (docs/benchmarks.md).
