@@ -37,9 +37,117 @@ export function makeConv2DBackpropFilterKernel(backendName: string, fallback?: K
         false,
         backend_util.convertConv2DDataFormat(dataFormat),
       );
+      if (HOST_MEMORY.has(backendName) && info.inChannels < FEW_CHANNELS) return conv2DBackpropFilterViaMatMul(backend as KernelBackend, x, dy, info);
       return conv2DBackpropFilterViaConv(backend as KernelBackend, x, dy, info);
     },
   };
+}
+
+/** Backends whose tensors live in CPU memory, where reading one inside a kernel costs a copy at most. */
+const HOST_MEMORY = new Set(['wasm', 'cpu']);
+/**
+ * Below this many input channels a convolution has too little work per output pixel for a
+ * convolution kernel to run well (XNNPACK reached 2 to 3 GFLOP/s on the first layer's gradients,
+ * against 20 to 60 on the others, measured with bench/profile-step.mjs): the matrix-product forms
+ * below take over.
+ */
+const FEW_CHANNELS = 8;
+
+/**
+ * The filter gradient as one matrix product: the patches of x, laid out in JavaScript as
+ * P^T [kh*kw*ci, n*oh*ow] (zeros where a patch crosses the padding), times dy [n*oh*ow, co], gives
+ * dW [kh*kw*ci, co]. Used for few input channels (the first layer), where the patches are small
+ * (kh*kw*ci values per output pixel) and the convolution form's "batch of ci images" is too thin.
+ * The operands are laid out so that the product needs no transposed operand (tfjs-wasm's
+ * BatchMatMul runs on XNNPACK only without transposes: 2 GFLOP/s with, 20 to 50 without).
+ */
+export function conv2DBackpropFilterViaMatMul(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo, inHeight: H, inWidth: W, inChannels: ci, outChannels: co } = info;
+  const [n, oh, ow] = dy.shape;
+  const xs = backend.readSync(x.dataId) as Float32Array;
+  const P = n * oh * ow;
+  const K = kh * kw * ci;
+  const pt = new Float32Array(K * P);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const p = (b * oh + oy) * ow + ox;
+        for (let ky = 0; ky < kh; ky++) {
+          const y = oy * sh + ky - padInfo.top;
+          if (y < 0 || y >= H) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const xx = ox * sw + kx - padInfo.left;
+            if (xx < 0 || xx >= W) continue;
+            const src = ((b * H + y) * W + xx) * ci;
+            const row = (ky * kw + kx) * ci;
+            for (let c = 0; c < ci; c++) pt[(row + c) * P + p] = xs[src + c];
+          }
+        }
+      }
+    }
+  }
+  const temps: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temps.push(t), t);
+  try {
+    const a = keep({ dataId: backend.write(pt, [1, K, P], 'float32'), shape: [1, K, P], dtype: 'float32' });
+    const b = keep(run(tf.Reshape, backend, { x: dy }, { shape: [1, P, co] }));
+    const prod = keep(run(tf.BatchMatMul, backend, { a, b }, { transposeA: false, transposeB: false })); // [1, K, co]
+    return run(tf.Reshape, backend, { x: prod }, { shape: [kh, kw, ci, co] });
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
+/**
+ * The input gradient (and a transposed convolution's forward pass) as one matrix product and a
+ * scatter: dy [n*oh*ow, co] times W^T [co, kh*kw*ci] gives, for every output pixel of the forward
+ * convolution, its contribution to each input pixel of its patch; summing those into place
+ * ("col2im", in JavaScript) gives dx. When dy is 1x1 and the patch is the whole unpadded input
+ * (the decoder's first layer, z -> 4x4), the product is dx itself. Used for few input channels
+ * and for 1x1 dy, where the convolution forms ran at 2 to 3 GFLOP/s.
+ */
+export function conv2DBackpropInputViaMatMul(backend: KernelBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo, inHeight: H, inWidth: W, inChannels: ci, outChannels: co } = info;
+  const [n, oh, ow] = dy.shape;
+  const P = n * oh * ow;
+  const K = kh * kw * ci;
+  // W [kh,kw,ci,co] read as [K, co], transposed in JavaScript to [co, K].
+  const w = backend.readSync(filter.dataId) as Float32Array;
+  const wt = new Float32Array(co * K);
+  for (let t = 0; t < K; t++) for (let o = 0; o < co; o++) wt[o * K + t] = w[t * co + o];
+  const temps: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temps.push(t), t);
+  try {
+    const a = keep(run(tf.Reshape, backend, { x: dy }, { shape: [1, P, co] }));
+    const b = keep({ dataId: backend.write(wt, [1, co, K], 'float32'), shape: [1, co, K], dtype: 'float32' });
+    const cols = keep(run(tf.BatchMatMul, backend, { a, b }, { transposeA: false, transposeB: false })); // [1, P, K]
+    if (oh === 1 && ow === 1 && padInfo.top === 0 && padInfo.left === 0 && kh === H && kw === W) {
+      return run(tf.Reshape, backend, { x: cols }, { shape: [n, H, W, ci] });
+    }
+    const c = backend.readSync(cols.dataId) as Float32Array;
+    const dx = new Float32Array(n * H * W * ci);
+    for (let b2 = 0; b2 < n; b2++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          const base = ((b2 * oh + oy) * ow + ox) * K;
+          for (let ky = 0; ky < kh; ky++) {
+            const y = oy * sh + ky - padInfo.top;
+            if (y < 0 || y >= H) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const xx = ox * sw + kx - padInfo.left;
+              if (xx < 0 || xx >= W) continue;
+              const dst = ((b2 * H + y) * W + xx) * ci;
+              const src = base + (ky * kw + kx) * ci;
+              for (let ch = 0; ch < ci; ch++) dx[dst + ch] += c[src + ch];
+            }
+          }
+        }
+      }
+    }
+    return { dataId: backend.write(dx, [n, H, W, ci], 'float32'), shape: [n, H, W, ci], dtype: 'float32' };
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
 }
 
 function run(name: string, backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
@@ -112,6 +220,9 @@ export function makeConv2DBackpropInputKernel(backendName: string, fallback?: Ke
         false,
         backend_util.convertConv2DDataFormat(dataFormat),
       );
+      if (dataFormat !== 'NCHW' && HOST_MEMORY.has(backendName) && (info.inChannels < FEW_CHANNELS || (info.outHeight === 1 && info.outWidth === 1))) {
+        return conv2DBackpropInputViaMatMul(backend as KernelBackend, dy, filter, info);
+      }
       const out = dataFormat === 'NCHW' ? null : conv2DBackpropInputViaConv(backend as KernelBackend, dy, filter, info);
       if (out) return out;
       if (!fallback) throw new Error(`Conv2DBackpropInput: this layout or padding is not supported on '${backendName}'.`);

@@ -58,10 +58,14 @@ describe('Conv2DBackpropFilter as a convolution', () => {
 });
 
 describe('Conv2DBackpropInput as a convolution', () => {
-  // At least 8 input channels: fewer fall back to the backend's own kernel (tested below too).
+  // At least 8 input channels: fewer take the matrix-product form (tested below too).
   const inputCases = [
     ...cases.map((c) => ({ ...c, ci: Math.max(c.ci, 8) })),
-    { batch: 2, size: 8, ci: 3, co: 4, k: 4, s: 2, pad: 'same' as Pad }, // falls back
+    { batch: 2, size: 8, ci: 3, co: 4, k: 4, s: 2, pad: 'same' as Pad }, // few channels: matrix product and col2im
+    // dy of 1x1: the decoder's first layer (z -> 4x4, the product is dx itself) ...
+    { batch: 64, size: 4, ci: 16, co: 10, k: 4, s: 1, pad: 'valid' as Pad },
+    // ... and 1x1 dy with padding (col2im crops the patch)
+    { batch: 2, size: 2, ci: 8, co: 3, k: 3, s: 2, pad: 'same' as Pad },
     { batch: 2, size: 4, ci: 8, co: 3, k: 4, s: 2, pad: 'same' as Pad }, // a decoder step (transposed conv)
     { batch: 1, size: 5, ci: 2, co: 2, k: 3, s: 3, pad: 'valid' as Pad },
     // A phase with no row of dy: stride 3 with padding 1 on width 9, and kernel 2 < stride 3.
