@@ -43,7 +43,7 @@ const PNG_DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: 
 
 interface ParsedHeader extends ImageHeader {
   /** PNG: colour type, and where a tRNS chunk sits (offset of its length field, whole chunk length). */
-  png?: { colorType: number; depth: number; trns?: { offset: number; length: number } };
+  png?: { colorType: number; depth: number; interlaced: boolean; trns?: { offset: number; length: number } };
   /** JPEG: the SOF marker (0xC0..0xCF) and the number of colour components. */
   jpeg?: { sof: number; components: number };
 }
@@ -78,7 +78,7 @@ function parsePngHeader(b: Uint8Array): HeaderResult {
     o += 12 + len;
   }
   const channels = colorType === 0 || colorType === 4 ? 1 : colorType === 2 ? 3 : colorType === 6 ? 4 : trns ? 4 : 3;
-  return { ok: true, header: { format, width, height, channels, png: { colorType, depth, trns } } };
+  return { ok: true, header: { format, width, height, channels, png: { colorType, depth, interlaced: b[28] === 1, trns } } };
 }
 
 function parseJpegHeader(b: Uint8Array): HeaderResult {
@@ -226,12 +226,14 @@ function decodePng(bytes: Uint8Array, h: ParsedHeader, file?: string): DecodedIm
     input.set(bytes.subarray(offset + length), offset);
   }
   // Bytes after the IEND chunk (appended data, padding) make pngjs >= 6 throw; PIL ignores them.
+  const idat: Uint8Array[] = [];
   for (let o = 8; o + 8 <= input.length; ) {
     const len = u32(input, o);
     if (input[o + 4] === 0x49 && input[o + 5] === 0x45 && input[o + 6] === 0x4e && input[o + 7] === 0x44) {
       if (o + 12 < input.length) input = input.subarray(0, o + 12);
       break;
     }
+    if (input[o + 4] === 0x49 && input[o + 5] === 0x44 && input[o + 6] === 0x41 && input[o + 7] === 0x54) idat.push(input.subarray(o + 8, Math.min(o + 8 + len, input.length)));
     o += 12 + len;
   }
   let rgba: Uint8Array;
@@ -245,15 +247,46 @@ function decodePng(bytes: Uint8Array, h: ParsedHeader, file?: string): DecodedIm
   } catch (e) {
     if (e instanceof GanomalyError) throw e;
     const msg = (e as Error)?.message ?? String(e);
-    const what = /read requests waitng|waiting on finished stream/.test(msg) ? 'truncated PNG (the file ends before the image does)' : 'corrupt or truncated PNG';
+    const what = /read requests waitng|waiting on finished stream/.test(msg) ? 'truncated PNG (the file ends before the image does)' : (shortPngStream(idat, h) ?? 'corrupt or truncated PNG');
     throw imageError(`${what} (pngjs: ${msg})`, file);
   }
+  const short = shortPngStream(idat, h);
+  if (short) throw imageError(short, file);
   const c = h.channels;
   const n = h.width * h.height;
   const pixels = new Uint8Array(n * c);
   if (c === 4) pixels.set(rgba);
   else for (let i = 0, o = 0; i < n; i++) for (let k = 0; k < c; k++) pixels[o++] = rgba[i * 4 + k]!;
   return { width: h.width, height: h.height, channels: c, pixels };
+}
+
+/**
+ * pngjs does not notice a compressed image stream that ends early (complete chunks, valid CRCs,
+ * but the zlib data cut short): it fills the missing rows from an uninitialised buffer, so such a
+ * file decoded as black (or failed on a random filter byte). PIL refuses it. Where Node's zlib is
+ * at hand, the stream is inflated once more (native, fast) and checked for its end and length.
+ * Returns why the stream is short, or null (also when it cannot tell).
+ */
+function shortPngStream(idat: Uint8Array[], h: ParsedHeader): string | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:zlib') as { inflateSync(b: Uint8Array): Uint8Array } | undefined) : undefined;
+  if (!zlib || idat.length === 0) return null;
+  const joined = new Uint8Array(idat.reduce((a, c) => a + c.length, 0));
+  let at = 0;
+  for (const c of idat) {
+    joined.set(c, at);
+    at += c.length;
+  }
+  let inflated: Uint8Array;
+  try {
+    inflated = zlib.inflateSync(joined);
+  } catch (e) {
+    return /unexpected end/.test((e as Error).message) ? 'truncated PNG (its compressed image data ends early)' : null;
+  }
+  // Non-interlaced: a filter byte and the packed samples per row (interlaced images: seven passes).
+  const samples = [1, 0, 3, 1, 2, 0, 4][h.png!.colorType]!;
+  const expected = h.height * (1 + Math.ceil((h.width * samples * h.png!.depth) / 8));
+  return !h.png!.interlaced && inflated.length < expected ? `truncated PNG (its image data holds ${inflated.length} of ${expected} bytes)` : null;
 }
 
 function decodeJpeg(bytes: Uint8Array, h: ParsedHeader, maxPixels: number, file?: string): DecodedImage {

@@ -404,6 +404,23 @@ describe('decodeImage', () => {
     }
     expect(() => decodeImage([1, 2, 3] as unknown as Uint8Array)).toThrow(ValueError);
   });
+
+  it('refuses a PNG whose compressed image data ends early, though every chunk and CRC is intact (pngjs filled the missing rows from an uninitialised buffer)', () => {
+    // A 16x16 grey image, filter 0 rows of value 200, deflated without compression, then the zlib
+    // stream cut after 10 complete rows: valid chunks, valid CRCs, IEND present.
+    const w = 16;
+    const h = 16;
+    const raw = new Uint8Array(h * (1 + w)).map((_, i) => (i % (w + 1) === 0 ? 0 : 200));
+    const z = deflateSync(raw, { level: 0 });
+    const cut = z.subarray(0, 2 + 5 + 10 * (w + 1)); // zlib header, stored-block header, 10 rows
+    const whole = Uint8Array.from([...PNG_SIG, ...ihdr(w, h, 8, 0), ...pngChunk('IDAT', z), ...pngChunk('IEND', [])]);
+    expect(decodeImage(whole).pixels.every((v) => v === 200)).toBe(true);
+    const bytes = Uint8Array.from([...PNG_SIG, ...ihdr(w, h, 8, 0), ...pngChunk('IDAT', cut), ...pngChunk('IEND', [])]);
+    for (let i = 0; i < 3; i++) {
+      const e = imageErrorOf(() => decodeImage(bytes, { file: 'short.png' }));
+      expect(e.message).toMatch(/'short\.png'.*truncated PNG \(its compressed image data ends early\)/);
+    }
+  });
 });
 
 describe('resizeImage', () => {
