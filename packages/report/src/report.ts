@@ -294,9 +294,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 
-/** One CSV field: quoted (with doubled quotes) when it holds a comma, quote, line break or leading/trailing space. */
+/** One CSV field: quoted (with doubled quotes) when it holds a comma, quote, line break or leading/trailing space; text that starts like a spreadsheet formula gets a leading apostrophe. */
 export function csvField(value: string | number | undefined): string {
-  const s = value === undefined ? '' : String(value);
+  let s = value === undefined ? '' : String(value);
+  // A text field (a file name, an error) that a spreadsheet would run as a formula (=, +, -, @,
+  // tab or carriage return first: "CSV injection") gets a leading apostrophe, which spreadsheets
+  // show as text. Numbers are written as they are.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { Ganomaly, data } from '@ganomaly/core';
 import { auroc } from '@ganomaly/math';
-import { createReport, reportCsv, reportHtml, writeReport, type GridImage, type Report } from '@ganomaly/report';
+import { createReport, csvField, reportCsv, reportHtml, writeReport, type GridImage, type Report } from '@ganomaly/report';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -63,6 +63,25 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => model?.dispose());
+
+describe('csvField', () => {
+  it('quotes what needs quoting, and defuses text a spreadsheet would run as a formula', () => {
+    expect(csvField('a.png')).toBe('a.png');
+    expect(csvField('a,b.png')).toBe('"a,b.png"');
+    expect(csvField('say "hi".png')).toBe('"say ""hi"".png"');
+    expect(csvField(' lead.png')).toBe('" lead.png"');
+    expect(csvField(undefined)).toBe('');
+    // "CSV injection": =, +, -, @, tab and carriage return first.
+    expect(csvField('=HYPERLINK("http://x","y").png')).toBe(`"'=HYPERLINK(""http://x"",""y"").png"`);
+    expect(csvField('+1.png')).toBe("'+1.png");
+    expect(csvField('-2.png')).toBe("'-2.png");
+    expect(csvField('@SUM(A1).png')).toBe("'@SUM(A1).png");
+    expect(csvField('\tx.png')).toBe("'\tx.png");
+    // Numbers stay numbers, negative ones too.
+    expect(csvField(-0.25)).toBe('-0.25');
+    expect(csvField(3)).toBe('3');
+  });
+});
 
 describe('createReport', () => {
   it("reports model.evaluate's metrics", async () => {
