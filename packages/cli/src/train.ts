@@ -30,7 +30,7 @@ export const TRAIN: CommandSpec = {
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
     limit: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: use only the first N training images of the seeded order' },
     'val-limit': { type: 'string', value: 'N', help: 'Labelled images scored after each epoch for the validation AUROC (0: none)', default: '2000' },
-    workers: { type: 'string', short: 'w', value: 'N|auto', help: 'Threads training data-parallel (auto: one per core on wasm/cpu; about 1.5x on 2 idle cores; results differ from 1 thread by per-shard BatchNorm)', default: '1' },
+    workers: { type: 'string', short: 'w', value: 'N|auto', help: 'Threads training data-parallel (auto: one per core on wasm/cpu; faster than wasm\'s own threads on idle cores; results differ from 1 thread by per-shard BatchNorm)', default: '1' },
     checkpoint: { type: 'string', value: 'DIR', help: 'Checkpoint folder, saved after every epoch and on Ctrl-C', default: '<out>.checkpoint' },
     resume: { type: 'boolean', help: 'Continue the interrupted run from its checkpoint (same data and options)' },
     force: { type: 'boolean', short: 'f', help: 'Replace an existing model in --out' },
@@ -97,7 +97,7 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
   const workersOpt = parseWorkers(v.workers);
   // Data-parallel workers each take a core: wasm's XNNPACK threads on the main thread would only
   // contend with them (measured: 45.7 against 48.8 img/s on 2 cores), unless asked for.
-  if (workersOpt !== 1 && !process.env.GANOMALY_WASM_THREADS && wasmThreadsStatus() === null) setWasmThreads(1);
+  if (workersOpt !== 1 && !io.env.GANOMALY_WASM_THREADS && wasmThreadsStatus() === null) setWasmThreads(1);
   await useBackend(backendName);
   const modelOptions = resume
     ? null

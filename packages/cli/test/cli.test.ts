@@ -1,7 +1,7 @@
 // The `ganomaly` command line on real images: MNIST digits written as PNG (and JPEG) files.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -387,6 +387,23 @@ describe('Ctrl-C and --resume', () => {
     const noCkpt = await cli(['train', layout, '--out', path.join(dir, 'never'), '--resume'], dir);
     expect(noCkpt.code).toBe(EXIT.usage);
     expect(noCkpt.stderr).toMatch(/no checkpoint at/);
+  });
+
+  it("names wasm's XNNPACK threads; --workers 2 keeps the main thread at one (real processes, default thread count)", async () => {
+    execFileSync('npx', ['tsc', '-b'], { cwd: ROOT, stdio: 'pipe' });
+    const bin = path.join(ROOT, 'packages/cli/dist/bin.js');
+    const env = { ...process.env };
+    delete env.GANOMALY_WASM_THREADS; // the test suite sets 1; a user's shell does not
+    const run = (out: string, extra: string[]) =>
+      spawnSync(process.execPath, [bin, 'train', layout, '--out', path.join(dir, out), ...SMALL, '--epochs', '1', '--val-limit', '0', ...extra], { cwd: dir, env, encoding: 'utf8' });
+    const cores = Math.min(availableParallelism(), 8);
+    const plain = run('threads-plain', []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const line = (plain.stdout + plain.stderr).split('\n').find((l) => l.startsWith('model:'))!;
+    expect(line).toContain(cores > 1 ? `backend wasm (${cores} threads);` : 'backend wasm;');
+    const parallel = run('threads-workers', ['--workers', '2']);
+    expect(parallel.status, parallel.stderr).toBe(0);
+    expect((parallel.stdout + parallel.stderr).split('\n').find((l) => l.startsWith('model:'))).toContain('backend wasm, workers 2;');
   });
 
   it('a real SIGINT to the ganomaly process saves the checkpoint; resuming reproduces the uninterrupted model', async () => {
