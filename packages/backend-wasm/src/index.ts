@@ -12,7 +12,7 @@
  * is first used, when they are not served next to the bundle.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerBackendCandidate, registerFastConvFilterGradient, registerFastConvInputGradient, registerFastTile } from '@ganomaly/common';
+import { registerBackendCandidate, registerFastConvFilterGradient, registerFastConvInputGradient, registerFastLeakyRelu, registerFastTile } from '@ganomaly/common';
 import { installNodeThreadedWasm } from './node-threads.js';
 
 export { setWasmPaths };
@@ -27,6 +27,8 @@ export function registerWasmTrainingKernels(): string[] {
   if (registerFastConvInputGradient('wasm')) added.push('Conv2DBackpropInput');
   // Tile (BatchNorm's gradient broadcasts with it) by block copies instead of an index per element.
   if (registerFastTile('wasm')) added.push('Tile');
+  // LeakyRelu and its gradient as one JavaScript pass each, instead of a scalar loop and three kernels.
+  if (registerFastLeakyRelu('wasm')) added.push('LeakyRelu');
   return added;
 }
 

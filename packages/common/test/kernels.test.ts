@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers' node bundle registers tfjs-core's gradient functions (tf.grad needs them).
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { makeConv2DBackpropFilterKernel, makeConv2DBackpropInputKernel, registerFastTile, tileByBlocks } from '@ganomaly/common';
+import { LEAKY_RELU_GRAD, makeConv2DBackpropFilterKernel, makeConv2DBackpropInputKernel, registerFastLeakyRelu, registerFastTile, tileByBlocks } from '@ganomaly/common';
 
 // Reference: the cpu backend's own (slow, loop-based) filter gradient, called through the op.
 // The fast one is exercised by calling its kernel function on the same backend.
@@ -97,6 +97,45 @@ describe('Conv2DBackpropInput as a convolution', () => {
       });
     }
   }
+});
+
+describe('LeakyRelu and its gradient in one pass each', () => {
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+  it("gives wasm's own kernel and tfjs's gradient formula bit for bit, -0, NaN and infinities included, for any alpha", async () => {
+    const special = [0, -0, NaN, -NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0.5, -0.5];
+    const values = Float32Array.from([...special, ...Array.from({ length: 4000 }, (_, i) => Math.sin(i * 12.9898) * 3)]);
+    const dyValues = Float32Array.from(values, (_, i) => Math.cos(i * 78.233) * 2);
+    await tf.setBackend('wasm');
+    const be = tf.backend();
+    const x = tf.tensor1d(values);
+    const dy = tf.tensor1d(dyValues);
+    const original = tf.getKernel(tf.LeakyRelu, 'wasm')!;
+    expect((original as { ganomaly?: boolean }).ganomaly).toBeUndefined();
+    const expected = (alpha: number) => {
+      const info = original.kernelFunc({ inputs: { x }, backend: be, attrs: { alpha } }) as tf.TensorInfo;
+      const y = tf.engine().makeTensorFromTensorInfo(info);
+      // tfjs-core's gradient of LeakyRelu (gradients/LeakyRelu_grad.ts), on wasm's own kernels.
+      const g = tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+      return [y.dataSync() as Float32Array, g.dataSync() as Float32Array];
+    };
+    const before = [0.2, 0.01, 1.5, 0].map(expected);
+    registerFastLeakyRelu('wasm');
+    expect((tf.getKernel(tf.LeakyRelu, 'wasm') as { ganomaly?: boolean }).ganomaly).toBe(true);
+    expect(tf.getKernel(LEAKY_RELU_GRAD, 'wasm')).toBeDefined();
+    [0.2, 0.01, 1.5, 0].forEach((alpha, k) => {
+      const y = tf.leakyRelu(x, alpha);
+      const g = tf.grad((t: tf.Tensor) => tf.leakyRelu(t, alpha))(x, dy);
+      expect(bits(y.dataSync() as Float32Array), `forward, alpha ${alpha}`).toEqual(bits(before[k]![0]!));
+      expect(bits(g.dataSync() as Float32Array), `gradient, alpha ${alpha}`).toEqual(bits(before[k]![1]!));
+    });
+    // Backends without the kernel keep tfjs's formula: the re-registered gradient on cpu.
+    expect(tf.getKernel(LEAKY_RELU_GRAD, 'cpu')).toBeUndefined();
+    await tf.setBackend('cpu');
+    const xc = tf.tensor1d(values);
+    const dyc = tf.tensor1d(dyValues);
+    const gc = tf.grad((t: tf.Tensor) => tf.leakyRelu(t, 0.2))(xc, dyc);
+    expect(bits(gc.dataSync() as Float32Array)).toEqual(bits(tf.where(tf.greater(xc, 0), dyc, tf.mul(dyc, 0.2)).dataSync() as Float32Array));
+  });
 });
 
 describe('Tile by block copies', () => {
