@@ -3,7 +3,8 @@
  * kernels it lacks (Conv2DBackpropFilter, computed as a convolution; see @ganomaly/common's
  * kernels), only where the wasm backend has none, so a tfjs release that ships its own keeps it.
  * Its scalar-loop Conv2DBackpropInput (also the forward pass of the decoder's transposed
- * convolutions) is replaced by a convolution on XNNPACK.
+ * convolutions) is replaced by convolutions and matrix products on XNNPACK, and its Tile and
+ * LeakyRelu (with LeakyRelu's gradient) by single JavaScript passes over the heap.
  *
  * In Node the backend runs tfjs's multi-threaded build (see ./node-threads.ts and
  * `setWasmThreads`), which tfjs itself only uses in browsers.
