@@ -88,11 +88,39 @@ export function registerWebgpuTrainingKernels(): string[] {
   return registerFastConvFilterGradient('webgpu', { replace: true }) ? ['Conv2DBackpropFilter'] : [];
 }
 
+/**
+ * Whether a Linux machine shows a GPU device node: a DRM render node (`/dev/dri/renderD*`: Intel,
+ * AMD, Mesa), an NVIDIA device (`/dev/nvidia0`...) or WSL's `/dev/dxg`. Without one, Dawn can only
+ * find a software adapter. `list` reads a folder (default: fs.readdirSync, [] when missing).
+ */
+export function hasGpuDeviceNode(list: (dir: string) => string[]): boolean {
+  return list('/dev/dri').some((f) => f.startsWith('renderD')) || list('/dev').some((f) => /^nvidia\d+$/.test(f) || f === 'dxg');
+}
+
+async function linuxWithoutGpu(): Promise<boolean> {
+  if (!isNode || process.platform !== 'linux') return false;
+  const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs');
+  const list = (dir: string) => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return !hasGpuDeviceNode(list);
+}
+
 registerBackendCandidate({
   name: 'webgpu',
   priority: WEBGPU_PRIORITY,
   aliases: ['gpu-web'],
   load: async (context) => {
+    // 'auto' on a Linux machine without a GPU device: Dawn could only find a software adapter,
+    // which 'auto' passes over anyway. Declining before Dawn starts spares the probe's time and
+    // the warnings Dawn prints on stderr.
+    if (context?.auto && (await linuxWithoutGpu())) {
+      throw new Error("no GPU device (no /dev/dri render node, /dev/nvidia* or /dev/dxg): only a software adapter could serve WebGPU, which is slower than wasm; select 'webgpu' by name to use it anyway.");
+    }
     const adapter = await findAdapter();
     if (!adapter) {
       throw new Error(
