@@ -36,7 +36,7 @@ export const SCORE: CommandSpec = {
   usage: 'ganomaly score MODEL IMAGES... [--format csv|jsonl] [--output FILE]',
   positionals: { min: 2 },
   options: {
-    format: { type: 'string', value: 'csv|jsonl', help: 'Output format (default: jsonl when --output ends in .jsonl or .json, else csv)' },
+    format: { type: 'string', value: 'csv|jsonl|json', help: 'Output format: csv, JSON lines, or one JSON array (default: from the --output extension, .jsonl or .json; else csv)' },
     output: { type: 'string', short: 'o', value: 'FILE', help: 'Write rows to FILE instead of stdout' },
     'batch-size': { type: 'string', value: 'N', help: 'Images per forward pass (does not change the scores)', default: '256' },
     ...IMAGE_OPTIONS,
@@ -50,8 +50,8 @@ export const SCORE: CommandSpec = {
 export async function score(argv: string[], io: CliIO): Promise<number> {
   const { values: v, positionals } = parse(SCORE, argv);
   const [modelDir, ...inputs] = positionals.map((p) => path.resolve(io.cwd, p));
-  const fromExt = v.output && /\.jsonl?$/i.test(v.output as string) ? 'jsonl' : 'csv';
-  const format = choice(v, 'format', fromExt as 'csv' | 'jsonl', ['csv', 'jsonl'] as const);
+  const ext = typeof v.output === 'string' ? /\.(jsonl|json)$/i.exec(v.output)?.[1]?.toLowerCase() : undefined;
+  const format = choice(v, 'format', (ext ?? 'csv') as 'csv' | 'jsonl' | 'json', ['csv', 'jsonl', 'json'] as const);
   const batchSize = int(v, 'batch-size', 256, 1)!;
   const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
@@ -79,6 +79,9 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     const cal = model.calibration;
     if (!cal) warn(`${modelDir} is not calibrated: the normalized and anomaly columns stay empty (run 'ganomaly calibrate' first).`);
     if (format === 'csv') sink.write('file,score,normalized,anomaly,error\n');
+    // 'json': one array, written as the rows come (so a folder of any size still streams).
+    let rows = 0;
+    if (format === 'json') sink.write('[');
     /** One output row; `r` is the image's result (normalized score and flag only with a calibration), null when it was skipped. */
     const row = (file: string, r: { score: number; normalized: number | null; flag: number | null } | null, err?: string) => {
       const shown = path.relative(io.cwd, file) || file;
@@ -86,7 +89,11 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
       const normalized = r?.normalized ?? null;
       const flag = r?.flag ?? null;
       if (format === 'csv') sink.write(`${csvField(shown)},${s ?? ''},${normalized ?? ''},${flag ?? ''},${err ? csvField(err) : ''}\n`);
-      else sink.write(JSON.stringify({ file: shown, score: s, normalized, anomaly: flag, ...(err ? { error: err } : {}) }) + '\n');
+      else {
+        const json = JSON.stringify({ file: shown, score: s, normalized, anomaly: flag, ...(err ? { error: err } : {}) });
+        sink.write(format === 'jsonl' ? `${json}\n` : `${rows ? ',' : ''}\n  ${json}`);
+      }
+      rows++;
       return flag;
     };
     // Rows and a progress line on the same terminal would garble each other.
@@ -130,6 +137,7 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
       }
       progress(Math.min(i + chunk, files.length), files.length);
     }
+    if (format === 'json') sink.write(rows ? '\n]\n' : ']\n');
     if (!v.quiet) {
       writeLine(io.stderr, `scored ${scored} image(s)${cal ? `, ${flagged} flagged as anomalies (threshold ${cal.threshold.toPrecision(5)})` : ''}${skipped ? `, ${skipped} skipped` : ''}`);
     }

@@ -156,6 +156,13 @@ describe('train, info, score, calibrate, evaluate on an image folder', () => {
       expect(Object.keys(o)).toEqual(['file', 'score', 'normalized', 'anomaly']);
       expect(o.score).toBeCloseTo(csvScores.get(o.file)!, 6); // the same image scores the same in both runs
     }
+    // .json: one JSON array with the same rows; --format overrides the extension.
+    const arrayOut = path.join(dir, 'scores.json');
+    expect((await cli(['score', model, path.join(layout, 'test/abnormal'), '--output', arrayOut], dir)).code).toBe(0);
+    expect(JSON.parse(await readFile(arrayOut, 'utf8'))).toEqual(objs);
+    const linesOut = path.join(dir, 'lines.json');
+    expect((await cli(['score', model, path.join(layout, 'test/abnormal'), '--output', linesOut, '--format', 'jsonl'], dir)).code).toBe(0);
+    expect((await readFile(linesOut, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))).toEqual(objs);
   });
 
   it('score skips corrupt, unreadable and huge images with a warning, or stops on them with --strict', async () => {
