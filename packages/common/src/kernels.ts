@@ -371,6 +371,24 @@ function conv2DBackpropInputSubPixel(
   }
 }
 
+type MarkedKernel = KernelConfig & { ganomaly?: boolean };
+
+/**
+ * Registers this library's kernel for `kernelName` on `backendName` in place of the backend's own,
+ * which `make` receives (for fallbacks); its `setupFunc` is kept, because the wasm backend binds
+ * its C++ functions there. The kernel is marked, so a second call registers nothing: returns
+ * whether it registered.
+ */
+function replaceKernel(kernelName: string, backendName: string, make: (existing: KernelConfig | undefined) => KernelConfig['kernelFunc']): boolean {
+  const existing = tf.getKernel(kernelName, backendName) as MarkedKernel | undefined;
+  if (existing?.ganomaly) return false;
+  if (existing) tf.unregisterKernel(kernelName, backendName);
+  const config: MarkedKernel = { kernelName, backendName, setupFunc: existing?.setupFunc, kernelFunc: make(existing) };
+  config.ganomaly = true;
+  tf.registerKernel(config);
+  return true;
+}
+
 /**
  * Registers the fast filter gradient for a backend. With `replace`, an existing kernel is swapped
  * out (the cpu backend's own takes seconds per call); without it, the kernel is only added where
@@ -378,14 +396,8 @@ function conv2DBackpropInputSubPixel(
  * kernel was registered.
  */
 export function registerFastConvFilterGradient(backendName: string, options: { replace?: boolean } = {}): boolean {
-  const existing = tf.getKernel(tf.Conv2DBackpropFilter, backendName);
-  if (existing && !options.replace) return false;
-  if (existing && (existing as KernelConfig & { ganomaly?: boolean }).ganomaly) return false;
-  if (existing) tf.unregisterKernel(tf.Conv2DBackpropFilter, backendName);
-  const config = makeConv2DBackpropFilterKernel(backendName, existing);
-  (config as KernelConfig & { ganomaly?: boolean }).ganomaly = true;
-  tf.registerKernel(config);
-  return true;
+  if (tf.getKernel(tf.Conv2DBackpropFilter, backendName) && !options.replace) return false;
+  return replaceKernel(tf.Conv2DBackpropFilter, backendName, (existing) => makeConv2DBackpropFilterKernel(backendName, existing).kernelFunc);
 }
 
 /**
@@ -394,13 +406,7 @@ export function registerFastConvFilterGradient(backendName: string, options: { r
  * the fallback for layouts this one does not handle. Returns whether a kernel was registered.
  */
 export function registerFastConvInputGradient(backendName: string): boolean {
-  const existing = tf.getKernel(tf.Conv2DBackpropInput, backendName) as (KernelConfig & { ganomaly?: boolean }) | undefined;
-  if (existing?.ganomaly) return false;
-  if (existing) tf.unregisterKernel(tf.Conv2DBackpropInput, backendName);
-  const config = makeConv2DBackpropInputKernel(backendName, existing) as KernelConfig & { ganomaly?: boolean };
-  config.ganomaly = true;
-  tf.registerKernel(config);
-  return true;
+  return replaceKernel(tf.Conv2DBackpropInput, backendName, (existing) => makeConv2DBackpropInputKernel(backendName, existing).kernelFunc);
 }
 
 /** The parts of the wasm backend a JavaScript kernel needs (structural, so no import of the package). */
@@ -434,28 +440,17 @@ export function tileByBlocks<T extends Float32Array | Int32Array | Uint8Array>(s
 }
 
 export function registerFastTile(backendName: string): boolean {
-  const existing = tf.getKernel(tf.Tile, backendName) as (KernelConfig & { ganomaly?: boolean }) | undefined;
-  if (existing?.ganomaly) return false;
-  if (existing) tf.unregisterKernel(tf.Tile, backendName);
-  const config: KernelConfig & { ganomaly?: boolean } = {
-    kernelName: tf.Tile,
-    backendName,
-    setupFunc: existing?.setupFunc,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x } = inputs as { x: TensorInfo };
-      const { reps } = attrs as unknown as tf.TileAttrs;
-      const b = backend as unknown as HeapBackend;
-      if (x.dtype === 'string' || x.dtype === 'complex64' || typeof b.typedArrayFromHeap !== 'function') {
-        return existing!.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap });
-      }
-      const out = b.makeOutput(x.shape.map((s, i) => s * reps[i]), x.dtype);
-      b.typedArrayFromHeap(out).set(tileByBlocks(b.typedArrayFromHeap(x), x.shape, reps));
-      return out;
-    },
-  };
-  config.ganomaly = true;
-  tf.registerKernel(config);
-  return true;
+  return replaceKernel(tf.Tile, backendName, (existing) => ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: TensorInfo };
+    const { reps } = attrs as unknown as tf.TileAttrs;
+    const b = backend as unknown as HeapBackend;
+    if (x.dtype === 'string' || x.dtype === 'complex64' || typeof b.typedArrayFromHeap !== 'function') {
+      return existing!.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap });
+    }
+    const out = b.makeOutput(x.shape.map((s, i) => s * reps[i]), x.dtype);
+    b.typedArrayFromHeap(out).set(tileByBlocks(b.typedArrayFromHeap(x), x.shape, reps));
+    return out;
+  });
 }
 
 /** The kernel behind the LeakyRelu gradient registered by `registerFastLeakyRelu` (this library's own name). */
@@ -475,32 +470,23 @@ let leakyReluGradientInstalled = false;
  * Returns whether the forward kernel was registered.
  */
 export function registerFastLeakyRelu(backendName: string): boolean {
-  const existing = tf.getKernel(tf.LeakyRelu, backendName) as (KernelConfig & { ganomaly?: boolean }) | undefined;
-  if (existing?.ganomaly) return false;
-  if (existing) tf.unregisterKernel(tf.LeakyRelu, backendName);
-  const forward: KernelConfig & { ganomaly?: boolean } = {
-    kernelName: tf.LeakyRelu,
-    backendName,
-    setupFunc: existing?.setupFunc,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x } = inputs as { x: TensorInfo };
-      const b = backend as unknown as HeapBackend;
-      if (x.dtype !== 'float32' || typeof b.typedArrayFromHeap !== 'function') return existing!.kernelFunc({ inputs, backend, attrs });
-      const alpha = Math.fround((attrs as unknown as tf.LeakyReluAttrs).alpha);
-      const out = b.makeOutput([...x.shape], 'float32');
-      const src = b.typedArrayFromHeap(x) as Float32Array;
-      const dst = b.typedArrayFromHeap(out) as Float32Array;
-      // Branch-free on the sign bit (half the activations are negative: a branch mispredicts half
-      // the time, 7 ns per value against 1): sign 0 -> v * 1, sign 1 -> v * alpha. The same as
-      // tfjs's `v < 0 ? alpha * v : v` for every float32, -0 and NaN included.
-      const bits = new Int32Array(src.buffer, src.byteOffset, src.length);
-      const factor = new Float32Array([1, alpha]);
-      for (let i = 0; i < src.length; i++) dst[i] = src[i]! * factor[bits[i]! >>> 31]!;
-      return out;
-    },
-  };
-  forward.ganomaly = true;
-  tf.registerKernel(forward);
+  const registered = replaceKernel(tf.LeakyRelu, backendName, (existing) => ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: TensorInfo };
+    const b = backend as unknown as HeapBackend;
+    if (x.dtype !== 'float32' || typeof b.typedArrayFromHeap !== 'function') return existing!.kernelFunc({ inputs, backend, attrs });
+    const alpha = Math.fround((attrs as unknown as tf.LeakyReluAttrs).alpha);
+    const out = b.makeOutput([...x.shape], 'float32');
+    const src = b.typedArrayFromHeap(x) as Float32Array;
+    const dst = b.typedArrayFromHeap(out) as Float32Array;
+    // Branch-free on the sign bit (half the activations are negative: a branch mispredicts half
+    // the time, 7 ns per value against 1): sign 0 -> v * 1, sign 1 -> v * alpha. The same as
+    // tfjs's `v < 0 ? alpha * v : v` for every float32, -0 and NaN included.
+    const bits = new Int32Array(src.buffer, src.byteOffset, src.length);
+    const factor = new Float32Array([1, alpha]);
+    for (let i = 0; i < src.length; i++) dst[i] = src[i]! * factor[bits[i]! >>> 31]!;
+    return out;
+  });
+  if (!registered) return false;
   if (!tf.getKernel(LEAKY_RELU_GRAD, backendName)) {
     tf.registerKernel({
       kernelName: LEAKY_RELU_GRAD,
