@@ -7,8 +7,8 @@
  * (ERR_WORKER_PATH). Node itself runs WebAssembly threads (shared memory, atomics) fine. So this
  * module instantiates the same threaded build itself:
  *
- * - the pthread worker script (shipped by tfjs as a string) is written once to a file in the OS
- *   temporary folder, named by its content hash, and handed to Emscripten as a path;
+ * - the pthread worker script (shipped by tfjs as a string) is written to a private temporary
+ *   folder, handed to Emscripten as a path, and removed once the pool's workers have loaded it;
  * - the main script is handed to the workers as its path in node_modules (they import it);
  * - the build caps XNNPACK's pool at `os.cpus().length / 2` (it assumes two hyper-threads per
  *   core), so the main script is evaluated with that one expression replaced by the requested
@@ -136,13 +136,12 @@ interface EmscriptenModule {
 }
 
 async function createThreadedBackend(threads: number): Promise<tf.KernelBackend> {
-  const [{ createRequire }, path, fs, os, vm, crypto] = await Promise.all([
+  const [{ createRequire }, path, fs, os, vm] = await Promise.all([
     import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:module'),
     import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path'),
     import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs'),
     import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:os'),
     import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:vm'),
-    import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:crypto'),
   ]);
   const require = createRequire(import.meta.url);
   const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
@@ -151,15 +150,28 @@ async function createThreadedBackend(threads: number): Promise<tf.KernelBackend>
 
   // The pthread worker script: tfjs ships it as a JS string (its "\n" escapes were turned into
   // newlines by the template literal, which tfjs undoes the same way before making its blob).
+  // It goes into a private folder of its own (mkdtemp: mode 0700, so no other user can swap it),
+  // which is removed once the pool's workers have loaded it.
   const { wasmWorkerContents } = require(path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
-  const workerSource = wasmWorkerContents.replace(/\n/g, '\\n');
-  const hash = crypto.createHash('sha256').update(workerSource).digest('hex').slice(0, 16);
-  const workerFile = path.join(os.tmpdir(), `ganomaly-tfjs-wasm-${hash}.worker.cjs`);
-  if (!fs.existsSync(workerFile) || fs.readFileSync(workerFile, 'utf8') !== workerSource) {
-    const tmp = `${workerFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, workerSource);
-    fs.renameSync(tmp, workerFile);
+  const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganomaly-wasm-'));
+  const workerFile = path.join(workerDir, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
+  try {
+    fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, '\\n'));
+    return await startThreadedModule(threads, { createRequire, path, fs, vm }, dir, mainJs, wasmFile, workerFile);
+  } finally {
+    fs.rmSync(workerDir, { recursive: true, force: true });
   }
+}
+
+async function startThreadedModule(
+  threads: number,
+  node: { createRequire: typeof import('node:module').createRequire; path: typeof import('node:path'); fs: typeof import('node:fs'); vm: typeof import('node:vm') },
+  dir: string,
+  mainJs: string,
+  wasmFile: string,
+  workerFile: string,
+): Promise<tf.KernelBackend> {
+  const { createRequire, path, fs, vm } = node;
 
   // The main script, with the build's core count (halved by the C code) set to what we want.
   const needle = 'if(ENVIRONMENT_IS_NODE)return require("os").cpus().length;';

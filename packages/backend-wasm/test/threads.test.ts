@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -37,8 +39,12 @@ describe('wasm threads in Node', () => {
     expect(auto.inWorker).toEqual({ requested: 1, threads: 1 });
     const one = runChild({ GANOMALY_WASM_THREADS: '1' });
     expect(one.status).toEqual({ requested: 1, threads: 1 });
-    const three = runChild({ GANOMALY_WASM_THREADS: '3' });
+    // The worker script's private temporary folder is gone once the backend has started.
+    const tmp = mkdtempSync(path.join(tmpdir(), 'threads-test-'));
+    const three = runChild({ GANOMALY_WASM_THREADS: '3', TMPDIR: tmp });
     expect(three.status).toEqual({ requested: 3, threads: 3 });
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
     // XNNPACK splits the outputs between threads, each sum keeps its order: identical results.
     expect(one.weights.length).toBe(auto.weights.length);
     expect(three.weights).toEqual(one.weights);
