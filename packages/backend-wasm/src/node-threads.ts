@@ -188,19 +188,20 @@ async function startThreadedModule(
   const events = ['uncaughtException', 'unhandledRejection'];
   const emitter = process as unknown as import('node:events').EventEmitter;
   const before = events.map((e) => new Set(emitter.listeners(e)));
-  let module: EmscriptenModule;
+  let ready: Promise<EmscriptenModule>;
   try {
-    const ready = factory({
+    ready = factory({
       locateFile: (file: string, prefix: string) => (file.endsWith('.worker.js') ? workerFile : file.endsWith('.wasm') ? wasmFile : prefix + file),
       mainScriptUrlOrBlob: mainJs,
     });
-    module = await ready;
   } finally {
-    // Emscripten's listeners rethrow every uncaught exception and rejection: not ours to add.
+    // Emscripten's listeners, added while the factory runs (synchronously), rethrow every uncaught
+    // exception and rejection: not ours to add. Removed before anything else can run.
     events.forEach((e, i) => {
       for (const l of emitter.listeners(e)) if (!before[i].has(l)) emitter.removeListener(e, l as (...a: unknown[]) => void);
     });
   }
+  const module = await ready;
   module.tfjs = {
     init: module.cwrap('init', null, []),
     initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
