@@ -17,8 +17,8 @@ import type { EpochLogs, FitOptions, FitResult } from './types.js';
 type Losses = [g: number, d: number, adv: number, con: number, enc: number];
 
 
-/** One single-thread training iteration: G's Adam step, then D's; returns [g, d, adv, con, enc]. */
-function trainStep(state: ModelState, nets: GanomalyNetworks, x: tf.Tensor4D): tf.Tensor1D {
+/** One single-thread training iteration: G's Adam step, then D's; returns [g, d, adv, con, enc]. Internal (the benches profile it). */
+export function trainStep(state: ModelState, nets: GanomalyNetworks, x: tf.Tensor4D): tf.Tensor1D {
   let fake: tf.Tensor4D | null = null;
   let parts: tf.Scalar[] = [];
   const gLoss = state.optG.minimize(
