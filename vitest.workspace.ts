@@ -8,6 +8,7 @@ export const packages = [
   'models',
   'data',
   'common',
+  'kernels',
   'backend-cpu',
   'backend-wasm',
   'backend-node',

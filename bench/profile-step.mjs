@@ -5,6 +5,8 @@
 // `fusedConv2d__op` is the op around FusedConv2D: its time includes the kernel's.
 import { Ganomaly } from '@ganomaly/core';
 import * as tf from '@tensorflow/tfjs-core';
+// White-box: one training step, from the built package's internal training module.
+import { trainStep } from '../packages/core/dist/training.js';
 
 const m = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 100, baseWidth: +(process.argv[2] ?? 64), backend: process.argv[3] ?? 'wasm' });
 const x = tf.randomUniform([64, 32, 32, 1], 0, 255);
@@ -15,7 +17,7 @@ console.log(`step ${((performance.now() - t) / 2).toFixed(0)} ms (fit)`);
 const nx = tf.sub(tf.div(x, 127.5), 1);
 const t0 = performance.now();
 const prof = await tf.profile(async () => {
-  const l = tf.tidy(() => m['trainStep'](m.networks, nx));
+  const l = tf.tidy(() => trainStep(m['state'], m.networks, nx));
   await l.data();
   l.dispose();
 });

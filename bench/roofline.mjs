@@ -38,6 +38,8 @@ if (a.child === 'work') {
   // Convolution FLOPs of one training step and of scoring one image, from the kernels' shapes.
   const tf = await import('@tensorflow/tfjs-core');
   const { Ganomaly } = await import('@ganomaly/core');
+  // White-box: one training step, from the built package's internal training module.
+  const { trainStep } = await import('../packages/core/dist/training.js');
   const batch = Number(a.batch);
   const m = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 100, baseWidth: Number(a.ngf), backend: 'wasm' });
   const x = tf.randomUniform([batch, 32, 32, 1], 0, 255);
@@ -60,7 +62,7 @@ if (a.child === 'work') {
     return { flops, convMs: ms, allMs };
   };
   const nx = tf.sub(tf.div(x, 127.5), 1);
-  const train = count((await tf.profile(async () => { const l = tf.tidy(() => m['trainStep'](m.networks, nx)); await l.data(); l.dispose(); })).kernels);
+  const train = count((await tf.profile(async () => { const l = tf.tidy(() => trainStep(m['state'], m.networks, nx)); await l.data(); l.dispose(); })).kernels);
   const score = count((await tf.profile(async () => { await m.score(x, { batchSize: batch }); })).kernels);
   console.log(JSON.stringify({ trainFlopsPerImage: train.flops / batch, scoreFlopsPerImage: score.flops / batch, trainConvGflops: train.flops / train.convMs / 1e6, trainConvShare: train.convMs / train.allMs }));
   process.exit(0);

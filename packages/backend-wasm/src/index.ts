@@ -1,7 +1,7 @@
 /**
  * Registers tfjs's WebAssembly backend (XNNPACK, SIMD) with @ganomaly, and adds the training
- * kernels it lacks (Conv2DBackpropFilter, computed as a convolution; see @ganomaly/common's
- * kernels), only where the wasm backend has none, so a tfjs release that ships its own keeps it.
+ * kernels it lacks (Conv2DBackpropFilter, computed as a convolution; see
+ * @ganomaly/kernels), only where the wasm backend has none, so a tfjs release that ships its own keeps it.
  * Its scalar-loop Conv2DBackpropInput (also the forward pass of the decoder's transposed
  * convolutions) is replaced by convolutions and matrix products on XNNPACK, and its Tile and
  * LeakyRelu (with LeakyRelu's gradient) by single JavaScript passes over the heap.
@@ -13,7 +13,8 @@
  * is first used, when they are not served next to the bundle.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerBackendCandidate, registerFastConvFilterGradient, registerFastConvInputGradient, registerFastLeakyRelu, registerFastTile } from '@ganomaly/common';
+import { registerBackendCandidate } from '@ganomaly/common';
+import { registerWasmKernels } from '@ganomaly/kernels';
 import { installNodeThreadedWasm } from './node-threads.js';
 
 export { setWasmPaths };
@@ -22,15 +23,8 @@ export const WASM_PRIORITY = 20;
 
 /** Adds the training kernels the wasm backend lacks, and faster ones where its own are slow; returns the names of those it registered. */
 export function registerWasmTrainingKernels(): string[] {
-  const added: string[] = [];
-  if (registerFastConvFilterGradient('wasm')) added.push('Conv2DBackpropFilter');
-  // wasm has its own Conv2DBackpropInput, but as a scalar loop: replaced by an XNNPACK convolution.
-  if (registerFastConvInputGradient('wasm')) added.push('Conv2DBackpropInput');
-  // Tile (BatchNorm's gradient broadcasts with it) by block copies instead of an index per element.
-  if (registerFastTile('wasm')) added.push('Tile');
-  // LeakyRelu and its gradient as one JavaScript pass each, instead of a scalar loop and three kernels.
-  if (registerFastLeakyRelu('wasm')) added.push('LeakyRelu');
-  return added;
+  // The list is @ganomaly/kernels' register-wasm.ts.
+  return registerWasmKernels();
 }
 
 installNodeThreadedWasm();

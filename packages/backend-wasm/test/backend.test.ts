@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { registerFastConvFilterGradient, useBackend } from '@ganomaly/common';
+import { useBackend } from '@ganomaly/common';
+import { registerFastConvFilterGradient } from '@ganomaly/kernels';
 import { registerWasmTrainingKernels } from '@ganomaly/backend-wasm';
 
 describe('backend wasm', () => {

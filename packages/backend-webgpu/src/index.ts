@@ -12,7 +12,8 @@
  * A software adapter (llvmpipe, SwiftShader) works, but is far slower than the wasm backend, so
  * `useBackend('auto')` passes over it; select it by name ('webgpu') to use it anyway.
  */
-import { isPackageInstalled, loadOptionalPackage, registerBackendCandidate, registerFastConvFilterGradient } from '@ganomaly/common';
+import { isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
+import { registerWebgpuKernels } from '@ganomaly/kernels';
 
 export const WEBGPU_PRIORITY = 35;
 export const WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
@@ -77,15 +78,9 @@ export async function findAdapter(): Promise<Adapter | null> {
   return (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? null;
 }
 
-/**
- * Kernels this library replaces on webgpu, measured on Mesa's llvmpipe: Conv2DBackpropFilter as a
- * convolution over transposed tensors (the same formulation as on wasm and cpu): 373 -> 249 ms for
- * [64,16,16,32] -> 4x4x32x64 stride 2; it was 47% of a training step. The input gradient keeps
- * webgpu's own kernel: the sub-pixel form rearranges filters on the CPU, which a GPU backend
- * cannot do without a synchronous read. Returns the names of the kernels registered.
- */
+/** Registers the kernels this library replaces on webgpu (@ganomaly/kernels' register-webgpu.ts); returns their names. */
 export function registerWebgpuTrainingKernels(): string[] {
-  return registerFastConvFilterGradient('webgpu', { replace: true }) ? ['Conv2DBackpropFilter'] : [];
+  return registerWebgpuKernels();
 }
 
 /**

@@ -1,5 +1,4 @@
 export * from './errors.js';
 export * from './check.js';
 export * from './backends.js';
-export * from './kernels.js';
 export * from './optional.js';

@@ -15,9 +15,12 @@ export type {
   SaveOptions,
   TrainingStateInfo,
   ScoreOptions,
-} from './ganomaly.js';
+  ModelLocation,
+  SavedMetadata,
+} from './types.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
-export { MODEL_FILES, TRAINING_PREFIX, fileHandler, isModelFolder, type ModelLocation, type SavedMetadata } from './persistence.js';
+export { MODEL_FILES, TRAINING_PREFIX } from './format.js';
+export { fileHandler, isModelFolder } from './node-file-handler.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {

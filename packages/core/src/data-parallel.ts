@@ -5,6 +5,9 @@ import { ValueError } from '@ganomaly/common';
 import type { LossWeights } from '@ganomaly/math';
 import type { GanomalyNetworks } from '@ganomaly/models';
 import { discriminatorVariables, generatorVariables, shardGradients } from './train-step.js';
+import type { StepTimings } from './types.js';
+
+export type { StepTimings };
 
 type Worker = import('node:worker_threads').Worker;
 
@@ -17,25 +20,6 @@ interface StepReply {
   /** Milliseconds the worker spent: setting the weights, computing, reading the gradients out. */
   ms?: [number, number, number];
   error?: string;
-}
-
-/** Where a data-parallel step's time went, summed over the steps so far (milliseconds). */
-export interface StepTimings {
-  steps: number;
-  /** Main thread: reading the weights and the shards and posting them to the workers. */
-  send: number;
-  /** Main thread: its own shard's gradients. */
-  own: number;
-  /** Main thread: waiting for the workers after its own shard. */
-  wait: number;
-  /** Main thread: averaging the gradients. */
-  average: number;
-  /** Main thread: the two Adam updates. */
-  apply: number;
-  /** Workers (summed over workers): setting the weights, computing their shard, reading the gradients out. */
-  workerSet: number;
-  workerCompute: number;
-  workerRead: number;
 }
 
 /** The averaged gradients of one batch (the caller owns the tensors) and its mean losses. */

@@ -105,3 +105,8 @@ export function checkLabels(labels: unknown, count: number, arg: string, fn: str
   }
   return out;
 }
+
+/** Whether `x` is an ImageSource already (what `fit` hands `recomputeStatistics`), not images. */
+export function isSource(x: unknown): x is ImageSource {
+  return typeof x === 'object' && x !== null && typeof (x as ImageSource).batch === 'function' && !(x instanceof tf.Tensor);
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, checkPositiveInt, fail } from '@ganomaly/common';
 import { fromTensor, isImageSet, type ImageSet } from '@ganomaly/data';
+import { toMemoryArtifacts } from './format.js';
 import type { Ganomaly } from './ganomaly.js';
 
 /**
@@ -29,13 +30,7 @@ export class ScoringPool {
     const os = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:os');
     const n = checkPositiveInt(options.workers ?? os.availableParallelism(), 'options.workers', fn);
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = { ...a, weightData: tf.io.CompositeArrayBuffer.join(a.weightData!) };
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
+    const artifacts = await toMemoryArtifacts((handler) => model.save(handler));
     const url = new URL('./score-worker.js', import.meta.url);
     const workers = await Promise.all(
       Array.from({ length: n }, () => {

@@ -34,24 +34,10 @@ export {
   loadMnist,
   loadCifar10,
   findMnist,
-} from './node.js';
-export {
-  type ImageFormat,
-  type ImageHeader,
-  type DecodedImage,
-  type LoadImagesOptions,
-  type LoadedImages,
-  type FolderDataset,
-  DEFAULT_MAX_PIXELS,
-  IMAGE_EXTENSIONS,
-  imageHeader,
-  decodeImage,
-  loadImageDecoders,
-  resizeImage,
-  listImageFiles,
-  loadImageFiles,
-  loadImageFolder,
-  detectChannels,
-  loadFolderDataset,
-  isFolderDataset,
-} from './images.js';
+} from './node-datasets.js';
+export { type ImageFormat, type ImageHeader, type DecodedImage, DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, imageHeader } from './image-header.js';
+export { decodeImage, loadImageDecoders } from './image-decode.js';
+export { resizeImage } from './resize.js';
+// Node only (node: modules imported when called).
+export { type LoadImagesOptions, type LoadedImages, listImageFiles, loadImageFiles, loadImageFolder, detectChannels } from './node-image-files.js';
+export { type FolderDataset, loadFolderDataset, isFolderDataset } from './node-folder-dataset.js';

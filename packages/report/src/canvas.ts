@@ -2,14 +2,9 @@
 // (Bresenham, with a width and an optional dash pattern), nearest-neighbour image blits, and a 5x7
 // bitmap font (digits, upper and lower case, punctuation) at an integer scale, horizontal or
 // rotated 90°. No DOM, no dependencies: it runs in Node, browsers and workers alike.
+import type { RgbaImage } from './rgba.js';
 import { encodePng } from './png.js';
 
-/** Raw image data: `width * height * 4` bytes, RGBA, row-major, top row first (the layout of the DOM's ImageData). */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
 
 /** A colour: [r, g, b] (opaque) or [r, g, b, a], each 0..255; alpha < 255 blends over what is there. */
 export type Color = readonly [number, number, number] | readonly [number, number, number, number];

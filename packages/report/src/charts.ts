@@ -3,7 +3,8 @@
 // geometry of its plot area, so that callers (and tests) can map data coordinates to pixels.
 import { ValueError } from '@ganomaly/common';
 import { precisionRecallCurve, type RocCurve } from '@ganomaly/math';
-import { Canvas, textWidth, type Color, type RgbaImage } from './canvas.js';
+import { Canvas, textWidth, type Color } from './canvas.js';
+import type { RgbaImage } from './rgba.js';
 
 /** The colours of every chart (opaque RGB). */
 export const COLORS = Object.freeze({

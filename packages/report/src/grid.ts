@@ -1,7 +1,8 @@
 // Reconstruction grids: one row per image, [input | reconstruction G(x) | error heat map |x − G(x)|]
 // and a caption, cells upscaled with nearest neighbour, and a colour bar for the heat map's scale.
 import { ValueError } from '@ganomaly/common';
-import { Canvas, ellipsizeMiddle, fitText, textWidth, type Color, type RgbaImage } from './canvas.js';
+import { Canvas, ellipsizeMiddle, fitText, textWidth, type Color } from './canvas.js';
+import type { RgbaImage } from './rgba.js';
 import { COLORS } from './charts.js';
 
 /** Key colours of matplotlib's "inferno" colour map at 0, 0.1, ..., 1 (perceptually uniform, dark at 0). */

@@ -4,7 +4,6 @@
  * PNG encoding, and an offline HTML report written to a folder (Node).
  */
 export {
-  type RgbaImage,
   type Color,
   type LineOptions,
   type TextOptions,
@@ -18,7 +17,8 @@ export {
   fitText,
   ellipsizeMiddle,
 } from './canvas.js';
-export { encodePng, checkRgbaImage } from './png.js';
+export { type RgbaImage, checkRgbaImage } from './rgba.js';
+export { encodePng } from './png.js';
 export {
   type PlotArea,
   type Chart,

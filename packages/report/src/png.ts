@@ -1,8 +1,7 @@
 // PNG encoding. Nothing is imported at load time, so the package loads in browsers: Node (or any
 // runtime without OffscreenCanvas) gets `pngjs`, imported when first needed; browsers and workers
 // with OffscreenCanvas use the platform's own encoder.
-import { ValueError } from '@ganomaly/common';
-import type { RgbaImage } from './canvas.js';
+import { checkRgbaImage, type RgbaImage } from './rgba.js';
 
 type PngjsModule = typeof import('pngjs');
 
@@ -20,26 +19,6 @@ function loadPngjs(): Promise<PngjsModule['PNG']> {
   });
   pngjs.catch(() => (pngjs = null)); // a failed import is tried again next time
   return pngjs;
-}
-
-/** Throws a ValueError unless `image` is a well-formed RgbaImage. */
-export function checkRgbaImage(image: unknown, arg: string, fn: string): RgbaImage {
-  const im = image as { width?: unknown; height?: unknown; data?: unknown } | null;
-  const ok =
-    im !== null &&
-    typeof im === 'object' &&
-    typeof im.width === 'number' &&
-    typeof im.height === 'number' &&
-    Number.isInteger(im.width) &&
-    Number.isInteger(im.height) &&
-    im.width > 0 &&
-    im.height > 0 &&
-    (im.data instanceof Uint8Array || im.data instanceof Uint8ClampedArray) &&
-    im.data.length === im.width * im.height * 4;
-  if (!ok) {
-    throw new ValueError(`Argument '${arg}' passed to '${fn}' must be an RgbaImage {width, height, data: Uint8Array of width*height*4 RGBA bytes}.`);
-  }
-  return im as unknown as RgbaImage;
 }
 
 /** Encodes an RGBA image as a PNG file (8-bit RGBA). Node: through `pngjs` (imported on first use); browsers: OffscreenCanvas. */

@@ -5,7 +5,7 @@ import { ValueError } from '@ganomaly/common';
 import type { Ganomaly, EvaluationResult } from '@ganomaly/core';
 import { isImageSet, preprocess, subset, type ImageSet } from '@ganomaly/data';
 import { auroc as aurocOf } from '@ganomaly/math';
-import type { RgbaImage } from './canvas.js';
+import type { RgbaImage } from './rgba.js';
 import { formatNumber, precisionRecallChart, rocChart, scoreHistogram } from './charts.js';
 import { reconstructionGrid, type GridItem } from './grid.js';
 import { encodePng } from './png.js';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers' node bundle registers tfjs-core's gradient functions (tf.grad needs them).
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { LEAKY_RELU_GRAD, makeConv2DBackpropFilterKernel, makeConv2DBackpropInputKernel, registerFastLeakyRelu, registerFastTile, tileByBlocks } from '@ganomaly/common';
+import { LEAKY_RELU_GRAD, makeConv2DBackpropFilterKernel, makeConv2DBackpropInputKernel, registerFastLeakyRelu, registerFastTile, tileByBlocks } from '@ganomaly/kernels';
 
 // Reference: the cpu backend's own (slow, loop-based) filter gradient, called through the op.
 // The fast one is exercised by calling its kernel function on the same backend.

