@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { isNode } from '@ganomaly/common';
 
 type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 
@@ -39,9 +40,6 @@ const MAX_THREADS = 8; // the build pre-creates 8 pthread workers; more would st
 let requested: number | 'auto' = 'auto';
 let installed = false;
 let status: WasmThreadsStatus | null = null;
-
-const isNode = (): boolean =>
-  typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
 
 /**
  * Sets how many threads the wasm backend's convolutions and matrix products (XNNPACK) use in

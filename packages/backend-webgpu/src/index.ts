@@ -12,7 +12,7 @@
  * A software adapter (llvmpipe, SwiftShader) works, but is far slower than the wasm backend, so
  * `useBackend('auto')` passes over it; select it by name ('webgpu') to use it anyway.
  */
-import { isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
+import { isNode, isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
 import { registerWebgpuKernels } from '@ganomaly/kernels';
 
 export const WEBGPU_PRIORITY = 35;
@@ -33,8 +33,6 @@ interface GpuLike {
   requestAdapter(options?: object): Promise<Adapter | null>;
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
 /**
  * Makes `navigator.gpu` available: the browser's own, or in Node Dawn's from the `webgpu` package.
  * Returns the GPU object; throws an Error naming the fix when there is none.
@@ -42,7 +40,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 export async function ensureNavigatorGpu(): Promise<GpuLike> {
   const g = globalThis as { navigator?: { gpu?: GpuLike } };
   if (g.navigator?.gpu) return g.navigator.gpu;
-  if (!isNode) {
+  if (!isNode()) {
     throw new Error('This browser has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU enabled, or the wasm or webgl backend.');
   }
   const dawn = (await loadOptionalPackage(DAWN_PACKAGE, '`npm install webgpu@^0.6.2` (Dawn for Node, prebuilt)', import.meta.url)) as {
@@ -93,7 +91,7 @@ export function hasGpuDeviceNode(list: (dir: string) => string[]): boolean {
 }
 
 async function linuxWithoutGpu(): Promise<boolean> {
-  if (!isNode || process.platform !== 'linux') return false;
+  if (!isNode() || process.platform !== 'linux') return false;
   const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs');
   const list = (dir: string) => {
     try {
@@ -119,7 +117,7 @@ registerBackendCandidate({
     const adapter = await findAdapter();
     if (!adapter) {
       throw new Error(
-        isNode
+        isNode()
           ? 'WebGPU found no adapter: Dawn needs a GPU driver (on Linux a Vulkan driver: the NVIDIA driver, or mesa-vulkan-drivers >= 25 for a software adapter, e.g. `apt-get install -t bookworm-backports mesa-vulkan-drivers` on Debian 12).'
           : 'WebGPU found no adapter (navigator.gpu.requestAdapter() returned null).',
       );
@@ -127,7 +125,7 @@ registerBackendCandidate({
     if (context?.auto && isSoftwareAdapter(adapter)) {
       throw new Error(`only a software adapter is available (${describeAdapter(adapter)}), which is slower than wasm; select 'webgpu' by name to use it anyway.`);
     }
-    if (isNode && !(await isPackageInstalled(WEBGPU_PACKAGE, import.meta.url))) {
+    if (isNode() && !(await isPackageInstalled(WEBGPU_PACKAGE, import.meta.url))) {
       throw new Error(`${WEBGPU_PACKAGE} is not installed. Install it with \`npm install ${WEBGPU_PACKAGE}@^4.22.0\`.`);
     }
     // A literal specifier, so that bundlers include it (as a separate chunk) for browsers.

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ImageError, VERSION, data, type Ganomaly } from '@ganomaly/core';
+import { CALIBRATION_METHODS, ImageError, MODEL_FILES, VERSION, data, readModelMetadata, type Ganomaly } from '@ganomaly/core';
 import { createReport, csvField, reportMetrics, writeReport, type ClassMetrics } from '@ganomaly/report';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
@@ -261,7 +261,7 @@ export async function calibrate(argv: string[], io: CliIO): Promise<number> {
     const src = await loadSource(dataArgs, io.cwd, io.env, 'any', imageLoadOptions(v, model, io, warn));
     printSkipped(src.skipped, warn);
     const labelled = src.test && src.kind !== 'folder' && src.kind !== 'files';
-    const method = choice(v, 'method', labelled ? 'f1' : 'quantile', ['quantile', 'f1', 'fixed'] as const);
+    const method = choice(v, 'method', labelled ? 'f1' : 'quantile', CALIBRATION_METHODS);
     if (method === 'f1' && !labelled) throw usage(`--method f1 needs labelled data (normal/ and anomaly folders); ${dataArgs.join(' ')} has none.`);
     const images = labelled ? src.test!.set : src.train!.set;
     const labels = labelled ? src.test!.labels : undefined;
@@ -309,8 +309,9 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
   try {
     const meta = model.metadata();
     let bytes = 0;
-    for (const f of ['model.json', 'weights.bin', 'metadata.json']) bytes += (await stat(path.join(dir, f)).catch(() => null))?.size ?? 0;
-    const saved = JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { savedAt?: string; libraryVersion?: string; training?: unknown };
+    for (const f of Object.values(MODEL_FILES)) bytes += (await stat(path.join(dir, f)).catch(() => null))?.size ?? 0;
+    // As saved (model.metadata() is what a save now would write: this library's version, now).
+    const saved = await readModelMetadata(dir);
     if (v.json) {
       writeLine(io.stdout, JSON.stringify({ ...meta, savedAt: saved.savedAt, libraryVersion: saved.libraryVersion, checkpoint: !!saved.training, interruptedEpoch: model.interruptedEpoch, bytes }, null, 2));
       return EXIT.ok;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AbortError, Ganomaly, data, resolveConfig, setWasmThreads, useBackend, wasmThreadsStatus, type EpochLogs } from '@ganomaly/core';
-import { CliError, EXIT, dataError, usage, writeLine, type CliIO } from './io.js';
+import { AbortError, Ganomaly, ModelFormatError, data, readModelMetadata, resolveConfig, setWasmThreads, useBackend, wasmThreadsStatus, type EpochLogs } from '@ganomaly/core';
+import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { ProgressBar, countProgress, formatDuration } from './progress.js';
 import { loadSource, sourceChannels } from './sources.js';
@@ -316,12 +316,13 @@ function isInside(child: string, parent: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-/** A training checkpoint (saved with its training state), not a finished model. */
+/** A training checkpoint (saved with its training state), not a finished model. A model folder whose metadata is unusable is a model error. */
 async function isCheckpointFolder(dir: string): Promise<boolean> {
   try {
-    return !!(JSON.parse(await readFile(path.join(dir, 'metadata.json'), 'utf8')) as { training?: unknown }).training;
-  } catch {
-    return false;
+    return !!(await readModelMetadata(dir)).training;
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw modelError(`${dir} is not a usable GANomaly model: ${e.message}`);
+    throw e;
   }
 }
 

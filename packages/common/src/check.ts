@@ -69,3 +69,32 @@ export function checkNumericArray(value: unknown, arg: string, fn: string): Nume
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return value as unknown as NumericArray;
   return fail(arg, fn, 'an array or typed array of numbers', value);
 }
+
+/**
+ * Labels 0 (normal) and 1 (anomaly), one per item: an array or typed array (not a tensor: read its
+ * values with `await labels.data()` first) of `count` values. With `bothClasses` (what needs both,
+ * e.g. 'AUROC and the other metrics compare the two'), both must occur. Returns them as a Uint8Array.
+ */
+export function checkBinaryLabels(labels: unknown, count: number, arg: string, fn: string, options: { bothClasses?: string } = {}): Uint8Array {
+  const l = labels as { shape?: unknown; dtype?: unknown } | null;
+  if (l !== null && typeof l === 'object' && Array.isArray(l.shape) && typeof l.dtype === 'string') {
+    fail(arg, fn, "an array or typed array of 0/1 labels (read a tensor's values with await labels.data() first)", labels);
+  }
+  if (!Array.isArray(labels) && !(ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
+    fail(arg, fn, 'an array or typed array of 0/1 labels (1 = anomaly)', labels);
+  }
+  const values = labels as ArrayLike<unknown>;
+  if (values.length !== count) failWith(arg, fn, `one label per image (${count})`, `${values.length} labels`);
+  const out = new Uint8Array(values.length);
+  let anomalies = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (v !== 0 && v !== 1) failWith(arg, fn, 'labels 0 (normal) or 1 (anomaly)', `${String(values[i])} at index ${i}`);
+    out[i] = v;
+    anomalies += v;
+  }
+  if (options.bothClasses && (anomalies === 0 || anomalies === count)) {
+    failWith(arg, fn, `both normal (0) and anomalous (1) examples, since ${options.bothClasses}`, `${count - anomalies} normal and ${anomalies} anomalous`);
+  }
+  return out;
+}

@@ -1,3 +1,5 @@
+import { isNode } from './runtime.js';
+
 /**
  * Loads an optional peer dependency (tfjs-node, tfjs-node-gpu, webgpu ...). Throws an Error whose
  * message says whether the package is missing or broken and how to fix either.
@@ -22,7 +24,7 @@ export async function loadOptionalPackage(specifier: string, installHint: string
 /** Whether a package resolves from `from` (Node only; false elsewhere), without loading it. */
 export async function isPackageInstalled(specifier: string, from: string): Promise<boolean> {
   // Browsers: nothing to resolve (and importing node:module would be a failed request).
-  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  if (!isNode()) return false;
   try {
     const { createRequire } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:module');
     createRequire(from).resolve(`${specifier}/package.json`);

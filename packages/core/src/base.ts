@@ -19,8 +19,9 @@ export type {
   SavedMetadata,
 } from './types.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
-export { MODEL_FILES, TRAINING_PREFIX } from './format.js';
-export { fileHandler, isModelFolder } from './node-file-handler.js';
+export { CALIBRATION_METHODS, STATISTICS_MODES, type StatisticsMode } from './types.js';
+export { MODEL_FILES, parseMetadata } from './format.js';
+export { fileHandler, isModelFolder, readModelMetadata } from './node-file-handler.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {

@@ -1,6 +1,6 @@
 // Calibration: the score normalisation and the decision threshold fitted on held-out scores,
 // and how `predict` and `evaluate` apply them. Pure functions of scores and labels.
-import { fail, failWith } from '@ganomaly/common';
+import { checkBinaryLabels, fail, failWith } from '@ganomaly/common';
 import { DEFAULT_PHI, f1BestThreshold, fitMinMax, minMaxNormalize, quantileThreshold } from '@ganomaly/math';
 import { checkLabels } from './inputs.js';
 import { CALIBRATION_METHODS, type CalibrateOptions, type Calibration, type CalibrationMethod, type EvaluationResult, type Prediction } from './types.js';
@@ -29,7 +29,8 @@ export function fitCalibration(scores: Float32Array, method: CalibrationMethod, 
     const q = options.quantile ?? 0.99;
     let normal: ArrayLike<number> = scores;
     if (options.labels) {
-      const labels = checkLabelValues(options.labels, scores.length, fn);
+      // Unlike evaluation labels, one class alone is fine here.
+      const labels = checkBinaryLabels(options.labels, scores.length, 'options.labels', fn);
       normal = scores.filter((_, i) => labels[i] === 0);
       if (normal.length === 0) failWith('options.labels', fn, 'at least one normal (0) image for a quantile threshold', 'only anomalies');
     }
@@ -70,14 +71,4 @@ export function evaluationThreshold(
   const phi = options.phi ?? DEFAULT_PHI;
   const r = fitMinMax(scores);
   return { threshold: r.min + phi * (r.max - r.min), thresholdSource: 'phi' };
-}
-
-/** 0/1 labels, one per image; unlike evaluation labels, one class alone is fine. */
-function checkLabelValues(labels: ArrayLike<number>, n: number, fn: string): ArrayLike<number> {
-  if (labels == null || typeof labels.length !== 'number') fail('options.labels', fn, 'an array of 0/1 labels', labels);
-  if (labels.length !== n) failWith('options.labels', fn, `one label per image (${n})`, `${labels.length} labels`);
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] !== 0 && labels[i] !== 1) failWith('options.labels', fn, 'labels 0 (normal) or 1 (anomaly)', `${labels[i]} at index ${i}`);
-  }
-  return labels;
 }

@@ -1,5 +1,5 @@
 import { checkFiniteNumber, checkOneOf, checkPositiveInt, fail, failWith } from '@ganomaly/common';
-import { DEFAULT_LOSS_WEIGHTS, SCORE_VARIANTS, type LossWeights, type ScoreVariant } from '@ganomaly/math';
+import { DEFAULT_LOSS_WEIGHTS, LOSS_KEYS, SCORE_VARIANTS, type LossWeights, type ScoreVariant } from '@ganomaly/math';
 import { BATCH_NORM_MODES, NETWORK_DEFAULTS, getEncoder, isPowerOfTwo, type BatchNormMode, type Encoder } from '@ganomaly/models';
 
 /** Everything that defines a GANomaly model. Defaults follow the spec (the authors' code). */
@@ -102,12 +102,12 @@ export function resolveConfig(config: GanomalyConfig, fn: string): { config: Res
     fail('config.lossWeights', fn, 'an object { adversarial?, contextual?, encoder? }', config.lossWeights);
   }
   for (const key of Object.keys(config.lossWeights ?? {})) {
-    if (!['adversarial', 'contextual', 'encoder'].includes(key)) {
+    if (!(LOSS_KEYS as readonly string[]).includes(key)) {
       failWith('config.lossWeights', fn, "an object with keys 'adversarial', 'contextual', 'encoder' only", `the unknown key '${key}'`);
     }
   }
   const weights = { ...DEFAULT_LOSS_WEIGHTS, ...stripUndefined(config.lossWeights ?? {}) };
-  for (const k of ['adversarial', 'contextual', 'encoder'] as const) {
+  for (const k of LOSS_KEYS) {
     if (!(Number.isFinite(weights[k]) && weights[k] >= 0)) fail(`config.lossWeights.${k}`, fn, 'a finite number >= 0', weights[k]);
   }
   for (const k of ['learningRate', 'adamEpsilon', 'batchNormEpsilon'] as const) {

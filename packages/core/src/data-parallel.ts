@@ -1,9 +1,10 @@
 // Data-parallel training over worker_threads (Node): `fit(images, { workers: N })`.
 // Not part of the public API; Ganomaly.fit drives it.
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError } from '@ganomaly/common';
+import { ValueError, isNode } from '@ganomaly/common';
 import type { LossWeights } from '@ganomaly/math';
 import type { GanomalyNetworks } from '@ganomaly/models';
+import { startWorkers } from './node-workers.js';
 import { discriminatorVariables, generatorVariables, shardGradients } from './train-step.js';
 import type { StepTimings } from './types.js';
 
@@ -35,12 +36,6 @@ let open = 0;
 /** How many data-parallel trainers have running workers (0 once every fit has returned). For tests. */
 export function openTrainers(): number {
   return open;
-}
-
-/** Whether this runtime is Node (worker_threads available). */
-export function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
 }
 
 /** Backends whose training step runs mostly on one thread (wasm's XNNPACK threads cover the
@@ -147,38 +142,8 @@ export class DataParallelTrainer {
     }
     let workers: Worker[] = [];
     if (threads > 1) {
-      const { Worker } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:worker_threads');
-      const { existsSync } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs');
-      // From dist: the worker beside this module. From the TypeScript sources (tests, tsx): the built one.
-      let url = new URL('./train-worker.js', import.meta.url);
-      if (!existsSync(url) && /\/src\/data-parallel\.ts$/.test(import.meta.url)) url = new URL('../dist/train-worker.js', import.meta.url);
-      if (!existsSync(url)) {
-        throw new Error(`Data-parallel training runs its workers from the built package (${url.pathname} is missing): build it with 'npm run build'.`);
-      }
       const artifacts = await options.artifacts();
-      const started: Worker[] = [];
-      try {
-        workers = await Promise.all(
-          Array.from({ length: threads - 1 }, () => {
-            // execArgv: [] so that flags of the parent (e.g. --input-type for node -e) do not break the worker.
-            const w = new Worker(url, { workerData: { artifacts, backend: options.backend }, execArgv: [] });
-            started.push(w);
-            return new Promise<Worker>((resolve, reject) => {
-              const onExit = (code: number) => reject(new Error(`A training worker exited (code ${code}) while starting.`));
-              w.once('exit', onExit);
-              w.once('error', (e) => reject(new Error(`A training worker failed to start: ${e.message}`)));
-              w.once('message', (m: { ready?: boolean; error?: string }) => {
-                w.off('exit', onExit);
-                if (m.ready) resolve(w);
-                else reject(new Error(`A training worker failed to start: ${m.error ?? 'no ready message'}`));
-              });
-            });
-          }),
-        );
-      } catch (e) {
-        await Promise.all(started.map((w) => w.terminate()));
-        throw e;
-      }
+      workers = await startWorkers({ script: 'train-worker.js', count: threads - 1, workerData: { artifacts, backend: options.backend }, kind: 'training', purpose: 'Data-parallel training' });
     }
     open++;
     return new DataParallelTrainer(options.nets, options.lossWeights, workers, (performance.now() - start) / 1000);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fail, failWith } from '@ganomaly/common';
+import { checkBinaryLabels, fail, failWith } from '@ganomaly/common';
 import { isImageSet, preprocess, type ImageSet } from '@ganomaly/data';
 
 /**
@@ -81,29 +81,9 @@ function isIdentity(a: Int32Array): boolean {
   return true;
 }
 
-/** Labels for evaluation: one 0/1 per image (1 = anomaly). */
+/** Labels for evaluation: one 0/1 per image (1 = anomaly), both classes present. */
 export function checkLabels(labels: unknown, count: number, arg: string, fn: string): Uint8Array {
-  let values: ArrayLike<number>;
-  if (labels instanceof tf.Tensor) {
-    fail(arg, fn, "an array or typed array of 0/1 labels (read a tensor's values with await labels.data() first)", labels);
-  } else if (Array.isArray(labels) || (ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
-    values = labels as unknown as ArrayLike<number>;
-  } else {
-    return fail(arg, fn, 'an array, typed array or 1-D tensor of 0/1 labels (1 = anomaly)', labels);
-  }
-  if (values.length !== count) failWith(arg, fn, `one label per image (${count})`, `${values.length} labels`);
-  const out = new Uint8Array(values.length);
-  let pos = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = Number(values[i]);
-    if (v !== 0 && v !== 1) failWith(arg, fn, 'labels 0 (normal) or 1 (anomaly)', `${String(values[i])} at index ${i}`);
-    out[i] = v;
-    pos += v;
-  }
-  if (pos === 0 || pos === count) {
-    failWith(arg, fn, 'both normal (0) and anomalous (1) examples, since AUROC and the other metrics compare the two', `${count - pos} normal and ${pos} anomalous`);
-  }
-  return out;
+  return checkBinaryLabels(labels, count, arg, fn, { bothClasses: 'AUROC and the other metrics compare the two' });
 }
 
 /** Whether `x` is an ImageSource already (what `fit` hands `recomputeStatistics`), not images. */

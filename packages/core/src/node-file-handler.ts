@@ -3,7 +3,7 @@
 // package still loads in browsers; `webpackIgnore`/`@vite-ignore` keep bundlers from resolving them.
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError, ValueError, fail } from '@ganomaly/common';
-import { MODEL_FILES, checkMetadata, modelJson } from './format.js';
+import { MODEL_FILES, checkMetadata, modelJson, parseMetadata } from './format.js';
 import type { SavedMetadata } from './types.js';
 
 /**
@@ -122,6 +122,31 @@ export async function isModelFolder(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The metadata of a model folder saved with `save('file://DIR')` (its metadata.json: config,
+ * calibration, epochs, `savedAt`, the `libraryVersion` that saved it, and `training` in a training
+ * checkpoint), checked as `load` checks it: a ModelFormatError says what is wrong. Reads no
+ * weights. Node only.
+ */
+export async function readModelMetadata(dir: string): Promise<SavedMetadata> {
+  const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
+  const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
+  const file = path.join(dir, MODEL_FILES.metadata);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new ModelFormatError(`${dir} has no readable ${MODEL_FILES.metadata}: not a saved GANomaly model (${(e as Error).message}).`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFormatError(`${MODEL_FILES.metadata} in ${dir} is not valid JSON (truncated or corrupt): ${(e as Error).message}`);
+  }
+  return parseMetadata(value, dir);
 }
 
 async function writeDurably(fs: typeof import('node:fs/promises'), file: string, data: string | Uint8Array): Promise<void> {

@@ -3,6 +3,7 @@ import { ValueError, checkPositiveInt, fail } from '@ganomaly/common';
 import { fromTensor, isImageSet, type ImageSet } from '@ganomaly/data';
 import { toMemoryArtifacts } from './format.js';
 import type { Ganomaly } from './ganomaly.js';
+import { startWorkers } from './node-workers.js';
 
 /**
  * Scores on several cores in Node with a pool of worker_threads, each holding a copy of the model
@@ -26,22 +27,11 @@ export class ScoringPool {
     if (model.config.batchNormMode === 'batch') {
       throw new ValueError(`'${fn}' needs per-image scores, but the model's batchNormMode is 'batch' (scores depend on the batch).`);
     }
-    const { Worker } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:worker_threads');
     const os = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:os');
     const n = checkPositiveInt(options.workers ?? os.availableParallelism(), 'options.workers', fn);
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
     const artifacts = await toMemoryArtifacts((handler) => model.save(handler));
-    const url = new URL('./score-worker.js', import.meta.url);
-    const workers = await Promise.all(
-      Array.from({ length: n }, () => {
-        // execArgv: [] so that flags of the parent (e.g. --input-type for node -e) do not break the worker.
-        const w = new Worker(url, { workerData: { artifacts, backend: model.backend, batchSize }, execArgv: [] });
-        return new Promise<import('node:worker_threads').Worker>((resolve, reject) => {
-          w.once('message', (m: { ready?: boolean }) => (m.ready ? resolve(w) : reject(new Error('scoring worker failed to start'))));
-          w.once('error', reject);
-        });
-      }),
-    );
+    const workers = await startWorkers({ script: 'score-worker.js', count: n, workerData: { artifacts, backend: model.backend, batchSize }, kind: 'scoring', purpose: 'ScoringPool' });
     return new ScoringPool(workers);
   }
 

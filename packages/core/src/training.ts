@@ -2,12 +2,12 @@
 // or data-parallel over worker_threads), resuming an interrupted epoch, aborting between batches,
 // discriminator resets, validation AUROC and the BatchNorm statistics pass at the end.
 import * as tf from '@tensorflow/tfjs-core';
-import { AbortError, TrainingError, ValueError, checkPositiveInt, fail, failWith } from '@ganomaly/common';
+import { AbortError, TrainingError, ValueError, checkPositiveInt, fail, failWith, isNode } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import { evaluateScores } from '@ganomaly/math';
 import { reinitializeWeights, type GanomalyNetworks } from '@ganomaly/models';
 import { memoryArtifacts } from './checkpoint.js';
-import { DataParallelTrainer, autoWorkers, isNode } from './data-parallel.js';
+import { DataParallelTrainer, autoWorkers } from './data-parallel.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';

@@ -14,9 +14,6 @@ export const CALIBRATION_METHODS = ['quantile', 'fixed', 'f1'] as const;
 export const STATISTICS_MODES = ['population', 'running', 'initial'] as const;
 export type StatisticsMode = (typeof STATISTICS_MODES)[number];
 
-/** The five losses of one training step, in the order steps and checkpoints store them. */
-export const LOSS_KEYS = ['generatorLoss', 'discriminatorLoss', 'adversarialLoss', 'contextualLoss', 'encoderLoss'] as const;
-
 /** Where a data-parallel step's time went, summed over the steps so far (milliseconds). */
 export interface StepTimings {
   steps: number;

@@ -3,10 +3,8 @@
 import { fail, GanomalyError } from '@ganomaly/common';
 import { imageError, tooLarge } from './image-errors.js';
 import { DEFAULT_MAX_PIXELS, parseHeader, u32, type DecodedImage, type ParsedHeader } from './image-header.js';
+import { loadPngjs, pngjsSync, requireSync } from './pngjs.js';
 
-interface PngModule {
-  sync: { read(buffer: Uint8Array, options?: { checkCRC?: boolean; skipRescale?: boolean }): { width: number; height: number; data: Uint8Array } };
-}
 interface JpegModule {
   decode(
     data: Uint8Array,
@@ -14,15 +12,7 @@ interface JpegModule {
   ): { width: number; height: number; data: Uint8Array };
 }
 
-let pngModule: PngModule | undefined;
 let jpegModule: JpegModule | undefined;
-
-function pickPng(m: unknown): PngModule {
-  const mod = m as { PNG?: PngModule; default?: { PNG?: PngModule } };
-  const png = mod.PNG ?? mod.default?.PNG;
-  if (!png?.sync?.read) throw new GanomalyError("The package 'pngjs' does not export PNG.sync.read; @ganomaly/data needs pngjs 7.");
-  return png;
-}
 
 function pickJpeg(m: unknown): JpegModule {
   const mod = m as { decode?: JpegModule['decode']; default?: { decode?: JpegModule['decode'] } };
@@ -37,22 +27,8 @@ function pickJpeg(m: unknown): JpegModule {
  * before calling `decodeImage` elsewhere (older Node, other runtimes with a module loader).
  */
 export async function loadImageDecoders(): Promise<void> {
-  if (!pngModule) pngModule = pickPng(await import(/* webpackIgnore: true */ 'pngjs'));
+  await loadPngjs();
   if (!jpegModule) jpegModule = pickJpeg(await import(/* webpackIgnore: true */ 'jpeg-js'));
-}
-
-/** `require` of a decoder package, synchronously, where the runtime offers it without a static import. */
-function requireSync(name: string): unknown {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:module') as { createRequire?: (url: string) => (id: string) => unknown } | undefined) : undefined;
-  if (!mod?.createRequire) {
-    throw new GanomalyError(`decodeImage needs the '${name}' package: call 'await loadImageDecoders()' once before decoding (it is loaded automatically only on Node >= 20.16).`);
-  }
-  return mod.createRequire(import.meta.url)(name);
-}
-
-function png(): PngModule {
-  return (pngModule ??= pickPng(requireSync('pngjs')));
 }
 
 function jpeg(): JpegModule {
@@ -86,7 +62,7 @@ function decodePng(bytes: Uint8Array, h: ParsedHeader, file?: string): DecodedIm
     // pngjs reads with Buffer methods (readUInt32BE): view the bytes as a Buffer, without copying.
     const B = (globalThis as { Buffer?: { isBuffer(x: unknown): boolean; from(a: ArrayBufferLike, o: number, n: number): Uint8Array } }).Buffer;
     const buf = B && !B.isBuffer(input) ? B.from(input.buffer, input.byteOffset, input.byteLength) : input;
-    const out = png().sync.read(buf);
+    const out = pngjsSync().sync.read(buf);
     if (out.width !== h.width || out.height !== h.height || out.data.length !== h.width * h.height * 4) throw new Error('unexpected output size');
     rgba = out.data;
   } catch (e) {

@@ -37,6 +37,7 @@ export {
 } from './node-datasets.js';
 export { type ImageFormat, type ImageHeader, type DecodedImage, DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, imageHeader } from './image-header.js';
 export { decodeImage, loadImageDecoders } from './image-decode.js';
+export { type Pngjs, loadPngjs } from './pngjs.js';
 export { resizeImage } from './resize.js';
 // Node only (node: modules imported when called).
 export { type LoadImagesOptions, type LoadedImages, listImageFiles, loadImageFiles, loadImageFolder, detectChannels } from './node-image-files.js';

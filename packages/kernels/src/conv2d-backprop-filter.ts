@@ -2,7 +2,7 @@
 // transposed tensors, or as one matrix product for few input channels.
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { FEW_CHANNELS, HOST_MEMORY, replaceKernel, run } from './kernel-utils.js';
+import { FEW_CHANNELS, HOST_MEMORY, conv2DInfo, replaceKernel, run } from './kernel-utils.js';
 
 /**
  * Conv2DBackpropFilter computed as a forward convolution over transposed tensors, so that it runs
@@ -30,16 +30,7 @@ export function makeConv2DBackpropFilterKernel(backendName: string, fallback?: K
         if (fallback) return fallback.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap });
         throw new Error(`Conv2DBackpropFilter on '${backendName}' supports NHWC data only (tfjs-layers' default), but got NCHW.`);
       }
-      const info = backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        filterShape as [number, number, number, number],
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-        false,
-        backend_util.convertConv2DDataFormat(dataFormat),
-      );
+      const info = conv2DInfo(x.shape, filterShape, { strides, pad, dimRoundingMode, dataFormat });
       if (HOST_MEMORY.has(backendName) && info.inChannels < FEW_CHANNELS) return conv2DBackpropFilterViaMatMul(backend as KernelBackend, x, dy, info);
       return conv2DBackpropFilterViaConv(backend as KernelBackend, x, dy, info);
     },

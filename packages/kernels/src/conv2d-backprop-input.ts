@@ -2,7 +2,7 @@
 // convolution) as forward convolutions (sub-pixel or zero-inserted) or a matrix product and a scatter.
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { FEW_CHANNELS, HOST_MEMORY, replaceKernel, run } from './kernel-utils.js';
+import { FEW_CHANNELS, HOST_MEMORY, conv2DInfo, replaceKernel, run } from './kernel-utils.js';
 
 /**
  * Conv2DBackpropInput (the input gradient of a convolution, and the forward pass of a transposed
@@ -25,16 +25,7 @@ export function makeConv2DBackpropInputKernel(backendName: string, fallback?: Ke
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
       const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-      const info = backend_util.computeConv2DInfo(
-        inputShape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-        false,
-        backend_util.convertConv2DDataFormat(dataFormat),
-      );
+      const info = conv2DInfo(inputShape, filter.shape, { strides, pad, dimRoundingMode, dataFormat });
       if (dataFormat !== 'NCHW' && HOST_MEMORY.has(backendName) && (info.inChannels < FEW_CHANNELS || (info.outHeight === 1 && info.outWidth === 1))) {
         return conv2DBackpropInputViaMatMul(backend as KernelBackend, dy, filter, info);
       }

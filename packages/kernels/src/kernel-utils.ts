@@ -1,7 +1,7 @@
 // What the kernels of this package share: calling a backend's own kernel from inside a kernel,
 // registering a kernel in place of a backend's own, and the backend facts they decide by.
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /** Backends whose tensors live in CPU memory, where reading one inside a kernel costs a copy at most. */
 export const HOST_MEMORY = new Set(['wasm', 'cpu']);
@@ -45,4 +45,22 @@ export function replaceKernel(kernelName: string, backendName: string, make: (ex
 export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** The geometry of a (dilation-1) 2-D convolution from the attributes of its gradient kernels. */
+export function conv2DInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Pick<tf.Conv2DBackpropFilterAttrs, 'strides' | 'pad' | 'dimRoundingMode' | 'dataFormat'>,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
 }

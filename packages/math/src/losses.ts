@@ -134,7 +134,8 @@ export const DEFAULT_LOSS_WEIGHTS: Readonly<LossWeights> = Object.freeze({
   encoder: 1,
 });
 
-const LOSS_KEYS = ['adversarial', 'contextual', 'encoder'] as const;
+/** The keys of `LossWeights` (and of `GeneratorLossParts`). */
+export const LOSS_KEYS = ['adversarial', 'contextual', 'encoder'] as const;
 
 function checkKeys(value: unknown, arg: string, fn: string, requireAll: boolean): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof tf.Tensor) {

@@ -1,7 +1,7 @@
 // Charts of an evaluation, drawn on the pure-JS Canvas: the ROC curve, the precision-recall curve
 // and the score histogram. Each returns image data (`Chart`, an RgbaImage) together with the
 // geometry of its plot area, so that callers (and tests) can map data coordinates to pixels.
-import { ValueError } from '@ganomaly/common';
+import { ValueError, checkBinaryLabels } from '@ganomaly/common';
 import { precisionRecallCurve, type RocCurve } from '@ganomaly/math';
 import { Canvas, textWidth, type Color } from './canvas.js';
 import type { RgbaImage } from './rgba.js';
@@ -411,10 +411,9 @@ export interface HistogramChart extends Chart {
 export function scoreHistogram(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | undefined, options: HistogramOptions = {}): HistogramChart {
   const fn = 'scoreHistogram';
   if (scores == null || typeof scores.length !== 'number' || scores.length === 0) throw new ValueError(`Argument 'scores' passed to '${fn}' must be a non-empty array of numbers.`);
-  if (labels == null || labels.length !== scores.length) throw new ValueError(`Argument 'labels' passed to '${fn}' must hold one label (0 normal, 1 anomaly) per score (${scores.length}).`);
+  checkBinaryLabels(labels, scores.length, 'labels', fn);
   for (let i = 0; i < scores.length; i++) {
     if (!Number.isFinite(scores[i])) throw new ValueError(`Argument 'scores' passed to '${fn}' must be finite numbers, but got ${scores[i]} at index ${i}.`);
-    if (labels[i] !== 0 && labels[i] !== 1) throw new ValueError(`Argument 'labels' passed to '${fn}' must be 0 (normal) or 1 (anomaly), but got ${labels[i]} at index ${i}.`);
   }
   if (threshold !== undefined && !Number.isFinite(threshold)) throw new ValueError(`Argument 'threshold' passed to '${fn}' must be a finite number or undefined, but got ${threshold}.`);
   const { width, height } = size(options, fn);

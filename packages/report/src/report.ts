@@ -1,7 +1,7 @@
 // The evaluation report: metrics, charts and reconstruction grids of a model on labelled images
 // (createReport, as data), an offline HTML page for them (reportHtml), and the files on disk
 // (writeReport, Node only).
-import { ValueError } from '@ganomaly/common';
+import { ValueError, checkBinaryLabels } from '@ganomaly/common';
 import type { Ganomaly, EvaluationResult } from '@ganomaly/core';
 import { isImageSet, preprocess, subset, type ImageSet } from '@ganomaly/data';
 import { auroc as aurocOf } from '@ganomaly/math';
@@ -109,15 +109,7 @@ function checkInput(input: ReportInput, fn: string) {
   if (input === null || typeof input !== 'object') throw new ValueError(`Argument 'input' passed to '${fn}' must be an object {images, labels, names?, classes?, threshold?, topK?}.`);
   if (!isImageSet(input.images)) throw new ValueError(`Argument 'input.images' passed to '${fn}' must be an ImageSet (see @ganomaly/data).`);
   const n = input.images.count;
-  const l = input.labels;
-  if (l == null || typeof l.length !== 'number' || l.length !== n) {
-    throw new ValueError(`Argument 'input.labels' passed to '${fn}' must hold one label per image (${n}), but got ${l == null ? l : `length ${l.length}`}.`);
-  }
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (l[i] !== 0 && l[i] !== 1) throw new ValueError(`Argument 'input.labels' passed to '${fn}' must be 0 (normal) or 1 (anomaly), but got ${l[i]} at index ${i}.`);
-    labels[i] = l[i]!;
-  }
+  const labels = checkBinaryLabels(input.labels, n, 'input.labels', fn);
   const topK = input.topK ?? 8;
   if (!Number.isInteger(topK) || topK < 1 || topK > 1000) throw new ValueError(`Argument 'input.topK' passed to '${fn}' must be an integer from 1 to 1000, but got ${topK}.`);
   if (input.threshold !== undefined && !Number.isFinite(input.threshold)) throw new ValueError(`Argument 'input.threshold' passed to '${fn}' must be a finite number or undefined, but got ${input.threshold}.`);
