@@ -23,9 +23,11 @@ export const packages = [
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Tests run against the TypeScript sources, so `npm test` needs no build first. */
-export const alias = Object.fromEntries(
-  packages.map((p) => [`@ganomaly/${p}`, `${root}packages/${p}/src/index.ts`]),
-);
+export const alias = {
+  // Subpath exports first: an alias also matches the paths below its name.
+  '@ganomaly/core/base': `${root}packages/core/src/base.ts`,
+  ...Object.fromEntries(packages.map((p) => [`@ganomaly/${p}`, `${root}packages/${p}/src/index.ts`])),
+};
 
 /** One vitest project: Node environment, package sources through `alias`. */
 function project(name: string, dir: string, include: string, testTimeout: number, hookTimeout: number) {

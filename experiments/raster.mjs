@@ -5,7 +5,7 @@
 import { PNG } from 'pngjs';
 import { Canvas as ReportCanvas } from '@ganomaly/report';
 
-export { GLYPHS, GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_DESCENT, textWidth, fitText, ellipsizeMiddle, encodePng } from '@ganomaly/report';
+export { textWidth, encodePng } from '@ganomaly/report';
 
 export class Canvas extends ReportCanvas {
   /** The PNG file's bytes, synchronously. @returns {Buffer} */

@@ -41,6 +41,7 @@ export {
 } from '@ganomaly/common';
 export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from '@ganomaly/models';
 export * as data from '@ganomaly/data';
-export * as metrics from '@ganomaly/math';
+// The evaluation functions of @ganomaly/math (not its losses).
+export * as metrics from './metrics.js';
 export { ScoringPool } from './parallel.js';
 export type { StepTimings } from './data-parallel.js';

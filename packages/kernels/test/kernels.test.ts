@@ -4,7 +4,12 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers' node bundle registers tfjs-core's gradient functions (tf.grad needs them).
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { LEAKY_RELU_GRAD, makeConv2DBackpropFilterKernel, makeConv2DBackpropInputKernel, registerFastLeakyRelu, registerFastTile, tileByBlocks } from '@ganomaly/kernels';
+import { registerFastLeakyRelu, registerFastTile } from '@ganomaly/kernels';
+// Internals, from their modules.
+import { makeConv2DBackpropFilterKernel } from '../src/conv2d-backprop-filter.js';
+import { makeConv2DBackpropInputKernel } from '../src/conv2d-backprop-input.js';
+import { LEAKY_RELU_GRAD } from '../src/leaky-relu.js';
+import { tileByBlocks } from '../src/tile.js';
 
 // Reference: the cpu backend's own (slow, loop-based) filter gradient, called through the op.
 // The fast one is exercised by calling its kernel function on the same backend.

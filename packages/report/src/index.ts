@@ -2,22 +2,12 @@
  * @ganomaly/report: visual evaluation reports of a GANomaly model: the ROC and precision-recall
  * curves, the score histogram and reconstruction grids as RGBA image data (browser and Node),
  * PNG encoding, and an offline HTML report written to a folder (Node).
+ *
+ * The rasteriser's internals (the glyph table, tick and colour helpers) are not exported; the
+ * tests import them from their modules.
  */
-export {
-  type Color,
-  type LineOptions,
-  type TextOptions,
-  Canvas,
-  GLYPHS,
-  GLYPH_ADVANCE,
-  GLYPH_HEIGHT,
-  GLYPH_DESCENT,
-  glyph,
-  textWidth,
-  fitText,
-  ellipsizeMiddle,
-} from './canvas.js';
-export { type RgbaImage, checkRgbaImage } from './rgba.js';
+export { type RgbaImage } from './rgba.js';
+export { type Color, type LineOptions, type TextOptions, Canvas, textWidth } from './canvas.js';
 export { encodePng } from './png.js';
 export {
   type PlotArea,
@@ -25,19 +15,11 @@ export {
   type ChartOptions,
   type HistogramOptions,
   type HistogramChart,
-  COLORS,
-  HISTOGRAM_ALPHA,
-  dataToPixel,
-  niceTicks,
-  tickFormatter,
-  formatNumber,
   rocChart,
   precisionRecallChart,
-  precisionRecallSteps,
-  stepArea,
   scoreHistogram,
 } from './charts.js';
-export { type GridItem, type GridOptions, type GridLayout, type GridImage, inferno, COLORMAP_ZERO, reconstructionGrid } from './grid.js';
+export { type GridItem, type GridOptions, type GridLayout, type GridImage, reconstructionGrid } from './grid.js';
 export {
   type ReportInput,
   type ReportMetrics,
@@ -50,7 +32,7 @@ export {
   reportHtml,
   reportCsv,
   writeReport,
-  escapeHtml,
+  // The CSV quoting of scores.csv; the CLI writes its score CSV with it, so the two agree.
   csvField,
   perClassMetrics,
   reportMetrics,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { Canvas, GLYPHS, GLYPH_ADVANCE, ellipsizeMiddle, encodePng, fitText, glyph, textWidth } from '@ganomaly/report';
+import { Canvas, encodePng, textWidth } from '@ganomaly/report';
+// Internals of the rasteriser, from their module.
+import { GLYPHS, GLYPH_ADVANCE, ellipsizeMiddle, fitText, glyph } from '../src/canvas.js';
 
 describe('Canvas', () => {
   it('fills, blends, draws lines and dashed lines', () => {

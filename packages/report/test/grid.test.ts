@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { COLORMAP_ZERO, inferno, reconstructionGrid, type GridItem, type RgbaImage } from '@ganomaly/report';
+import { reconstructionGrid, type GridItem, type RgbaImage } from '@ganomaly/report';
+// Internals of the grids, from their module.
+import { COLORMAP_ZERO, inferno } from '../src/grid.js';
 
 function px(im: RgbaImage, x: number, y: number): number[] {
   const i = (y * im.width + x) * 4;
