@@ -52,6 +52,8 @@ export default [
   project('examples', 'examples', '*/test/**/*.test.ts', 120_000, 300_000),
   // The runnable examples of the docs.
   project('docs', 'docs', 'test/**/*.test.ts', 240_000, 300_000),
+  // The packed packages installed into fresh apps (tools/test/pack.test.ts).
+  project('pack', 'tools', 'test/**/*.test.ts', 120_000, 300_000),
   // The experiment harness (reproducing the paper's experiments).
   project('experiments', 'experiments', 'test/**/*.test.ts', 120_000, 120_000),
 ];
