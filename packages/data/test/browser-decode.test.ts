@@ -96,7 +96,7 @@ let pageErrors: string[] = [];
 beforeAll(async () => {
   if (!haveChromium) return;
   const { build } = await import('vite');
-  const { alias } = await import('../../../vitest.workspace.ts');
+  const { browserAlias: alias } = await import('../../../vitest.workspace.ts');
   out = await mkdtemp(path.join(tmpdir(), 'ganomaly-decode-'));
   await build({ root: path.join(here, 'browser'), logLevel: 'error', configFile: false, resolve: { alias }, build: { outDir: out, emptyOutDir: true, target: 'es2022', minify: false } });
   const served = await serveStatic(out);
