@@ -14,7 +14,7 @@ const withBrowserBuild = packages.filter((p) => existsSync(path.join(ROOT, 'pack
 
 describe('browser builds', () => {
   it('exist for the packages that hold Node-only code', () => {
-    expect(withBrowserBuild).toEqual(expect.arrayContaining(['backend-wasm', 'backend-webgpu']));
+    expect(withBrowserBuild).toEqual(expect.arrayContaining(['backend-wasm', 'backend-webgpu', 'core', 'data']));
   });
 
   for (const p of withBrowserBuild) {

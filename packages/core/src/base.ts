@@ -1,4 +1,6 @@
-// The public API of @ganomaly/core, without side effects.
+// The public API of @ganomaly/core, without side effects, shared by the Node build (index.ts, which
+// adds the Node-only exports: fileHandler, isModelFolder, ScoringPool) and the browser build
+// (index.browser.ts, where those throw).
 export { Ganomaly } from './ganomaly.js';
 export type {
   BatchLogs,
@@ -20,7 +22,6 @@ export type {
 } from './types.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
 export { MODEL_FILES, TRAINING_PREFIX } from './format.js';
-export { fileHandler, isModelFolder } from './node-file-handler.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {
@@ -41,5 +42,4 @@ export {
 export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from '@ganomaly/models';
 export * as data from '@ganomaly/data';
 export * as metrics from '@ganomaly/math';
-export { ScoringPool } from './parallel.js';
 export type { StepTimings } from './data-parallel.js';

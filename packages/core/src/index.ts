@@ -14,3 +14,8 @@ import '@ganomaly/backend-webgl';
 // serves the .wasm files (an app then needs no import of @ganomaly/backend-wasm of its own).
 export { setWasmPaths, setWasmThreads, wasmThreadsStatus, type WasmThreadsStatus } from '@ganomaly/backend-wasm';
 export * from './base.js';
+// Node only: the file:// handler, worker-thread scoring, and (installed as a hook, see
+// node-parts.ts) data-parallel training. The browser build (index.browser.ts) leaves them out.
+import './install-node-parts.js';
+export { fileHandler, isModelFolder } from './node-file-handler.js';
+export { ScoringPool } from './parallel.js';
