@@ -140,9 +140,10 @@ describe('npm pack of every package, installed into fresh apps', () => {
 
   it('a strict TypeScript app type-checks against the packed .d.ts files (skipLibCheck for tfjs-layers only)', async (ctx) => {
     if (skipped(ctx)) return;
-    await sh(process.execPath, [TSC, '-p', '.'], nodeApp());
-    // Without skipLibCheck the only errors are tfjs-layers' own .d.ts files (documented in the README).
-    const noSkip = await sh(process.execPath, [TSC, '-p', '.', '--skipLibCheck', 'false', '--noEmit'], nodeApp()).then(
+    // One compile, without skipLibCheck (it still emits out/main.js for the next test): the app's
+    // own code has no error, and every error in a library's .d.ts is in tfjs-layers' own files,
+    // so with skipLibCheck (what the README tells apps to set) the program is clean.
+    const noSkip = await sh(process.execPath, [TSC, '-p', '.', '--skipLibCheck', 'false'], nodeApp()).then(
       () => '',
       (e: { stdout: string }) => e.stdout,
     );
@@ -150,6 +151,7 @@ describe('npm pack of every package, installed into fresh apps', () => {
     const outside = [...files].filter((f) => !f.startsWith('node_modules/@tensorflow/tfjs-layers/'));
     expect(outside, noSkip).toEqual([]);
     expect(noSkip.split('\n').filter((l) => / error TS/.test(l) && !l.startsWith('node_modules/')), noSkip).toEqual([]);
+    expect(existsSync(path.join(nodeApp(), 'out/main.js'))).toBe(true);
   });
 
   it('the Node app trains, scores, saves and reloads a tiny model; the packed `ganomaly` bin runs', async (ctx) => {
