@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@ganomaly/common';
 import type { LossWeights } from '@ganomaly/math';
 import type { GanomalyNetworks } from '@ganomaly/models';
+import { isNodeRuntime as isNode } from './node-parts.js';
 import { discriminatorVariables, generatorVariables, shardGradients } from './train-step.js';
 import type { StepTimings } from './types.js';
 
@@ -35,12 +36,6 @@ let open = 0;
 /** How many data-parallel trainers have running workers (0 once every fit has returned). For tests. */
 export function openTrainers(): number {
   return open;
-}
-
-/** Whether this runtime is Node (worker_threads available). */
-export function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
 }
 
 /** Backends whose training step runs mostly on one thread (wasm's XNNPACK threads cover the
