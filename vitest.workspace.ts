@@ -1,5 +1,6 @@
 // The one list of test projects: one per package. vitest.config.ts imports it (vitest 4 reads
 // projects from `test.projects`; the separate workspace file itself is no longer read by vitest).
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
@@ -29,6 +30,18 @@ export const alias = {
   ...Object.fromEntries(packages.map((p) => [`@ganomaly/${p}`, `${root}packages/${p}/src/index.ts`])),
 };
 
+/**
+ * The same for bundles that run in a browser (the demo, the browser tests): a package's browser
+ * build (src/index.browser.ts) where it has one, as a bundler picks it from the `browser`
+ * condition of the package's `exports`.
+ */
+export const browserAlias = Object.fromEntries(
+  packages.map((p) => {
+    const browser = `${root}packages/${p}/src/index.browser.ts`;
+    return [`@ganomaly/${p}`, existsSync(browser) ? browser : `${root}packages/${p}/src/index.ts`];
+  }),
+);
+
 /** One vitest project: Node environment, package sources through `alias`. */
 function project(name: string, dir: string, include: string, testTimeout: number, hookTimeout: number) {
   return defineProject({
@@ -54,6 +67,8 @@ export default [
   project('examples', 'examples', '*/test/**/*.test.ts', 120_000, 300_000),
   // The runnable examples of the docs.
   project('docs', 'docs', 'test/**/*.test.ts', 240_000, 300_000),
+  // The packed packages installed into fresh apps (tools/test/pack.test.ts).
+  project('pack', 'tools', 'test/**/*.test.ts', 120_000, 300_000),
   // The experiment harness (reproducing the paper's experiments).
   project('experiments', 'experiments', 'test/**/*.test.ts', 120_000, 120_000),
 ];

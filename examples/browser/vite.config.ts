@@ -1,11 +1,11 @@
 // Builds the demo into examples/browser/dist: `npx vite build examples/browser`.
-// The library is taken from its TypeScript sources (as in the tests); the wasm backend's .wasm
+// The library is taken from its TypeScript sources, the packages' browser builds (as in the tests); the wasm backend's .wasm
 // files are copied next to the page so that nothing is fetched from another host.
 import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { alias } from '../../vitest.workspace.ts';
+import { browserAlias } from '../../vitest.workspace.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../../node_modules/@tensorflow/tfjs-backend-wasm/dist');
@@ -13,7 +13,7 @@ const wasmDir = path.resolve(here, '../../node_modules/@tensorflow/tfjs-backend-
 export default defineConfig({
   root: here,
   base: './',
-  resolve: { alias },
+  resolve: { alias: browserAlias },
   build: { outDir: path.join(here, 'dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 10_000 },
   plugins: [
     {

@@ -12,26 +12,21 @@
  * A software adapter (llvmpipe, SwiftShader) works, but is far slower than the wasm backend, so
  * `useBackend('auto')` passes over it; select it by name ('webgpu') to use it anyway.
  */
-import { isNode, isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
-import { registerWebgpuKernels } from '@ganomaly/kernels';
+import { isNode, isPackageInstalled, loadOptionalPackage } from '@ganomaly/common';
+import { DAWN_PACKAGE, WEBGPU_PACKAGE, findAdapterWith, hasGpuDeviceNode, registerWebgpuCandidate, type Adapter, type GpuLike, type WebgpuPlatform } from './candidate.js';
 
-export const WEBGPU_PRIORITY = 35;
-export const WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
-export const DAWN_PACKAGE = 'webgpu';
-
-interface AdapterInfo {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  device?: string;
-}
-interface Adapter {
-  info?: AdapterInfo;
-  isFallbackAdapter?: boolean;
-}
-interface GpuLike {
-  requestAdapter(options?: object): Promise<Adapter | null>;
-}
+export {
+  DAWN_PACKAGE,
+  WEBGPU_PACKAGE,
+  WEBGPU_PRIORITY,
+  describeAdapter,
+  hasGpuDeviceNode,
+  isSoftwareAdapter,
+  registerWebgpuTrainingKernels,
+  type Adapter,
+  type AdapterInfo,
+  type GpuLike,
+} from './candidate.js';
 
 /**
  * Makes `navigator.gpu` available: the browser's own, or in Node Dawn's from the `webgpu` package.
@@ -57,39 +52,6 @@ export async function ensureNavigatorGpu(): Promise<GpuLike> {
   return gpu;
 }
 
-/** A short description of an adapter, e.g. "llvmpipe: Mesa 25.0.7 (software)". */
-export function describeAdapter(a: Adapter): string {
-  const i = a.info ?? {};
-  return [i.description || i.device || i.architecture || 'unknown adapter', i.vendor ? `(${i.vendor})` : ''].filter(Boolean).join(' ');
-}
-
-/** Software rasterisers: CPU emulations of a GPU. */
-export function isSoftwareAdapter(a: Adapter): boolean {
-  if (a.isFallbackAdapter) return true;
-  const text = `${a.info?.description ?? ''} ${a.info?.architecture ?? ''} ${a.info?.device ?? ''}`.toLowerCase();
-  return /llvmpipe|lavapipe|swiftshader|software|warp/.test(text);
-}
-
-/** The adapter WebGPU would use here, or null. */
-export async function findAdapter(): Promise<Adapter | null> {
-  const gpu = await ensureNavigatorGpu();
-  return (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? null;
-}
-
-/** Registers the kernels this library replaces on webgpu (@ganomaly/kernels' register-webgpu.ts); returns their names. */
-export function registerWebgpuTrainingKernels(): string[] {
-  return registerWebgpuKernels();
-}
-
-/**
- * Whether a Linux machine shows a GPU device node: a DRM render node (`/dev/dri/renderD*`: Intel,
- * AMD, Mesa), an NVIDIA device (`/dev/nvidia0`...) or WSL's `/dev/dxg`. Without one, Dawn can only
- * find a software adapter. `list` reads a folder (default: fs.readdirSync, [] when missing).
- */
-export function hasGpuDeviceNode(list: (dir: string) => string[]): boolean {
-  return list('/dev/dri').some((f) => f.startsWith('renderD')) || list('/dev').some((f) => /^nvidia\d+$/.test(f) || f === 'dxg');
-}
-
 async function linuxWithoutGpu(): Promise<boolean> {
   if (!isNode() || process.platform !== 'linux') return false;
   const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs');
@@ -103,33 +65,16 @@ async function linuxWithoutGpu(): Promise<boolean> {
   return !hasGpuDeviceNode(list);
 }
 
-registerBackendCandidate({
-  name: 'webgpu',
-  priority: WEBGPU_PRIORITY,
-  aliases: ['gpu-web'],
-  load: async (context) => {
-    // 'auto' on a Linux machine without a GPU device: Dawn could only find a software adapter,
-    // which 'auto' passes over anyway. Declining before Dawn starts spares the probe's time and
-    // the warnings Dawn prints on stderr.
-    if (context?.auto && (await linuxWithoutGpu())) {
-      throw new Error("no GPU device (no /dev/dri render node, /dev/nvidia* or /dev/dxg): only a software adapter could serve WebGPU, which is slower than wasm; select 'webgpu' by name to use it anyway.");
-    }
-    const adapter = await findAdapter();
-    if (!adapter) {
-      throw new Error(
-        isNode()
-          ? 'WebGPU found no adapter: Dawn needs a GPU driver (on Linux a Vulkan driver: the NVIDIA driver, or mesa-vulkan-drivers >= 25 for a software adapter, e.g. `apt-get install -t bookworm-backports mesa-vulkan-drivers` on Debian 12).'
-          : 'WebGPU found no adapter (navigator.gpu.requestAdapter() returned null).',
-      );
-    }
-    if (context?.auto && isSoftwareAdapter(adapter)) {
-      throw new Error(`only a software adapter is available (${describeAdapter(adapter)}), which is slower than wasm; select 'webgpu' by name to use it anyway.`);
-    }
-    if (isNode() && !(await isPackageInstalled(WEBGPU_PACKAGE, import.meta.url))) {
-      throw new Error(`${WEBGPU_PACKAGE} is not installed. Install it with \`npm install ${WEBGPU_PACKAGE}@^4.22.0\`.`);
-    }
-    // A literal specifier, so that bundlers include it (as a separate chunk) for browsers.
-    await import('@tensorflow/tfjs-backend-webgpu');
-    registerWebgpuTrainingKernels();
-  },
-});
+const platform: WebgpuPlatform = {
+  isNode: isNode(),
+  ensureNavigatorGpu,
+  linuxWithoutGpu,
+  isWebgpuPackageInstalled: () => isPackageInstalled(WEBGPU_PACKAGE, import.meta.url),
+};
+
+/** The adapter WebGPU would use here, or null. */
+export function findAdapter(): Promise<Adapter | null> {
+  return findAdapterWith(platform);
+}
+
+registerWebgpuCandidate(platform);

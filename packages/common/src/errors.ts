@@ -4,20 +4,28 @@
  *
  * `Object.setPrototypeOf` keeps `instanceof` working when TypeScript compiles to ES5-style classes
  * and across bundlers (the pattern tfjs-layers uses for its ValueError).
+ *
+ * Each class spells its `name` out: a minifier renames classes, so `new.target.name` turned a
+ * `BackendError` into `aj: Backend 'wasm' could not be initialised` in a minified bundle. A class
+ * field is set after `super()` returns, so the most derived class's name wins. A subclass of your
+ * own keeps its class name unminified; `override name = 'MyError'` keeps it minified too.
  */
 export class GanomalyError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
+    this.name = new.target === GanomalyError ? 'GanomalyError' : new.target.name;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }
 
 /** An argument has the wrong type, shape, size, range or content. */
-export class ValueError extends GanomalyError {}
+export class ValueError extends GanomalyError {
+  override name = 'ValueError';
+}
 
 /** A name (encoder, backend, score variant, ...) is not one of the registered names. */
 export class UnknownNameError extends GanomalyError {
+  override name = 'UnknownNameError';
   constructor(
     readonly kind: string,
     readonly requested: string,
@@ -33,6 +41,7 @@ export class UnknownNameError extends GanomalyError {
 
 /** No backend could be initialised; `reasons` says why each candidate failed. */
 export class BackendError extends GanomalyError {
+  override name = 'BackendError';
   constructor(
     message: string,
     readonly reasons: ReadonlyArray<{ backend: string; reason: string }> = [],
@@ -46,22 +55,33 @@ export class BackendError extends GanomalyError {
 }
 
 /** A method was called on a model whose tensors were already released with `dispose()`. */
-export class DisposedError extends GanomalyError {}
+export class DisposedError extends GanomalyError {
+  override name = 'DisposedError';
+}
 
 /** A saved model cannot be read: files missing or truncated, another format version, or a config that does not match the weights. */
-export class ModelFormatError extends GanomalyError {}
+export class ModelFormatError extends GanomalyError {
+  override name = 'ModelFormatError';
+}
 
 /** A long-running call (fit, calibrate) was stopped through its AbortSignal. */
-export class AbortError extends GanomalyError {}
+export class AbortError extends GanomalyError {
+  override name = 'AbortError';
+}
 
 /** A call needs a step that has not been taken yet (e.g. `predict` before `calibrate`). */
-export class NotCalibratedError extends GanomalyError {}
+export class NotCalibratedError extends GanomalyError {
+  override name = 'NotCalibratedError';
+}
 
 /** Training cannot go on: the losses became NaN or infinite. */
-export class TrainingError extends GanomalyError {}
+export class TrainingError extends GanomalyError {
+  override name = 'TrainingError';
+}
 
 /** An image file cannot be used: unreadable, corrupt, of an unsupported format, or too large to decode. `file` names it. */
 export class ImageError extends GanomalyError {
+  override name = 'ImageError';
   constructor(
     message: string,
     readonly file?: string,

@@ -1,4 +1,6 @@
-// The public API of @ganomaly/core, without side effects.
+// The public API of @ganomaly/core, without side effects, shared by the Node build (index.ts, which
+// adds the Node-only exports: fileHandler, isModelFolder, ScoringPool) and the browser build
+// (index.browser.ts, where those throw).
 export { Ganomaly } from './ganomaly.js';
 export type {
   BatchLogs,
@@ -20,8 +22,7 @@ export type {
 } from './types.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
 export { CALIBRATION_METHODS, STATISTICS_MODES, type StatisticsMode } from './types.js';
-export { MODEL_FILES, parseMetadata } from './format.js';
-export { fileHandler, isModelFolder, readModelMetadata } from './node-file-handler.js';
+export { MODEL_FILES, TRAINING_PREFIX, parseMetadata } from './format.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {
@@ -43,5 +44,4 @@ export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from 
 export * as data from '@ganomaly/data';
 // The evaluation functions of @ganomaly/math (not its losses).
 export * as metrics from './metrics.js';
-export { ScoringPool } from './parallel.js';
 export type { StepTimings } from './data-parallel.js';

@@ -6,7 +6,7 @@ import { ModelFormatError, ValueError, fail } from '@ganomaly/common';
 import { NETWORK_KEYS, type GanomalyNetworks } from '@ganomaly/models';
 import type { ResolvedConfig } from './config.js';
 import { TRAINING_PREFIX, checkMetadata, modelJson, specBytes, toMemoryArtifacts } from './format.js';
-import { fileHandler } from './node-file-handler.js';
+import { nodeParts } from './node-parts.js';
 import type { ModelLocation, SavedMetadata } from './types.js';
 import { VERSION } from './version.js';
 
@@ -181,7 +181,15 @@ function checkFinite(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, whe
 /** The IO handler for a location: ours for file://, tfjs's routers for other URLs, or the handler given. */
 function handlerFor(location: ModelLocation, fn: string, use: 'save' | 'load'): tf.io.IOHandler {
   if (typeof location === 'string') {
-    if (location.startsWith('file://')) return fileHandler(location, fn);
+    if (location.startsWith('file://')) {
+      const node = nodeParts();
+      if (!node) {
+        throw new ValueError(
+          `Argument 'location' passed to '${fn}' is '${location}', but 'file://' needs Node (this is the browser build of @ganomaly/core). In a browser use 'indexeddb://name', 'downloads://name' or an http(s):// URL.`,
+        );
+      }
+      return node.fileHandler(location, fn);
+    }
     // tfjs's own downloads:// router is a side-effect import that bundlers drop, and its handler is
     // not exported: this one writes the same two files.
     if (use === 'save' && location.startsWith('downloads://')) return downloadHandler(location.slice('downloads://'.length) || 'model');

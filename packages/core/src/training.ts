@@ -7,7 +7,8 @@ import { batchIndices } from '@ganomaly/data';
 import { evaluateScores } from '@ganomaly/math';
 import { reinitializeWeights, type GanomalyNetworks } from '@ganomaly/models';
 import { memoryArtifacts } from './checkpoint.js';
-import { DataParallelTrainer, autoWorkers } from './data-parallel.js';
+import type { DataParallelTrainer } from './data-parallel.js';
+import { nodeParts } from './node-parts.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
@@ -50,8 +51,10 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   const shuffle = options.shuffle ?? true;
   const w = options.workers ?? 1;
   if (w !== 'auto' && (typeof w !== 'number' || !Number.isInteger(w) || w < 1)) fail('options.workers', fn, "a positive integer or 'auto'", w);
-  const workers = w === 'auto' ? await autoWorkers(state.backend, batchSize) : w;
-  if (workers > 1 && !isNode()) {
+  // Data-parallel training is one of the Node parts (node-parts.ts); the browser build has none.
+  const node = nodeParts();
+  const workers = w === 'auto' ? (node ? await node.autoWorkers(state.backend, batchSize) : 1) : w;
+  if (workers > 1 && (!node || !isNode())) {
     throw new ValueError(
       `Argument 'options.workers' passed to '${fn}' is ${workers}, but data-parallel training runs on Node's worker_threads, which this runtime does not have. Use workers: 1 (in a browser, train inside a Web Worker to keep the page responsive).`,
     );
@@ -87,7 +90,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   try {
     if (workers > 1) {
       // Started once per fit, before any epoch's clock runs (its time is in FitResult.parallel).
-      pool = await DataParallelTrainer.create({
+      pool = await node!.DataParallelTrainer.create({
         nets,
         lossWeights: state.config.lossWeights,
         artifacts: () => memoryArtifacts(state, fn),

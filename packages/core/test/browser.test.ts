@@ -28,7 +28,7 @@ let stopServer: (() => void) | undefined;
 beforeAll(async () => {
   if (!haveChromium) return;
   const { build } = await import('vite');
-  const { alias } = await import('../../../vitest.workspace.ts');
+  const { browserAlias: alias } = await import('../../../vitest.workspace.ts');
   out = await mkdtemp(path.join(tmpdir(), 'ganomaly-browser-'));
   await build({
     root: path.join(here, 'browser'),

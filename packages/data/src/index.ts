@@ -25,12 +25,10 @@ export { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, parseCifar10 } from './cifar.js'
 export { type PreprocessOptions, LUMA_601, preprocess } from './preprocess.js';
 export { type ShuffleRng, type BatchOptions, mulberry32, mt19937, shuffledIndices, batchIndices } from './random.js';
 export { type LeaveOneClassOutOptions, type AnomalySplit, type OneClassOptions, leaveOneClassOut, oneClassTrainSet } from './split.js';
+export { type MnistSplit, MNIST_DIR_ENV, mnistFileNames } from './mnist-files.js';
 export {
-  type MnistSplit,
   type FindMnistOptions,
   type FoundMnist,
-  MNIST_DIR_ENV,
-  mnistFileNames,
   loadMnist,
   loadCifar10,
   findMnist,
@@ -38,6 +36,8 @@ export {
 export { type ImageFormat, type ImageHeader, type DecodedImage, DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, imageHeader } from './image-header.js';
 export { decodeImage, loadImageDecoders } from './image-decode.js';
 export { type Pngjs, loadPngjs } from './pngjs.js';
+export { type DecodeOptions } from './decode-browser.js';
+export { decodeImageAsync } from './decode-async.js';
 export { resizeImage } from './resize.js';
 // Node only (node: modules imported when called).
 export { type LoadImagesOptions, type LoadedImages, listImageFiles, loadImageFiles, loadImageFolder, detectChannels } from './node-image-files.js';

@@ -5,23 +5,10 @@ import type { ImageSet } from './imageset.js';
 import { parseIdx, parseMnist } from './idx.js';
 import { parseCifar10 } from './cifar.js';
 import { isFile, nodeModules, readAll } from './node-fs.js';
+import { MNIST_DIR_ENV, mnistFileNames, type MnistSplit } from './mnist-files.js';
 
 async function readBytes(file: string): Promise<Uint8Array> {
   return readAll((await nodeModules()).fs, file);
-}
-
-/** The two MNIST splits: `train` (60,000 images) and `test` (the 10,000 `t10k` images). */
-export type MnistSplit = 'train' | 'test';
-
-/** Environment variable naming a folder with the MNIST IDX files; `findMnist` tries it first. */
-export const MNIST_DIR_ENV = 'GANOMALY_MNIST_DIR';
-
-/** File names tried for one MNIST file, in order: uncompressed first (faster), then gzipped; dash and dot spellings. */
-export function mnistFileNames(split: MnistSplit, kind: 'images' | 'labels'): string[] {
-  const prefix = split === 'train' ? 'train' : 't10k';
-  const idx = kind === 'images' ? 'idx3-ubyte' : 'idx1-ubyte';
-  const names = [`${prefix}-${kind}-${idx}`, `${prefix}-${kind}.${idx}`];
-  return names.flatMap((n) => [n, `${n}.gz`]);
 }
 
 async function findFile(dir: string, names: string[]): Promise<string | undefined> {

@@ -1,0 +1,39 @@
+/**
+ * The browser build of @ganomaly/core (the `browser` condition of its `exports`): the same API as
+ * index.ts, with the backends a browser can use (webgpu, webgl, wasm, cpu; the native TensorFlow
+ * ones are Node only) and without the Node-only parts: the `file://` handler, data-parallel
+ * training (`fit({ workers > 1 })` is a ValueError, as on any runtime without worker_threads) and
+ * `ScoringPool`, which throw an error that says they need Node. Save and load with
+ * `indexeddb://`, `localstorage://`, `downloads://` and `http(s)://` instead.
+ */
+import '@tensorflow/tfjs-layers';
+import '@ganomaly/backend-cpu';
+import '@ganomaly/backend-wasm';
+import '@ganomaly/backend-webgpu';
+import '@ganomaly/backend-webgl';
+import { GanomalyError } from '@ganomaly/common';
+import type { ScoringPool as NodeScoringPool } from './parallel.js';
+
+export { setWasmPaths, setWasmThreads, wasmThreadsStatus, type WasmThreadsStatus } from '@ganomaly/backend-wasm';
+export * from './base.js';
+
+const nodeOnly = (what: string) =>
+  new GanomalyError(`${what} needs Node: it is not part of the browser build of @ganomaly/core (bundlers pick that build for browsers).`);
+
+/** Node only: the `file://` handler. In browsers use `indexeddb://`, `downloads://` or `http(s)://`. */
+export function fileHandler(_url: string, _fn: string): never {
+  throw nodeOnly("The 'file://' handler (fileHandler)");
+}
+
+/** Node only: whether a folder holds a saved model. */
+export async function isModelFolder(_dir: string): Promise<boolean> {
+  throw nodeOnly('isModelFolder');
+}
+
+/** Node only (worker_threads): in a browser, score in the page or in a Web Worker of your own. */
+export class ScoringPool {
+  private constructor() {}
+  static async create(..._args: Parameters<typeof NodeScoringPool.create>): Promise<NodeScoringPool> {
+    throw nodeOnly('ScoringPool (worker_threads)');
+  }
+}

@@ -1,0 +1,6 @@
+// Imported by the Node entry (index.ts) only: installs the Node-only parts (see node-parts.ts).
+import { DataParallelTrainer, autoWorkers } from './data-parallel.js';
+import { fileHandler } from './node-file-handler.js';
+import { installNodeParts } from './node-parts.js';
+
+installNodeParts({ fileHandler, DataParallelTrainer, autoWorkers });

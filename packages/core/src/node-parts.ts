@@ -1,0 +1,25 @@
+// The Node-only parts of @ganomaly/core, reached through a hook instead of imports: the Node
+// entry (index.ts, through install-node-parts.ts) installs them; the browser build
+// (index.browser.ts) does not, so a bundle for browsers holds no file IO, worker threads or
+// inlined worker scripts. Only types are imported here.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { DataParallelTrainer, autoWorkers } from './data-parallel.js';
+
+export interface NodeParts {
+  /** The `file://` IO handler (node-file-handler.ts). */
+  fileHandler(url: string, fn: string): tf.io.IOHandler;
+  /** Data-parallel training over worker_threads (data-parallel.ts). */
+  DataParallelTrainer: typeof DataParallelTrainer;
+  autoWorkers: typeof autoWorkers;
+}
+
+let parts: NodeParts | null = null;
+
+export function installNodeParts(p: NodeParts): void {
+  parts = p;
+}
+
+/** The Node parts, or null in the browser build. */
+export function nodeParts(): NodeParts | null {
+  return parts;
+}

@@ -1,0 +1,47 @@
+/**
+ * The browser build of @ganomaly/data (the `browser` condition of its `exports`): the same names
+ * as index.ts. Images decode with the browser's own decoders (`decodeImageAsync`); what reads
+ * files with node:fs (the MNIST and CIFAR-10 loaders, image files and folders) and the pure-JS
+ * decoders that need Node (pngjs) are left out and replaced by functions that throw an error
+ * saying what to use instead (browser-stubs.ts), so that a bundle holds no Node code.
+ */
+export {
+  type ImageSet,
+  type ImageSetShape,
+  imageSet,
+  isImageSet,
+  checkImageSet,
+  subset,
+  concat,
+  filterByLabel,
+  indicesWhere,
+  labelCounts,
+  fromTensor,
+  toTensor,
+} from './imageset.js';
+export { type IdxContent, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdx, parseMnist } from './idx.js';
+export { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, parseCifar10 } from './cifar.js';
+export { type PreprocessOptions, LUMA_601, preprocess } from './preprocess.js';
+export { type ShuffleRng, type BatchOptions, mulberry32, mt19937, shuffledIndices, batchIndices } from './random.js';
+export { type LeaveOneClassOutOptions, type AnomalySplit, type OneClassOptions, leaveOneClassOut, oneClassTrainSet } from './split.js';
+export { type MnistSplit, MNIST_DIR_ENV, mnistFileNames } from './mnist-files.js';
+export { type ImageFormat, type ImageHeader, type DecodedImage, DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, imageHeader } from './image-header.js';
+export { resizeImage } from './resize.js';
+export { type DecodeOptions, decodeImageAsync } from './decode-browser.js';
+// Types only (erased): the Node modules themselves are not imported.
+export type { FindMnistOptions, FoundMnist } from './node-datasets.js';
+export type { LoadImagesOptions, LoadedImages } from './node-image-files.js';
+export type { FolderDataset } from './node-folder-dataset.js';
+export {
+  decodeImage,
+  loadImageDecoders,
+  loadMnist,
+  loadCifar10,
+  findMnist,
+  listImageFiles,
+  loadImageFiles,
+  loadImageFolder,
+  detectChannels,
+  loadFolderDataset,
+  isFolderDataset,
+} from './browser-stubs.js';
