@@ -48,6 +48,13 @@ export class BackendError extends GanomalyError {
 /** A method was called on a model whose tensors were already released with `dispose()`. */
 export class DisposedError extends GanomalyError {}
 
+/**
+ * A model is already busy with a call that cannot overlap this one: `fit` runs alone (no second
+ * `fit`, no `score`/`predict`/`evaluate`/`calibrate`/`reconstruct`/`save` while it trains). Wait for
+ * the running call to settle, then call again.
+ */
+export class BusyError extends GanomalyError {}
+
 /** A saved model cannot be read: files missing or truncated, another format version, or a config that does not match the weights. */
 export class ModelFormatError extends GanomalyError {}
 
