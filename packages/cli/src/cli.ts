@@ -3,6 +3,7 @@ import { CALIBRATE, EVALUATE, INFO, SCORE, calibrate, evaluate, info, score } fr
 import { CliError, EXIT, writeLine, type CliIO } from './io.js';
 import { helpText, type CommandSpec } from './options.js';
 import { TRAIN, train } from './train.js';
+import { isSystemError, systemMessage } from './safety.js';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   train: { spec: TRAIN, run: train },
@@ -40,6 +41,8 @@ export function exitCodeFor(e: unknown): { code: number; message: string } {
   if (e instanceof ImageError) return { code: EXIT.data, message };
   if (e instanceof AbortError) return { code: EXIT.interrupted, message };
   if (e instanceof GanomalyError) return { code: EXIT.usage, message };
+  // The operating system refused a read or write (full disk, no permission, ...): one line, no stack.
+  if (isSystemError(e)) return { code: EXIT.error, message: systemMessage(e) };
   return { code: EXIT.error, message: e instanceof Error && e.stack ? e.stack : message };
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { data } from '@ganomaly/core';
 import { ImageError, ValueError } from '@ganomaly/common';
 import { dataError, usage } from './io.js';
+import { isSystemError, systemMessage } from './safety.js';
 
 type ImageSet = data.ImageSet;
 
@@ -82,6 +83,8 @@ async function asDataError<T>(f: () => Promise<T>): Promise<T> {
     return await f();
   } catch (e) {
     if (e instanceof ImageError || e instanceof ValueError) throw dataError(plain((e as Error).message));
+    // An unreadable folder or file (no permission, I/O error): the data cannot be used.
+    if (isSystemError(e)) throw dataError(`Cannot read ${e.path ?? 'the data'}: ${systemMessage(e)}.`);
     throw e;
   }
 }
@@ -91,7 +94,11 @@ function loadOpts(o: LoadOptions) {
 }
 
 /** Image files named by `specs` (files, or folders listed non-recursively unless `recursive`), in order, without duplicates. */
-export async function imageFiles(specs: string[], cwd: string, recursive: boolean): Promise<string[]> {
+export function imageFiles(specs: string[], cwd: string, recursive: boolean): Promise<string[]> {
+  return asDataError(() => imageFilesOf(specs, cwd, recursive));
+}
+
+async function imageFilesOf(specs: string[], cwd: string, recursive: boolean): Promise<string[]> {
   const files: string[] = [];
   const seen = new Set<string>();
   for (const s of specs) {
@@ -182,7 +189,11 @@ async function labelledArrays(kind: 'mnist' | 'cifar10', spec: string, cwd: stri
  * per-epoch validation when the source has them), 'labelled' (evaluate), 'normal' (calibrate
  * without labels; labelled sources give both).
  */
-export async function loadSource(specs: string[], cwd: string, env: Record<string, string | undefined>, use: 'train' | 'labelled' | 'any', o: LoadOptions): Promise<LoadedSource> {
+export function loadSource(specs: string[], cwd: string, env: Record<string, string | undefined>, use: 'train' | 'labelled' | 'any', o: LoadOptions): Promise<LoadedSource> {
+  return asDataError(() => loadSourceOf(specs, cwd, env, use, o));
+}
+
+async function loadSourceOf(specs: string[], cwd: string, env: Record<string, string | undefined>, use: 'train' | 'labelled' | 'any', o: LoadOptions): Promise<LoadedSource> {
   const kind = await detectKind(specs, cwd);
   const first = path.resolve(cwd, specs[0]!);
   if (kind === 'mnist' || kind === 'cifar10') {
@@ -207,6 +218,10 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
       },
       skipped: [],
     };
+  }
+  // --anomaly-class and --limit choose a split of MNIST/CIFAR-10; image folders have their own.
+  for (const [flag, given] of [['--anomaly-class', o.anomalyClass], ['--limit', o.limit]] as const) {
+    if (given !== undefined) o.warn(`${flag} applies to MNIST and CIFAR-10 only; it is ignored for ${specs.join(' ')} (image folders: the folders decide what is normal and what is an anomaly).`);
   }
   if (kind === 'layout') {
     let train: data.FolderDataset['train'] | undefined;
@@ -255,7 +270,11 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
 }
 
 /** The channels of a source's images, without decoding them: 1 when all are grey (MNIST: 1, CIFAR: 3). */
-export async function sourceChannels(specs: string[], cwd: string, recursive: boolean): Promise<1 | 3> {
+export function sourceChannels(specs: string[], cwd: string, recursive: boolean): Promise<1 | 3> {
+  return asDataError(() => sourceChannelsOf(specs, cwd, recursive));
+}
+
+async function sourceChannelsOf(specs: string[], cwd: string, recursive: boolean): Promise<1 | 3> {
   const kind = await detectKind(specs, cwd);
   if (kind === 'mnist') return 1;
   if (kind === 'cifar10') return 3;

@@ -23,6 +23,7 @@ export { MODEL_FILES, TRAINING_PREFIX } from './format.js';
 export { fileHandler, isModelFolder } from './node-file-handler.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
+export { recoverInterruptedSave } from './save-recovery.js';
 export { MAX_ACTIVATION_BYTES_PER_IMAGE, MAX_PARAMETERS, checkModelSize, estimateModelSize, type ModelSizeEstimate } from './limits.js';
 export {
   AbortError,
