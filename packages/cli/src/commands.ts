@@ -55,7 +55,7 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
   const batchSize = int(v, 'batch-size', 256, 1)!;
   const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
-  const files = await imageFiles(inputs, io.cwd, !!v.recursive);
+  const files = await imageFiles(inputs, io.cwd, !!v.recursive, warn);
   // Checked before anything is written: -o onto an image being scored or into the model folder would destroy it.
   if (v.output) await checkOutputFile(path.resolve(io.cwd, v.output as string), files, modelDir!);
   const model = await loadModel(modelDir!, v.backend as string | undefined);

@@ -6,6 +6,7 @@ import { data } from '@ganomaly/core';
 import { ImageError, ValueError } from '@ganomaly/common';
 import { dataError, usage } from './io.js';
 import { isSystemError, systemMessage } from './safety.js';
+import { warnSkippedEntries } from './scan.js';
 
 type ImageSet = data.ImageSet;
 
@@ -94,18 +95,22 @@ function loadOpts(o: LoadOptions) {
 }
 
 /** Image files named by `specs` (files, or folders listed non-recursively unless `recursive`), in order, without duplicates. */
-export function imageFiles(specs: string[], cwd: string, recursive: boolean): Promise<string[]> {
-  return asDataError(() => imageFilesOf(specs, cwd, recursive));
+export function imageFiles(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<string[]> {
+  return asDataError(() => imageFilesOf(specs, cwd, recursive, warn));
 }
 
-async function imageFilesOf(specs: string[], cwd: string, recursive: boolean): Promise<string[]> {
+async function imageFilesOf(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<string[]> {
   const files: string[] = [];
   const seen = new Set<string>();
   for (const s of specs) {
     const p = path.resolve(cwd, s);
     const st = await stat(p).catch(() => null);
     if (!st) throw dataError(`${p} does not exist.`);
-    const found = st.isDirectory() ? await asDataError(() => data.listImageFiles(p, { recursive })) : [p];
+    let found = st.isDirectory() ? await asDataError(() => data.listImageFiles(p, { recursive })) : [p];
+    if (st.isDirectory() && warn) {
+      const invalid = await warnSkippedEntries(p, recursive, warn);
+      found = found.filter((f) => !invalid.has(f));
+    }
     if (st.isDirectory() && found.length === 0) throw dataError(`${p} holds no PNG or JPEG images${recursive ? '' : ' (pass --recursive to look into subfolders)'}.`);
     for (const f of found) if (!seen.has(f)) seen.add(f), files.push(f);
   }
@@ -124,7 +129,8 @@ async function loadLabelledFolder(dir: string, o: LoadOptions): Promise<NonNulla
   for (const cls of classes) {
     const sub = path.join(dir, cls);
     if (!(await isDir(sub))) continue;
-    const files = await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }));
+    const invalid = await warnSkippedEntries(sub, o.recursive, o.warn);
+    const files = (await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }))).filter((f) => !invalid.has(f));
     if (files.length === 0) {
       o.warn(`${sub} holds no images; skipped.`);
       continue;
@@ -230,6 +236,7 @@ async function loadSourceOf(specs: string[], cwd: string, env: Record<string, st
       if (!(await isDir(path.join(first, 'train', 'normal')))) {
         throw dataError(`${first} has no train/normal folder of training images (the layout is train/normal/*.png, with optional test/normal and test/<anomaly class>).`);
       }
+      await warnSkippedEntries(path.join(first, 'train', 'normal'), o.recursive, o.warn);
       train = (await asDataError(() => data.loadFolderDataset(first, { ...loadOpts(o), split: 'train' }))).train;
       // test/ is optional for training: without a usable one, there is just no validation AUROC.
       if (await isDir(path.join(first, 'test'))) {
@@ -264,7 +271,7 @@ async function loadSourceOf(specs: string[], cwd: string, env: Record<string, st
       `${specs.join(' ')} has no labels. Evaluation needs a folder with normal/ and anomaly subfolders (e.g. abnormal/), the layout root with test/normal and test/abnormal, or MNIST/CIFAR-10 with --anomaly-class.`,
     );
   }
-  const files = await imageFiles(specs, cwd, o.recursive);
+  const files = await imageFiles(specs, cwd, o.recursive, o.warn);
   const r = await asDataError(() => data.loadImageFiles(files, loadOpts(o)));
   return { kind, description: specs.length === 1 ? `images in ${first}` : `${specs.length} image paths`, train: { set: r.set, names: r.files }, skipped: r.skipped };
 }
