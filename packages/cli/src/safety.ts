@@ -64,10 +64,13 @@ export async function atomicFile(file: string): Promise<Output & { commit(): Pro
       return stream.write(s);
     },
     async commit() {
-      await new Promise<void>((resolve) => {
-        stream.once('error', () => resolve());
-        stream.end(() => resolve());
-      });
+      if (!stream.destroyed) {
+        await new Promise<void>((resolve) => {
+          stream.once('error', () => resolve());
+          stream.once('close', () => resolve());
+          stream.end();
+        });
+      }
       if (!failed && !direct) {
         // Flushed to disk before the rename, so that a crash cannot leave an empty file in place.
         try {
@@ -88,10 +91,12 @@ export async function atomicFile(file: string): Promise<Output & { commit(): Pro
       }
     },
     async abort() {
-      await new Promise<void>((resolve) => {
-        stream.once('close', () => resolve());
-        stream.destroy();
-      });
+      if (!stream.closed) {
+        await new Promise<void>((resolve) => {
+          stream.once('close', () => resolve());
+          stream.destroy();
+        });
+      }
       if (!direct) await unlink(tmp).catch(() => undefined);
     },
   };

@@ -432,7 +432,7 @@ function resumeArgs(argv: string[], dropCheckpoint = false): string[] {
 }
 
 function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e6).toPrecision(2)} MB`;
 }
 
 /**
