@@ -25,8 +25,9 @@ export function mainHelp(): string {
     '',
     "Run 'ganomaly <command> --help' for a command's options.",
     '',
-    'Exit codes: 0 ok; 1 unexpected error; 2 bad command line; 3 unusable data; 4 unusable model;',
-    '            5 backend not installed; 130 interrupted (training saved a checkpoint).',
+    'Exit codes: 0 ok; 1 output not written, or unexpected error; 2 bad command line; 3 unusable data;',
+    '            4 unusable model; 5 backend not installed; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP',
+    '            (training saved a checkpoint).',
     '',
   ].join('\n');
 }

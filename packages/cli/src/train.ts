@@ -40,8 +40,9 @@ export const TRAIN: CommandSpec = {
     ...COMMON_OPTIONS,
   },
   notes: [
-    'Ctrl-C saves a checkpoint and exits with code 130; `ganomaly train ... --resume` continues it and ends with',
-    'the same model as a run that was never stopped. A second Ctrl-C exits at once.',
+    'Ctrl-C (or SIGTERM, SIGHUP) saves a checkpoint and exits with code 130 (143, 129); `ganomaly train ... --resume`',
+    'continues it and ends with the same model as a run that was never stopped. A second signal exits at once.',
+    '--out is locked (<out>.lock) while training; --out and --checkpoint are checked for writing before training.',
     '',
     'Examples:',
     '  ganomaly train ./bottles --out ./bottle-model --epochs 15',
