@@ -20,13 +20,19 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function alive(pid: number): boolean {
+async function alive(fs: Fs, pid: number): Promise<boolean> {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process that its parent has not reaped yet (a zombie) is gone too (Linux: /proc).
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -47,10 +53,12 @@ export async function recoverInterruptedSave(dir: string): Promise<string[]> {
   const parent = path.dirname(target);
   const re = new RegExp(`^${escapeRegExp(path.basename(target))}\\.(tmp|old)-(\\d+)-(\\d+)-([a-z0-9]+)$`);
   const entries = await fs.readdir(parent).catch(() => [] as string[]);
-  const stale = entries
-    .map((name) => ({ name, m: re.exec(name) }))
-    .filter((e): e is { name: string; m: RegExpExecArray } => !!e.m && !alive(Number(e.m[2])))
-    .map(({ name, m }) => ({ name, full: path.join(parent, name), kind: m[1] as 'tmp' | 'old', stamp: `${m[2]}-${m[3]}-${m[4]}`, time: Number(m[3]) }));
+  const stale: { name: string; full: string; kind: 'tmp' | 'old'; stamp: string; time: number }[] = [];
+  for (const name of entries) {
+    const m = re.exec(name);
+    if (!m || (await alive(fs, Number(m[2])))) continue;
+    stale.push({ name, full: path.join(parent, name), kind: m[1] as 'tmp' | 'old', stamp: `${m[2]}-${m[3]}-${m[4]}`, time: Number(m[3]) });
+  }
   if (!stale.length) return [];
   const done: string[] = [];
   const used = new Set<string>();
