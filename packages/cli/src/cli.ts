@@ -3,6 +3,7 @@ import { CALIBRATE, EVALUATE, INFO, SCORE, calibrate, evaluate, info, score } fr
 import { CliError, EXIT, writeLine, type CliIO } from './io.js';
 import { helpText, type CommandSpec } from './options.js';
 import { TRAIN, train } from './train.js';
+import { isSystemError, systemMessage } from './safety.js';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   train: { spec: TRAIN, run: train },
@@ -24,8 +25,9 @@ export function mainHelp(): string {
     '',
     "Run 'ganomaly <command> --help' for a command's options.",
     '',
-    'Exit codes: 0 ok; 1 unexpected error; 2 bad command line; 3 unusable data; 4 unusable model;',
-    '            5 backend not installed; 130 interrupted (training saved a checkpoint).',
+    'Exit codes: 0 ok; 1 output not written, or unexpected error; 2 bad command line; 3 unusable data;',
+    '            4 unusable model; 5 backend not installed; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP',
+    '            (training saved a checkpoint).',
     '',
   ].join('\n');
 }
@@ -40,6 +42,8 @@ export function exitCodeFor(e: unknown): { code: number; message: string } {
   if (e instanceof ImageError) return { code: EXIT.data, message };
   if (e instanceof AbortError) return { code: EXIT.interrupted, message };
   if (e instanceof GanomalyError) return { code: EXIT.usage, message };
+  // The operating system refused a read or write (full disk, no permission, ...): one line, no stack.
+  if (isSystemError(e)) return { code: EXIT.error, message: systemMessage(e) };
   return { code: EXIT.error, message: e instanceof Error && e.stack ? e.stack : message };
 }
 

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CALIBRATION_METHODS, ImageError, MODEL_FILES, VERSION, data, readModelMetadata, type Ganomaly } from '@ganomaly/core';
@@ -8,6 +7,7 @@ import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpe
 import { countProgress } from './progress.js';
 import { imageFiles, loadSource, type LoadOptions } from './sources.js';
 import { isModelFolder, loadModel, printSkipped } from './shared.js';
+import { atomicFile, checkOutputFile, checkReportDir, isSystemError, systemMessage } from './safety.js';
 
 function imageLoadOptions(v: Record<string, unknown>, model: Ganomaly, io: CliIO, warn: (m: string) => void): LoadOptions {
   return {
@@ -55,25 +55,19 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
   const batchSize = int(v, 'batch-size', 256, 1)!;
   const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
-  const files = await imageFiles(inputs, io.cwd, !!v.recursive);
+  const files = await imageFiles(inputs, io.cwd, !!v.recursive, warn);
+  // Checked before anything is written: -o onto an image being scored or into the model folder would destroy it.
+  if (v.output) await checkOutputFile(path.resolve(io.cwd, v.output as string), files, modelDir!);
   const model = await loadModel(modelDir!, v.backend as string | undefined);
-  let sink: Output & { end?: () => Promise<void> } = io.stdout;
+  let sink: Output = io.stdout;
+  let file: Awaited<ReturnType<typeof atomicFile>> | null = null;
   if (v.output) {
-    const file = path.resolve(io.cwd, v.output as string);
-    const stream = createWriteStream(file);
-    let failed: Error | null = null;
-    stream.on('error', (e) => (failed ??= e));
-    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', (e) => reject(usage(`Cannot write ${file}: ${e.message}`))));
-    sink = {
-      write: (s: string) => {
-        if (failed) throw new CliError(`Cannot write ${file}: ${failed.message}`, EXIT.error);
-        return stream.write(s);
-      },
-      end: () =>
-        new Promise<void>((resolve, reject) =>
-          stream.end(() => (failed ? reject(new CliError(`Cannot write ${file}: ${failed.message}`, EXIT.error)) : resolve())),
-        ),
-    };
+    try {
+      sink = file = await atomicFile(path.resolve(io.cwd, v.output as string));
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   }
   try {
     const cal = model.calibration;
@@ -141,10 +135,12 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     if (!v.quiet) {
       writeLine(io.stderr, `scored ${scored} image(s)${cal ? `, ${flagged} flagged as anomalies (threshold ${cal.threshold.toPrecision(5)})` : ''}${skipped ? `, ${skipped} skipped` : ''}`);
     }
+    await file?.commit();
+    file = null;
     return scored === 0 ? EXIT.data : EXIT.ok;
   } finally {
     model.dispose();
-    await sink.end?.();
+    await file?.abort();
   }
 }
 
@@ -161,6 +157,7 @@ export const EVALUATE: CommandSpec = {
     threshold: { type: 'string', value: 'X', help: 'Raw-score threshold for F1 (default: the calibrated one, else the paper\'s phi 0.2 on these scores\' range)' },
     'top-k': { type: 'string', value: 'N', help: 'Images per reconstruction grid', default: '8' },
     json: { type: 'boolean', help: 'Print the metrics as JSON' },
+    force: { type: 'boolean', short: 'f', help: 'Let --report write into a folder that holds other files (never into a data or model folder)' },
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
     seed: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: seed of the split', default: '0' },
     ...IMAGE_OPTIONS,
@@ -176,6 +173,10 @@ export async function evaluate(argv: string[], io: CliIO): Promise<number> {
   if (threshold !== undefined && (!Number.isFinite(threshold) || String(v.threshold).trim() === '')) throw usage(`--threshold must be a number (a raw score), got '${String(v.threshold)}'.`);
   const topK = int(v, 'top-k', 8, 1, 64)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
+  if (v.report) {
+    const data = positionals[1] === 'mnist' ? [] : [path.resolve(io.cwd, positionals[1]!)];
+    await checkReportDir(path.resolve(io.cwd, v.report as string), data, modelDir, !!v.force);
+  }
   const model = await loadModel(modelDir, v.backend as string | undefined);
   try {
     const src = await loadSource([positionals[1]!], io.cwd, io.env, 'labelled', imageLoadOptions(v, model, io, warn));
@@ -183,16 +184,18 @@ export async function evaluate(argv: string[], io: CliIO): Promise<number> {
     const t = src.test!;
     if (!t.labels.includes(0) || !t.labels.includes(1)) throw dataError(`${positionals[1]} needs both normal and anomalous images to evaluate on.`);
     const reportDir = v.report ? path.resolve(io.cwd, v.report as string) : null;
-    if (reportDir) {
-      const st = await stat(reportDir).catch(() => null);
-      if (st && !st.isDirectory()) throw usage(`--report ${reportDir} is a file, not a folder.`);
-    }
     let summary: Record<string, unknown>;
     let perClass: ClassMetrics[];
     if (v.report) {
       const report = await createReport(model, { images: t.set, labels: t.labels, names: t.names.map((n) => path.relative(io.cwd, n) || n), classes: t.classes, threshold, topK });
       const dir = reportDir!;
-      const { files } = await writeReport(report, dir, { title: `GANomaly report: ${path.basename(modelDir)} on ${src.description}` });
+      let files: string[];
+      try {
+        ({ files } = await writeReport(report, dir, { title: `GANomaly report: ${path.basename(modelDir)} on ${src.description}` }));
+      } catch (e) {
+        if (isSystemError(e)) throw new CliError(`Cannot write the report to ${dir}: ${systemMessage(e)}.`, EXIT.error);
+        throw e;
+      }
       summary = { ...report.metrics };
       // The report also ranks the normal class against all anomalies; the command lists anomaly classes.
       perClass = anomalyClassAuroc(report.metrics.perClass ?? [], t.labels, t.classes);
@@ -275,7 +278,13 @@ export async function calibrate(argv: string[], io: CliIO): Promise<number> {
       quantile: num(v, 'quantile', undefined, 0, 1),
       phi: num(v, 'phi', undefined, 0, 1),
     });
-    await model.save(`file://${output}`);
+    try {
+      await model.save(`file://${output}`);
+    } catch (e) {
+      // A file:// save swaps the new folder in only once it is complete: the model there is as it was.
+      if (isSystemError(e)) throw new CliError(`Cannot save the calibrated model to ${output}: ${systemMessage(e)}. ${output === modelDir ? 'The model there is unchanged.' : 'Nothing was saved.'}`, EXIT.error);
+      throw e;
+    }
     writeLine(
       io.stdout,
       `calibrated (${c.method}${c.quantile !== undefined ? ` ${c.quantile}` : ''}${c.phi !== undefined ? ` phi ${c.phi}` : ''}) on ${c.count} images: threshold ${c.threshold.toPrecision(6)}, ` +
@@ -307,6 +316,9 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
   // Reads the metadata and checks that the model loads, weights included (finite, matching the manifest).
   const model = await loadModel(dir, 'wasm');
   try {
+    // One forward pass: weights that are finite but out of range give non-finite scores (exit 4).
+    const n = model.config.imageSize;
+    await model.score(data.imageSet(new Uint8Array(n * n * model.config.channels).fill(128), { count: 1, height: n, width: n, channels: model.config.channels as 1 | 3 }));
     const meta = model.metadata();
     let bytes = 0;
     for (const f of Object.values(MODEL_FILES)) bytes += (await stat(path.join(dir, f)).catch(() => null))?.size ?? 0;

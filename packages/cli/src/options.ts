@@ -78,7 +78,8 @@ export function int(values: Record<string, unknown>, key: string, fallback: numb
   const raw = values[key];
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+  // Plain decimal digits only: Number() would also take '0x1', '1e1', ' 1' or '1.0'.
+  if (typeof raw !== 'string' || !/^[-+]?\d+$/.test(raw) || !Number.isInteger(v) || v < min || v > max) {
     throw usage(`--${key} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got '${String(raw)}'.`);
   }
   return v;
@@ -88,7 +89,7 @@ export function num(values: Record<string, unknown>, key: string, fallback: numb
   const raw = values[key];
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  const ok = typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(v) && (open ? v > min && v < max : v >= min && v <= max);
+  const ok = typeof raw === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw) && Number.isFinite(v) && (open ? v > min && v < max : v >= min && v <= max);
   if (!ok) throw usage(`--${key} must be a number ${open ? 'strictly ' : ''}between ${min} and ${max}, got '${String(raw)}'.`);
   return v;
 }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { Ganomaly, ModelFormatError } from '@ganomaly/core';
+import { Ganomaly, ModelFormatError, recoverInterruptedSave } from '@ganomaly/core';
 import { modelError } from './io.js';
 
 /** A folder saved by `save('file://...')` (the library's own test, which decides what a save may replace). */
@@ -7,6 +7,8 @@ export { isModelFolder } from '@ganomaly/core';
 
 /** Loads a model folder; a folder that is not a model is a model error (exit 4) with the library's message. */
 export async function loadModel(dir: string, backend: string | undefined): Promise<Ganomaly> {
+  // A save killed between its two renames leaves no folder at `dir`: finish or roll back that first.
+  await recoverInterruptedSave(dir);
   const st = await stat(dir).catch(() => null);
   if (!st) throw modelError(`No model at ${dir}: the folder does not exist.`);
   try {

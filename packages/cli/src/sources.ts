@@ -5,6 +5,8 @@ import path from 'node:path';
 import { data } from '@ganomaly/core';
 import { ImageError, ValueError } from '@ganomaly/common';
 import { dataError, usage } from './io.js';
+import { isSystemError, systemMessage } from './safety.js';
+import { warnSkippedEntries } from './scan.js';
 
 type ImageSet = data.ImageSet;
 
@@ -82,6 +84,8 @@ async function asDataError<T>(f: () => Promise<T>): Promise<T> {
     return await f();
   } catch (e) {
     if (e instanceof ImageError || e instanceof ValueError) throw dataError(plain((e as Error).message));
+    // An unreadable folder or file (no permission, I/O error): the data cannot be used.
+    if (isSystemError(e)) throw dataError(`Cannot read ${e.path ?? 'the data'}: ${systemMessage(e)}.`);
     throw e;
   }
 }
@@ -91,14 +95,22 @@ function loadOpts(o: LoadOptions) {
 }
 
 /** Image files named by `specs` (files, or folders listed non-recursively unless `recursive`), in order, without duplicates. */
-export async function imageFiles(specs: string[], cwd: string, recursive: boolean): Promise<string[]> {
+export function imageFiles(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<string[]> {
+  return asDataError(() => imageFilesOf(specs, cwd, recursive, warn));
+}
+
+async function imageFilesOf(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<string[]> {
   const files: string[] = [];
   const seen = new Set<string>();
   for (const s of specs) {
     const p = path.resolve(cwd, s);
     const st = await stat(p).catch(() => null);
     if (!st) throw dataError(`${p} does not exist.`);
-    const found = st.isDirectory() ? await asDataError(() => data.listImageFiles(p, { recursive })) : [p];
+    let found = st.isDirectory() ? await asDataError(() => data.listImageFiles(p, { recursive })) : [p];
+    if (st.isDirectory() && warn) {
+      const invalid = await warnSkippedEntries(p, recursive, warn);
+      found = found.filter((f) => !invalid.has(f));
+    }
     if (st.isDirectory() && found.length === 0) throw dataError(`${p} holds no PNG or JPEG images${recursive ? '' : ' (pass --recursive to look into subfolders)'}.`);
     for (const f of found) if (!seen.has(f)) seen.add(f), files.push(f);
   }
@@ -117,7 +129,8 @@ async function loadLabelledFolder(dir: string, o: LoadOptions): Promise<NonNulla
   for (const cls of classes) {
     const sub = path.join(dir, cls);
     if (!(await isDir(sub))) continue;
-    const files = await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }));
+    const invalid = await warnSkippedEntries(sub, o.recursive, o.warn);
+    const files = (await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }))).filter((f) => !invalid.has(f));
     if (files.length === 0) {
       o.warn(`${sub} holds no images; skipped.`);
       continue;
@@ -182,7 +195,11 @@ async function labelledArrays(kind: 'mnist' | 'cifar10', spec: string, cwd: stri
  * per-epoch validation when the source has them), 'labelled' (evaluate), 'normal' (calibrate
  * without labels; labelled sources give both).
  */
-export async function loadSource(specs: string[], cwd: string, env: Record<string, string | undefined>, use: 'train' | 'labelled' | 'any', o: LoadOptions): Promise<LoadedSource> {
+export function loadSource(specs: string[], cwd: string, env: Record<string, string | undefined>, use: 'train' | 'labelled' | 'any', o: LoadOptions): Promise<LoadedSource> {
+  return asDataError(() => loadSourceOf(specs, cwd, env, use, o));
+}
+
+async function loadSourceOf(specs: string[], cwd: string, env: Record<string, string | undefined>, use: 'train' | 'labelled' | 'any', o: LoadOptions): Promise<LoadedSource> {
   const kind = await detectKind(specs, cwd);
   const first = path.resolve(cwd, specs[0]!);
   if (kind === 'mnist' || kind === 'cifar10') {
@@ -208,6 +225,10 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
       skipped: [],
     };
   }
+  // --anomaly-class and --limit choose a split of MNIST/CIFAR-10; image folders have their own.
+  for (const [flag, given] of [['--anomaly-class', o.anomalyClass], ['--limit', o.limit]] as const) {
+    if (given !== undefined) o.warn(`${flag} applies to MNIST and CIFAR-10 only; it is ignored for ${specs.join(' ')} (image folders: the folders decide what is normal and what is an anomaly).`);
+  }
   if (kind === 'layout') {
     let train: data.FolderDataset['train'] | undefined;
     let test: data.FolderDataset['test'];
@@ -215,6 +236,7 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
       if (!(await isDir(path.join(first, 'train', 'normal')))) {
         throw dataError(`${first} has no train/normal folder of training images (the layout is train/normal/*.png, with optional test/normal and test/<anomaly class>).`);
       }
+      await warnSkippedEntries(path.join(first, 'train', 'normal'), o.recursive, o.warn);
       train = (await asDataError(() => data.loadFolderDataset(first, { ...loadOpts(o), split: 'train' }))).train;
       // test/ is optional for training: without a usable one, there is just no validation AUROC.
       if (await isDir(path.join(first, 'test'))) {
@@ -249,13 +271,17 @@ export async function loadSource(specs: string[], cwd: string, env: Record<strin
       `${specs.join(' ')} has no labels. Evaluation needs a folder with normal/ and anomaly subfolders (e.g. abnormal/), the layout root with test/normal and test/abnormal, or MNIST/CIFAR-10 with --anomaly-class.`,
     );
   }
-  const files = await imageFiles(specs, cwd, o.recursive);
+  const files = await imageFiles(specs, cwd, o.recursive, o.warn);
   const r = await asDataError(() => data.loadImageFiles(files, loadOpts(o)));
   return { kind, description: specs.length === 1 ? `images in ${first}` : `${specs.length} image paths`, train: { set: r.set, names: r.files }, skipped: r.skipped };
 }
 
 /** The channels of a source's images, without decoding them: 1 when all are grey (MNIST: 1, CIFAR: 3). */
-export async function sourceChannels(specs: string[], cwd: string, recursive: boolean): Promise<1 | 3> {
+export function sourceChannels(specs: string[], cwd: string, recursive: boolean): Promise<1 | 3> {
+  return asDataError(() => sourceChannelsOf(specs, cwd, recursive));
+}
+
+async function sourceChannelsOf(specs: string[], cwd: string, recursive: boolean): Promise<1 | 3> {
   const kind = await detectKind(specs, cwd);
   if (kind === 'mnist') return 1;
   if (kind === 'cifar10') return 3;

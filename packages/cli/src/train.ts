@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AbortError, Ganomaly, ModelFormatError, data, readModelMetadata, resolveConfig, setWasmThreads, useBackend, wasmThreadsStatus, type EpochLogs } from '@ganomaly/core';
+import { AbortError, Ganomaly, ModelFormatError, checkModelSize, data, readModelMetadata, recoverInterruptedSave, resolveConfig, setWasmThreads, useBackend, wasmThreadsStatus, type EpochLogs } from '@ganomaly/core';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { ProgressBar, countProgress, formatDuration } from './progress.js';
 import { loadSource, sourceChannels } from './sources.js';
 import { isModelFolder, loadModel, printSkipped } from './shared.js';
+import { FolderLock, checkCanWrite, isSystemError, systemMessage } from './safety.js';
 
 export const TRAIN: CommandSpec = {
   name: 'train',
@@ -38,8 +40,9 @@ export const TRAIN: CommandSpec = {
     ...COMMON_OPTIONS,
   },
   notes: [
-    'Ctrl-C saves a checkpoint and exits with code 130; `ganomaly train ... --resume` continues it and ends with',
-    'the same model as a run that was never stopped. A second Ctrl-C exits at once.',
+    'Ctrl-C (or SIGTERM, SIGHUP) saves a checkpoint and exits with code 130 (143, 129); `ganomaly train ... --resume`',
+    'continues it and ends with the same model as a run that was never stopped. A second signal exits at once.',
+    '--out is locked (<out>.lock) while training; --out and --checkpoint are checked for writing before training.',
     '',
     'Examples:',
     '  ganomaly train ./bottles --out ./bottle-model --epochs 15',
@@ -67,6 +70,15 @@ interface RunInfo {
 const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed'];
 
 export async function train(argv: string[], io: CliIO): Promise<number> {
+  const held: { lock?: FolderLock } = {};
+  try {
+    return await trainLocked(argv, io, held);
+  } finally {
+    await held.lock?.release();
+  }
+}
+
+async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock }): Promise<number> {
   const { values: v, positionals } = parse(TRAIN, argv);
   const out = path.resolve(io.cwd, (v.out as string | undefined) ?? 'ganomaly-model');
   const checkpoint = path.resolve(io.cwd, (v.checkpoint as string | undefined) ?? `${out}.checkpoint`);
@@ -79,12 +91,17 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
   if (path.resolve(checkpoint) === path.resolve(out) || isInside(checkpoint, out) || isInside(out, checkpoint)) {
     throw usage(`--checkpoint ${checkpoint} must be a folder of its own, apart from --out ${out}.`);
   }
+  // Writable, checked before training so that no training is thrown away at the end.
+  const outSpace = await checkCanWrite(out, '--out');
+  const ckptSpace = await checkCanWrite(checkpoint, '--checkpoint');
+  // One run per --out at a time: a second one would silently replace the first one's model.
+  held.lock = await FolderLock.take(out, '--out');
+  // What a killed run left (a half-done save, stale temporary folders) is put right first.
+  for (const dir of [out, checkpoint]) for (const note of await recoverInterruptedSave(dir)) warn(note);
   const ckptExists = await isModelFolder(checkpoint);
   if (resume) {
     if (!ckptExists) throw usage(`--resume: no checkpoint at ${checkpoint} (pass --checkpoint DIR if it is elsewhere).`);
     if (!(await isCheckpointFolder(checkpoint))) throw usage(`--resume: ${checkpoint} is a finished model, not a training checkpoint.`);
-    const given = MODEL_FLAGS.filter((k) => v[k] !== undefined);
-    if (given.length) throw usage(`--resume continues with the checkpoint's model settings; drop ${given.map((k) => `--${k}`).join(', ')}.`);
   } else {
     if (ckptExists) throw usage(`A checkpoint of an interrupted run is at ${checkpoint}: continue it with --resume, or delete that folder to start over.`);
     await checkWritableFolder(checkpoint, '--checkpoint');
@@ -110,7 +127,7 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       };
   if (modelOptions) {
     try {
-      resolveConfig({ ...modelOptions, channels: 1 }, 'ganomaly train');
+      checkModelSize(resolveConfig({ ...modelOptions, channels: 1 }, 'ganomaly train').config, 'ganomaly train');
     } catch (e) {
       const flags: Record<string, string> = { imageSize: '--image-size', latentDim: '--latent', baseWidth: '--width', learningRate: '--lr', seed: '--seed' };
       throw usage((e as Error).message.replace(/^Argument 'config\.(\w+)' passed to '[^']*'/, (_, k: string) => flags[k] ?? `--${k}`));
@@ -132,7 +149,23 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       model.dispose();
       throw usage(`${checkpoint} is a checkpoint, but not one of 'ganomaly train' (it has no record of the run).`);
     }
-    // Only --epochs may change on resume (to train longer); the rest decides the result.
+    // Only --epochs may change on resume (to train longer); the rest decides the result. Options
+    // equal to the checkpoint's are fine.
+    const c = model.config;
+    const modelDiffers = (
+      [
+        ['image-size', c.imageSize],
+        ['channels', c.channels],
+        ['latent', c.latentDim],
+        ['width', c.baseWidth],
+        ['lr', c.learningRate],
+        ['seed', saved.seed],
+      ] as const
+    ).filter(([k, was]) => v[k] !== undefined && !(k === 'channels' && v[k] === 'auto') && Number(v[k]) !== was);
+    if (modelDiffers.length) {
+      model.dispose();
+      throw usage(`--resume continues with the checkpoint's model settings: ${modelDiffers.map(([k, was]) => `--${k} was ${was}`).join(', ')}; drop ${modelDiffers.map(([k]) => `--${k}`).join(', ')}.`);
+    }
     const differs = (
       [
         ['batch-size', saved.batchSize],
@@ -230,6 +263,14 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
 
     if (!model) model = await Ganomaly.create({ backend: backendName, ...modelOptions!, channels });
     const m = model;
+    // Free space, now that the model's size is known: a save that cannot fit fails before training.
+    const modelBytes = Object.values(m.networks).reduce((sum, net) => sum + net.countParams() * 4, 0) + 64 * 1024;
+    if (outSpace.free !== null && outSpace.free < modelBytes) {
+      throw usage(`--out ${out}: only ${mb(outSpace.free)} free in ${outSpace.where}, the model needs about ${mb(modelBytes)}. Free some space or choose another --out (checked before training).`);
+    }
+    if (ckptSpace.free !== null && ckptSpace.free < 3 * modelBytes) {
+      warn(`--checkpoint ${checkpoint}: only ${mb(ckptSpace.free)} free in ${ckptSpace.where}, a checkpoint needs about ${mb(3 * modelBytes)}; checkpoints may fail (training goes on).`);
+    }
     run.backend = saved?.backend ?? m.backend;
     const remaining = epochs - m.epochs;
     say(
@@ -257,13 +298,30 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
                 (logs.auroc !== undefined ? `  val AUROC ${logs.auroc.toFixed(4)}` : '') +
                 (logs.discriminatorResets ? `  (D re-initialised ${logs.discriminatorResets}x)` : ''),
             );
-            if (logs.epoch < epochs) await saveCheckpoint();
+            if (logs.epoch < epochs) {
+              try {
+                await saveCheckpoint();
+              } catch (e) {
+                if (!isSystemError(e)) throw e;
+                // A failed checkpoint costs only the protection against an interruption: training goes on.
+                warn(`the checkpoint of epoch ${logs.epoch} could not be saved to ${checkpoint}: ${systemMessage(e)}; training goes on.`);
+              }
+            }
           },
         });
       } catch (e) {
         if (e instanceof AbortError) {
           progress.clear();
-          await saveCheckpoint();
+          try {
+            await saveCheckpoint();
+          } catch (err) {
+            if (!isSystemError(err)) throw err;
+            const where = await rescue(m, run, checkpoint);
+            throw new CliError(
+              `Interrupted, but the checkpoint could not be saved to ${checkpoint} (${systemMessage(err)}); ${where ? `the training state is at ${where} instead: move it to ${checkpoint} and resume` : 'no copy could be saved anywhere'}.`,
+              EXIT.error,
+            );
+          }
           const p = m.interruptedEpoch;
           const cont = ['ganomaly', 'train', ...resumeArgs(argv), '--backend', m.backend, '--resume'].map(shellQuote).join(' ');
           writeLine(
@@ -282,7 +340,28 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
       const c = await m.calibrate(calibSet, { quantile });
       say(`calibrated on ${c.count} held-out normal images: threshold ${c.threshold.toPrecision(5)} (quantile ${quantile})`);
     }
-    await m.save(`file://${out}`, { info: { run } });
+    // Checked again at the save: the lock is still this run's, and no model appeared in --out meanwhile.
+    let problem: string | null = null;
+    if (!(await held.lock!.held())) problem = `the lock ${held.lock!.file} was taken by another run`;
+    else if (!v.force && (await isModelFolder(out))) problem = `${out} now holds a model saved by something else during training (pass --force to replace it)`;
+    if (!problem) {
+      try {
+        await m.save(`file://${out}`, { info: { run } });
+      } catch (e) {
+        if (!isSystemError(e)) throw e;
+        problem = `it could not be written: ${systemMessage(e)}`;
+      }
+    }
+    if (problem) {
+      // The trained weights are kept: as a checkpoint, which --resume turns into the model without training again.
+      const where = await rescue(m, run, checkpoint);
+      const cont = ['ganomaly', 'train', ...resumeArgs(argv, !!where && where !== checkpoint), '--backend', m.backend, ...(where && where !== checkpoint ? ['--checkpoint', where] : []), '--resume'].map(shellQuote).join(' ');
+      throw new CliError(
+        `The trained model was not saved to ${out}: ${problem}. ` +
+          (where ? `It is kept as a checkpoint at ${where}; once that is fixed, save it with: ${cont}` : 'No copy could be saved anywhere (the disk is full?).'),
+        EXIT.error,
+      );
+    }
     await rm(checkpoint, { recursive: true, force: true });
     if (validation) {
       const r = await m.evaluate(validation.images, validation.labels);
@@ -337,21 +416,43 @@ async function checkWritableFolder(dir: string, flag: string): Promise<void> {
 }
 
 /** The command line of this run without the options --resume must not repeat. */
-function resumeArgs(argv: string[]): string[] {
-  const drop = new Set([...MODEL_FLAGS, 'backend', 'resume', 'force', 'epochs', 'batch-size', 'holdout', 'quantile', 'val-limit', 'workers'].map((k) => `--${k}`));
-  const short = new Set(['-b', '-e', '-f', '-w']);
+function resumeArgs(argv: string[], dropCheckpoint = false): string[] {
+  const drop = new Set([...MODEL_FLAGS, 'backend', 'resume', ...(dropCheckpoint ? ['checkpoint'] : []), 'epochs', 'batch-size', 'holdout', 'quantile', 'val-limit', 'workers'].map((k) => `--${k}`));
+  const short = new Set(['-b', '-e', '-w']);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag] = a.split('=');
     if (drop.has(flag!) || short.has(a)) {
-      const takesValue = !a.includes('=') && flag !== '--resume' && flag !== '--force' && a !== '-f';
+      const takesValue = !a.includes('=') && flag !== '--resume';
       if (takesValue) i++;
       continue;
     }
     out.push(a);
   }
   return out;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toPrecision(2)} MB`;
+}
+
+/**
+ * Saves the model's full training state where it is safe: the checkpoint folder, else a new folder
+ * in the system's temporary folder. Returns where, or null when neither could be written.
+ */
+async function rescue(m: Ganomaly, run: RunInfo, checkpoint: string): Promise<string | null> {
+  for (const dir of [checkpoint, null]) {
+    const target = dir ?? (await mkdtemp(path.join(tmpdir(), 'ganomaly-rescue-')).catch(() => null));
+    if (!target) continue;
+    try {
+      await m.save(`file://${target}`, { trainingState: true, info: { run } });
+      return target;
+    } catch {
+      if (!dir) await rm(target, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+  return null;
 }
 
 function shellQuote(s: string): string {

@@ -385,9 +385,10 @@ describe('Ctrl-C and --resume', () => {
     const wrong = await cli(['train', other, '--out', out, '--backend', 'wasm', '--resume'], dir);
     expect(wrong.code).toBe(EXIT.usage);
     expect(wrong.stderr).toMatch(/was trained on other images/);
-    const conflict = await cli([...TRAIN(out), '--resume'], dir);
+    // The run's own options are fine (fault 11); other values are refused.
+    const conflict = await cli([...RESUME(out), '--image-size', '32', '--latent', '8', '--width', '16'], dir);
     expect(conflict.code).toBe(EXIT.usage);
-    expect(conflict.stderr).toMatch(/drop --image-size, --latent, --width/);
+    expect(conflict.stderr).toMatch(/--image-size was 16, --latent was 16, --width was 8; drop --image-size, --latent, --width/);
     const batch = await cli([...RESUME(out), '--batch-size', '4', '--val-limit', '0'], dir);
     expect(batch.code).toBe(EXIT.usage);
     expect(batch.stderr).toMatch(/--batch-size was 8; drop --batch-size/);

@@ -21,6 +21,8 @@ export interface BackendCandidate {
    * (WebGPU on a software adapter) can decline then and still be chosen by name.
    */
   load(context?: { auto: boolean }): Promise<void>;
+  /** Called once the backend is set and ready (e.g. to quiet a notice the backend would print on first use). */
+  ready?(): void;
   /** Added to the error when tfjs fails to initialise the backend after `load` succeeded. */
   readonly initFailureHint?: string;
 }
@@ -56,6 +58,7 @@ async function tryCandidate(c: BackendCandidate, auto: boolean): Promise<void> {
     throw new Error(`tf.setBackend('${tfjsName}') returned false: the backend failed to initialise.${c.initFailureHint ? ` ${c.initFailureHint}` : ''}`);
   }
   await tf.ready();
+  c.ready?.();
 }
 
 /**

@@ -59,6 +59,13 @@ export class DisposedError extends GanomalyError {
   override name = 'DisposedError';
 }
 
+/**
+ * A model is already busy with a call that cannot overlap this one: `fit` runs alone (no second
+ * `fit`, no `score`/`predict`/`evaluate`/`calibrate`/`reconstruct`/`save` while it trains). Wait for
+ * the running call to settle, then call again.
+ */
+export class BusyError extends GanomalyError {}
+
 /** A saved model cannot be read: files missing or truncated, another format version, or a config that does not match the weights. */
 export class ModelFormatError extends GanomalyError {
   override name = 'ModelFormatError';

@@ -25,9 +25,12 @@ export { CALIBRATION_METHODS, STATISTICS_MODES, type StatisticsMode } from './ty
 export { MODEL_FILES, TRAINING_PREFIX, parseMetadata } from './format.js';
 export type { ImageInput } from './inputs.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
+export { recoverInterruptedSave } from './save-recovery.js';
+export { MAX_ACTIVATION_BYTES_PER_IMAGE, MAX_PARAMETERS, checkModelSize, estimateModelSize, type ModelSizeEstimate } from './limits.js';
 export {
   AbortError,
   BackendError,
+  BusyError,
   DisposedError,
   GanomalyError,
   ImageError,

@@ -10,6 +10,8 @@ import { loadArtifacts, saveArtifacts } from './persistence.js';
 import { reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
+import { guardModel } from './guard.js';
+import { checkModelSize } from './limits.js';
 import type {
   CalibrateOptions,
   Calibration,
@@ -63,6 +65,7 @@ export class Ganomaly {
   /** Builds a new, untrained model. Selects the backend first (`config.backend`, default 'auto'). */
   static async create(config: CreateOptions = {}): Promise<Ganomaly> {
     const { config: resolved, encoder } = resolveConfig(config, 'Ganomaly.create');
+    if (encoder.name === 'dcgan') checkModelSize(resolved, 'Ganomaly.create');
     const backend = await useBackend(config.backend ?? 'auto');
     const nets = buildGanomalyNetworks({ ...resolved, encoder });
     return new Ganomaly(nets, resolved, backend);
@@ -270,3 +273,6 @@ export class Ganomaly {
     s.nets = null;
   }
 }
+
+// Concurrent calls (BusyError), dispose during fit (DisposedError): see guard.ts.
+guardModel(Ganomaly.prototype);

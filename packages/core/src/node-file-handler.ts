@@ -19,6 +19,9 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
       const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
       const target = path.resolve(dir);
+      // What a killed save left (a half-done swap, stale temporaries) is put right first.
+      const recovery = await import('./save-recovery.js');
+      await recovery.recoverInterruptedSave(target);
       const existing = await fs.stat(target).catch(() => null);
       if (existing) {
         if (!existing.isDirectory()) throw new ValueError(`Argument 'location' passed to '${fn}' is '${url}', a file, not a folder.`);
@@ -32,11 +35,14 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       const tmp = `${target}.tmp-${stamp}`;
       const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
-      const topology = artifacts.modelTopology as { ganomaly: SavedMetadata };
+      // The checksum of weights.bin goes into the metadata (model.json's and metadata.json), checked at load.
+      const saved = artifacts.modelTopology as { ganomaly: SavedMetadata };
+      const sum = await recovery.weightsChecksum(weightData);
+      const topology = sum ? { ...saved, ganomaly: { ...saved.ganomaly, weightsSha256: sum } } : saved;
       try {
         await fs.mkdir(tmp);
         await writeDurably(fs, path.join(tmp, MODEL_FILES.weights), new Uint8Array(weightData));
-        await writeDurably(fs, path.join(tmp, MODEL_FILES.model), JSON.stringify(modelJson(artifacts, MODEL_FILES.weights)));
+        await writeDurably(fs, path.join(tmp, MODEL_FILES.model), JSON.stringify(modelJson({ ...artifacts, modelTopology: topology }, MODEL_FILES.weights)));
         await writeDurably(fs, path.join(tmp, MODEL_FILES.metadata), JSON.stringify(topology.ganomaly, null, 2) + '\n');
         if (existing) {
           const old = `${target}.old-${stamp}`;
@@ -61,6 +67,7 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const isFile = dir.endsWith('.json') && (await fs.stat(path.resolve(dir)).catch(() => null))?.isFile();
       const jsonFile = isFile ? path.resolve(dir) : null;
       const target = jsonFile ? path.dirname(jsonFile) : path.resolve(dir);
+      if (!jsonFile) await (await import('./save-recovery.js')).recoverInterruptedSave(target);
       const read = async (name: string) => {
         try {
           return await fs.readFile(path.join(target, name));

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from './config.js';
 import { TRAINING_PREFIX, checkMetadata, modelJson, specBytes, toMemoryArtifacts } from './format.js';
 import { nodeParts } from './node-parts.js';
 import type { ModelLocation, SavedMetadata } from './types.js';
+import { checkWeightsChecksum } from './save-recovery.js';
 import { VERSION } from './version.js';
 
 /**
@@ -84,6 +85,7 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     );
   }
   checkFinite(specs, data, where);
+  await checkWeightsChecksum(metadata!, data, where);
   const networks: Partial<GanomalyNetworks> = {};
   let training: tf.NamedTensorMap | undefined;
   try {

@@ -9,6 +9,7 @@ import type { ImageSource } from './inputs.js';
 import { live, type ModelState } from './state.js';
 import { forward } from './train-step.js';
 import type { ScoreOptions } from './types.js';
+import { checkFiniteScores } from './guard.js';
 
 /** Anomaly scores of every image of `src`, one per image. */
 export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions): Promise<Float32Array> {
@@ -32,7 +33,7 @@ export async function scoreSource(state: ModelState, src: ImageSource, options: 
   } finally {
     restore?.();
   }
-  return out;
+  return checkFiniteScores(out);
 }
 
 /** Reconstructions G(x) of every image of `src` as pixel values 0..255. The caller disposes them. */

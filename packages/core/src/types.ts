@@ -223,4 +223,6 @@ export interface SavedMetadata {
   training?: TrainingStateInfo;
   /** Notes saved with `save(location, { info })`. */
   info?: Record<string, unknown>;
+  /** `file://` saves: sha256 (hex) of weights.bin, checked at load (flipped bytes fail there, not as wrong scores). */
+  weightsSha256?: string;
 }

@@ -1,0 +1,105 @@
+// What a `file://` save leaves behind when its process dies, and how the next save or load puts it
+// right; and the checksum of weights.bin kept in the metadata. Node only (imported lazily by the
+// file handler, like node:fs).
+//
+// A save writes <dir>.tmp-<pid>-<ms>-<rand>/ and then swaps it in with two renames:
+// <dir> -> <dir>.old-<stamp>, <dir>.tmp-<stamp> -> <dir>. Killed before the first rename, the
+// temporary folder is left over; killed between the two, <dir> is missing and both halves remain.
+// `recoverInterruptedSave` finishes that swap when the new folder is complete (its metadata.json is
+// written last, after weights.bin and model.json were synced), else rolls it back to the old
+// model, and removes temporaries whose process is gone. Temporaries of a live process are left
+// alone: that save is still running.
+
+import { ModelFormatError } from '@ganomaly/common';
+
+type Fs = typeof import('node:fs/promises');
+
+const MODEL_FILE_NAMES = ['model.json', 'weights.bin', 'metadata.json'];
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function alive(fs: Fs, pid: number): Promise<boolean> {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process that its parent has not reaped yet (a zombie) is gone too (Linux: /proc).
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+async function modelFiles(fs: Fs, dir: string): Promise<string[] | null> {
+  const entries = await fs.readdir(dir).catch(() => null);
+  return entries && entries.every((e) => MODEL_FILE_NAMES.includes(e)) ? entries : null;
+}
+
+/**
+ * Puts right what an interrupted save of the model folder `dir` left: finishes or rolls back a
+ * half-done swap, and removes temporary folders of dead processes. Returns what it did, one
+ * sentence per action (empty when there was nothing to do).
+ */
+export async function recoverInterruptedSave(dir: string): Promise<string[]> {
+  const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises')) as Fs;
+  const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const re = new RegExp(`^${escapeRegExp(path.basename(target))}\\.(tmp|old)-(\\d+)-(\\d+)-([a-z0-9]+)$`);
+  const entries = await fs.readdir(parent).catch(() => [] as string[]);
+  const stale: { name: string; full: string; kind: 'tmp' | 'old'; stamp: string; time: number }[] = [];
+  for (const name of entries) {
+    const m = re.exec(name);
+    if (!m || (await alive(fs, Number(m[2])))) continue;
+    stale.push({ name, full: path.join(parent, name), kind: m[1] as 'tmp' | 'old', stamp: `${m[2]}-${m[3]}-${m[4]}`, time: Number(m[3]) });
+  }
+  if (!stale.length) return [];
+  const done: string[] = [];
+  const used = new Set<string>();
+  const exists = await fs.stat(target).catch(() => null);
+  if (!exists) {
+    const old = stale.filter((e) => e.kind === 'old').sort((a, b) => b.time - a.time)[0];
+    if (old) {
+      const tmp = stale.find((e) => e.kind === 'tmp' && e.stamp === old.stamp);
+      const files = tmp ? await modelFiles(fs, tmp.full) : null;
+      if (tmp && files && MODEL_FILE_NAMES.every((f) => files.includes(f))) {
+        await fs.rename(tmp.full, target);
+        used.add(tmp.name);
+        done.push(`finished an interrupted save: the new model in ${tmp.name} is now ${target}`);
+      } else {
+        await fs.rename(old.full, target);
+        used.add(old.name);
+        done.push(`rolled back an interrupted save: the previous model in ${old.name} is back at ${target}`);
+      }
+    }
+  }
+  for (const e of stale) {
+    if (used.has(e.name) || !(await modelFiles(fs, e.full))) continue;
+    await fs.rm(e.full, { recursive: true, force: true });
+    done.push(`removed ${e.full}, left by a save that was interrupted`);
+  }
+  return done;
+}
+
+/** sha256 of the weights, hex: saved as `weightsSha256` in the metadata by `file://` saves. */
+export async function weightsChecksum(data: ArrayBuffer): Promise<string | null> {
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (!subtle) return null;
+  const digest = new Uint8Array(await subtle.digest('SHA-256', data));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Flipped bytes in the weights fail at load when the metadata holds their checksum (where the runtime can compute one). */
+export async function checkWeightsChecksum(metadata: { weightsSha256?: unknown }, data: ArrayBuffer, where: string): Promise<void> {
+  if (typeof metadata.weightsSha256 !== 'string') return;
+  const sum = await weightsChecksum(data);
+  if (sum !== null && sum !== metadata.weightsSha256) {
+    throw new ModelFormatError(`The weights of the model at ${where} do not match the checksum saved with them (weightsSha256 in its metadata): weights.bin is damaged. Restore a good copy or retrain.`);
+  }
+}
