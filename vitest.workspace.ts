@@ -15,6 +15,7 @@ export const packages = [
   'backend-node-gpu',
   'backend-webgpu',
   'backend-webgl',
+  'onnx',
   'core',
   'report',
   'cli',

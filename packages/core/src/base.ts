@@ -22,6 +22,7 @@ export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfi
 export { MODEL_FILES, TRAINING_PREFIX } from './format.js';
 export { fileHandler, isModelFolder } from './node-file-handler.js';
 export type { ImageInput } from './inputs.js';
+export type { OnnxExportOptions } from './onnx-export.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
 export {
   AbortError,
