@@ -57,6 +57,12 @@ export interface BuildScorerOptions {
   epochsTrained?: number;
   /** Also output z and ẑ ([n, latentDim]) and/or x̂ (pixel values 0..255, NHWC). Default none. */
   outputs?: readonly ExtraOutput[];
+  /**
+   * Fold each BatchNorm that follows a convolution into that convolution's kernel and bias (ONNX
+   * Runtime fuses Conv+BN itself, but not ConvTranspose+BN). Default true; false keeps explicit
+   * BatchNormalization nodes.
+   */
+  foldBatchNorm?: boolean;
 }
 
 type Shape = { c: number; h: number; w: number };
@@ -180,12 +186,20 @@ async function weights(layer: tfl.layers.Layer): Promise<{ name: string; shape: 
  * Appends one tfjs-layers network to the graph, NCHW throughout. `input` is the name of its input
  * (NCHW) and `inShape` its static shape. Returns the output name and shape.
  */
-async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, inShape: Shape): Promise<{ out: string; shape: Shape }> {
+async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, inShape: Shape, fold: boolean): Promise<{ out: string; shape: Shape }> {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new ValueError(`exportOnnx: network '${model.name}' must have one input and one output to be exported.`);
   }
   const names = new Map<string, { name: string; shape: Shape }>();
   const p = model.name;
+  // How many layers read each layer's output: a convolution read only by a BatchNorm folds into it.
+  const readers = new Map<string, number>();
+  for (const layer of model.layers) {
+    for (const n of (layer as unknown as { inboundNodes: { inboundLayers: tfl.layers.Layer[] }[] }).inboundNodes) {
+      for (const l of n.inboundLayers) readers.set(l.name, (readers.get(l.name) ?? 0) + 1);
+    }
+  }
+  const convs = new Map<string, { node: NodeProto; kernel: TensorProto; data: Float32Array; dims: number[]; transpose: boolean; bias: Float32Array | null; layer: string }>();
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const nodes = (layer as unknown as { inboundNodes: { inboundLayers: tfl.layers.Layer[] }[] }).inboundNodes;
@@ -218,7 +232,9 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
         if (padding !== 'same' && padding !== 'valid') unsupported(model, layer, `padding '${padding}'`);
         const filters = Number(cfg['filters']);
         // Both tfjs kernels are [kh, kw, a, b]; ONNX wants [b, a, kh, kw] (Conv: [out, in], ConvTranspose: [in, out]).
-        const W = g.constant(`${base}/kernel`, transpose(kernel.data, kernel.shape, [3, 2, 0, 1]), [kernel.shape[3]!, kernel.shape[2]!, kh, kw]);
+        const wData = transpose(kernel.data, kernel.shape, [3, 2, 0, 1]);
+        const wDims = [kernel.shape[3]!, kernel.shape[2]!, kh, kw];
+        const W = g.constant(`${base}/kernel`, wData, wDims);
         const inputs = [x.name, W];
         if (bias) inputs.push(g.constant(`${base}/bias`, bias.data, [bias.data.length]));
         let y: string;
@@ -248,7 +264,11 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
           ]);
           shape = { c: filters, h: oh, w: ow };
         }
-        out = { name: activation(g, model, layer, cfg['activation'], y, `${base}/act`), shape };
+        const act = activation(g, model, layer, cfg['activation'], y, `${base}/act`);
+        if (act === y) {
+          convs.set(y, { node: g.nodes.at(-1)!, kernel: g.initializers.find((t) => t.name === W)!, data: wData, dims: wDims, transpose: cls === 'Conv2DTranspose', bias: bias?.data ?? null, layer: layer.name });
+        }
+        out = { name: act, shape };
         break;
       }
       case 'BatchNormalization': {
@@ -260,6 +280,32 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
         const mean = w.find((v) => v.name === 'moving_mean');
         const variance = w.find((v) => v.name === 'moving_variance');
         if (!mean || !variance) unsupported(model, layer, 'no moving statistics');
+        const conv = convs.get(x.name);
+        if (fold && conv && readers.get(conv.layer) === 1) {
+          // y = gamma (conv(x) + b − mean) / sqrt(var + eps) + beta: scale the kernel's output
+          // channels and give the convolution that bias (in float64, rounded once).
+          const eps = Number(cfg['epsilon']);
+          const gamma = get('gamma', 1);
+          const beta = get('beta', 0);
+          const scale = Array.from({ length: c }, (_, k) => gamma[k]! / Math.sqrt(variance.data[k]! + eps));
+          const [d0, d1, kh, kw] = conv.dims as [number, number, number, number];
+          const folded = new Float32Array(conv.data.length);
+          for (let i = 0; i < d0; i++) {
+            for (let j = 0; j < d1; j++) {
+              const s = scale[conv.transpose ? j : i]!;
+              const o = (i * d1 + j) * kh * kw;
+              for (let q = 0; q < kh * kw; q++) folded[o + q] = conv.data[o + q]! * s;
+            }
+          }
+          conv.kernel.rawData = floatBytes(folded);
+          const b = Float32Array.from({ length: c }, (_, k) => beta[k]! + ((conv.bias?.[k] ?? 0) - mean.data[k]!) * scale[k]!);
+          const biasName = g.constant(`${base}/folded_bias`, b, [c]);
+          if (conv.node.input.length === 3) conv.node.input[2] = biasName;
+          else conv.node.input.push(biasName);
+          convs.delete(x.name);
+          out = x;
+          break;
+        }
         const y = g.node(
           'BatchNormalization',
           [x.name, g.constant(`${base}/gamma`, get('gamma', 1), [c]), g.constant(`${base}/beta`, get('beta', 0), [c]), g.constant(`${base}/mean`, mean.data, [c]), g.constant(`${base}/variance`, variance.data, [c])],
@@ -357,9 +403,10 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
   const scaled = g.node('Sub', [g.node('Div', [input, g.constant('c127_5', new Float32Array([127.5]), [])], 'scale'), g.constant('one', new Float32Array([1]), [])], 'shift');
   const clipped = g.node('Clip', [scaled, g.constant('minus_one', new Float32Array([-1]), []), 'one'], 'clip');
   const x = g.node('Transpose', [clipped], 'to_nchw', [ints('perm', [0, 3, 1, 2])]);
-  const enc = await appendNetwork(g, nets.encoder, x, { c, h: s, w: s });
-  const dec = await appendNetwork(g, nets.decoder, enc.out, enc.shape);
-  const re = await appendNetwork(g, nets.reencoder, dec.out, dec.shape);
+  const fold = options.foldBatchNorm ?? true;
+  const enc = await appendNetwork(g, nets.encoder, x, { c, h: s, w: s }, fold);
+  const dec = await appendNetwork(g, nets.decoder, enc.out, enc.shape, fold);
+  const re = await appendNetwork(g, nets.reencoder, dec.out, dec.shape, fold);
   for (const [what, sh] of [['encoder', enc.shape], ['reencoder', re.shape]] as const) {
     if (sh.h !== 1 || sh.w !== 1 || sh.c !== latentDim) throw new ValueError(`exportOnnx: the ${what} gives [${sh.c}, ${sh.h}, ${sh.w}], not a latent code [${latentDim}, 1, 1].`);
   }

@@ -33,6 +33,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 interface Built {
   c: Case;
   bytes: Uint8Array;
+  /** The same export with explicit BatchNormalization nodes (foldBatchNorm: false). */
+  unfolded: Uint8Array;
   test: data.ImageSet;
   /** The test images at the model's size and channels, float32 NHWC 0..255 (what the graph takes). */
   pixels: Float32Array;
@@ -55,13 +57,14 @@ beforeAll(async () => {
       await m.fit(train, { epochs: 1, batchSize: 32 });
       await m.calibrate(calib);
       const bytes = await m.exportOnnx();
+      const unfolded = await m.exportOnnx({ foldBatchNorm: false });
       const scores = await m.score(test);
       const prediction = await m.predict(test);
       // What the model's preprocessing makes of the test images, as pixel values again.
       const t = data.preprocess(test, { imageSize: c.imageSize, channels: c.channels });
       const pixels = Float32Array.from(await t.data(), (v) => (v + 1) * 127.5);
       t.dispose();
-      built.set(c.name, { c, bytes, test, pixels, scores, prediction });
+      built.set(c.name, { c, bytes, unfolded, test, pixels, scores, prediction });
     } finally {
       m.dispose();
     }
@@ -92,6 +95,9 @@ describe('exportOnnx: ONNX Runtime (Node) gives the library\'s scores', () => {
       } finally {
         await scorer.dispose();
       }
+      const plain = await OnnxScorer.load(b!.unfolded, { runtime: 'node', threads: 1 });
+      expect(worstRelative(await plain.score(b!.pixels), b!.scores)).toBeLessThan(TOL);
+      await plain.dispose();
     });
   }
 });
