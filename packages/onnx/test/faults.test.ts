@@ -111,6 +111,15 @@ describe('bad input', () => {
     await expect(OnnxScorer.load(foreign)).rejects.toThrow(/not a GANomaly scorer/);
   });
 
+  it("a graph whose input is not the size or channels its metadata says is refused", async () => {
+    const { ModelProto } = await import('../src/proto.js');
+    const m = ModelProto.toObject(ModelProto.decode(bytes)) as { metadataProps: { key: string; value: string }[] };
+    const meta = JSON.parse(m.metadataProps[0]!.value);
+    m.metadataProps[0]!.value = JSON.stringify({ ...meta, imageSize: 32, channels: 3 });
+    const other = ModelProto.encode(ModelProto.fromObject(m)).finish();
+    await expect(OnnxScorer.load(other)).rejects.toThrow(/the graph's input is \[n, 16, 16, 1\], but its metadata says \[n, 32, 32, 3\]/);
+  });
+
   it('images of another size or channel count are resized as Ganomaly does; raw arrays must fit the model', async () => {
     const scorer = await OnnxScorer.load(bytes);
     const want = await model.score(test);
