@@ -64,7 +64,10 @@ def decode_batch(batch: Dict[str, np.ndarray], size: int, channels: int) -> Dict
             pixels[i] = decode(batch["bytes"][i], size, channels)
             errors.append("")
         except Exception as e:  # noqa: BLE001 - any decoder failure is reported per file
-            errors.append(f"{type(e).__name__}: {e}")
+            from PIL import UnidentifiedImageError
+
+            why = "not a readable image (unknown format or corrupt header)" if isinstance(e, UnidentifiedImageError) else str(e)
+            errors.append(f"{type(e).__name__}: {why}")
     return {"path": batch["path"], "pixels": pixels, "error": np.array(errors, dtype=object)}
 
 
