@@ -16,6 +16,7 @@ export const packages = [
   'backend-node-gpu',
   'backend-webgpu',
   'backend-webgl',
+  'onnx',
   'core',
   'report',
   'cli',

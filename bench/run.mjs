@@ -133,6 +133,16 @@ if (!a['no-pytorch']) {
   }
 }
 
+// ONNX Runtime row (bench/onnx/score.mjs): the exported scorer on onnxruntime-node, scoring only.
+// Its own run also times PyTorch beside it (alternating rounds); see that script for the ratio.
+if (existsSync(path.join(path.dirname(here), 'node_modules/onnxruntime-node'))) {
+  console.log('@ganomaly/onnx on onnxruntime-node (scoring) ...');
+  const r = spawnSync(process.execPath, [path.join(here, 'onnx', 'score.mjs'), '--rounds', quick ? '2' : '3', '--batch', '256', '--no-pytorch', '--isize', '32', '--nz', '100', '--ngf', a.ngf], { cwd: path.dirname(here), encoding: 'utf8' });
+  const o = lastJson(r.stdout);
+  if (r.status !== 0 || !o) console.log(`onnxruntime-node bench failed: ${r.stderr.slice(-500)}`);
+  else results.push({ system: 'onnxruntime-node', backend: `cpu (ORT ${o.onnxruntime_node.version})`, train_img_per_s: null, score_img_per_s: o.onnxruntime_node.median, peak_rss_mb: null, num_tensors_before: null });
+} else console.log('skip onnxruntime-node: not installed');
+
 const fmt = (v, d = 1) => (v == null ? '-' : v.toFixed(d));
 const rows = results
   .map((r) => (r.wasm_threads ? { ...r, backend: `${r.backend} (${r.wasm_threads} thread${r.wasm_threads > 1 ? 's' : ''})` } : r))

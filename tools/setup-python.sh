@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 venv=.venv
 req=tools/requirements.txt
-check='import torch, numpy, onnx, onnxruntime, tensorboard, ray'
+check='import torch, numpy, onnx, onnxruntime, tensorboard, ray, ray.data'
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$check" 2>/dev/null; then
   echo "setup:python: $venv already has every package of $req"
   exit 0

@@ -3,12 +3,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Ganomaly, AbortError, useBackend } from '@ganomaly/core';
 import { setWasmPaths } from '@ganomaly/backend-wasm';
+import { OnnxScorer } from '@ganomaly/onnx';
+import * as ort from 'onnxruntime-web';
 
 const IDB_URL = 'indexeddb://ganomaly-demo';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 // The .wasm files are served next to the page (vite.config.ts copies them), so it works offline.
 setWasmPaths(new URL('./wasm/', location.href).href);
+// onnxruntime-web's .wasm files too (vite.config.ts copies them to ort/). One thread: more need
+// a cross-origin isolated page (SharedArrayBuffer).
+ort.env.wasm.wasmPaths = new URL('./ort/', location.href).href;
+ort.env.wasm.numThreads = 1;
+
+/** An exported ONNX scorer (ganomaly export), scored on onnxruntime-web beside (or instead of) tfjs. */
+let onnx: OnnxScorer | null = null;
+
+async function loadOnnx(url: string) {
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  // WebGPU where the browser has it, else wasm.
+  const gpu = 'gpu' in navigator && (await (navigator as unknown as { gpu: { requestAdapter(): Promise<unknown> } }).gpu.requestAdapter().catch(() => null));
+  let ep = gpu ? 'webgpu' : 'wasm';
+  let scorer: OnnxScorer;
+  try {
+    scorer = await OnnxScorer.load(bytes, { runtime: ort as never, executionProviders: [ep] });
+  } catch (e) {
+    if (ep === 'wasm') throw e;
+    ep = 'wasm';
+    scorer = await OnnxScorer.load(bytes, { runtime: ort as never, executionProviders: [ep] });
+  }
+  await onnx?.dispose();
+  onnx = scorer;
+  const i = scorer.info;
+  $('onnx-status').textContent = `${url} on onnxruntime-web (${ep}) · ${i.imageSize}x${i.imageSize}x${i.channels}, ${i.calibration ? 'calibrated' : 'not calibrated'}`;
+  $('onnx-status').dataset.engine = ep;
+}
 
 let model: Ganomaly | null = null;
 let scored: { name: string; score: number; row: HTMLTableRowElement }[] = [];
@@ -43,10 +72,23 @@ function drawTo(canvas: HTMLCanvasElement, img: tf.Tensor3D) {
 }
 
 async function scoreFiles(files: File[]) {
-  if (!model) return alert('Load or train a model first.');
+  if (!model && !onnx) return alert('Load or train a model (or load an ONNX model) first.');
   const tbody = $('results').querySelector('tbody')!;
   for (const file of files) {
     const img = await decode(file);
+    const onnxScore = onnx ? (await onnx.score(img))[0] : null;
+    if (!model) {
+      // ONNX only: the score, no reconstruction.
+      const row = document.createElement('tr');
+      row.dataset.name = file.name;
+      row.dataset.onnxScore = String(onnxScore);
+      row.dataset.score = String(onnxScore);
+      row.innerHTML = `<td>${file.name}</td><td></td><td></td><td></td><td class="score">${onnxScore!.toExponential(3)}</td><td class="onnx-score">${onnxScore!.toExponential(3)}</td><td class="verdict"></td>`;
+      tbody.append(row);
+      scored.push({ name: file.name, score: onnxScore!, row });
+      img.dispose();
+      continue;
+    }
     const [score] = await model.score(img);
     const recon = await model.reconstruct(img); // [1, s, s, c] in 0..255
     const views = tf.tidy(() => {
@@ -61,7 +103,8 @@ async function scoreFiles(files: File[]) {
     const row = document.createElement('tr');
     row.dataset.name = file.name;
     row.dataset.score = String(score);
-    row.innerHTML = `<td>${file.name}</td><td><canvas></canvas></td><td><canvas></canvas></td><td><canvas></canvas></td><td class="score">${score.toExponential(3)}</td><td class="verdict"></td>`;
+    if (onnxScore !== null) row.dataset.onnxScore = String(onnxScore);
+    row.innerHTML = `<td>${file.name}</td><td><canvas></canvas></td><td><canvas></canvas></td><td><canvas></canvas></td><td class="score">${score.toExponential(3)}</td><td class="onnx-score">${onnxScore === null ? '' : onnxScore.toExponential(3)}</td><td class="verdict"></td>`;
     const canvases = row.querySelectorAll('canvas');
     await Promise.all(views.map((v, i) => drawTo(canvases[i], v)));
     tbody.append(row);
@@ -137,6 +180,15 @@ async function main() {
       setModel(await Ganomaly.load(url), `loaded from ${url}`);
     } catch (e) {
       $('model-status').textContent = `could not load: ${(e as Error).message}`;
+    }
+  };
+  $('load-onnx').onclick = async () => {
+    const url = new URL(($('onnx-url') as HTMLInputElement).value, location.href).href;
+    try {
+      await loadOnnx(url);
+    } catch (e) {
+      $('onnx-status').textContent = `could not load: ${(e as Error).message}`;
+      $('onnx-status').dataset.engine = 'error';
     }
   };
   $('save-idb').onclick = async () => {

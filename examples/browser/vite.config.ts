@@ -9,6 +9,7 @@ import { browserAlias } from '../../vitest.workspace.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../../node_modules/@tensorflow/tfjs-backend-wasm/dist');
+const ortDir = path.resolve(here, '../../node_modules/onnxruntime-web/dist');
 
 export default defineConfig({
   root: here,
@@ -22,6 +23,10 @@ export default defineConfig({
         const out = path.join(options.dir ?? path.join(here, 'dist'), 'wasm');
         mkdirSync(out, { recursive: true });
         for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) cpSync(path.join(wasmDir, f), path.join(out, f));
+        // onnxruntime-web's runtime (plain and JSEP/WebGPU builds), for the ONNX engine.
+        const ortOut = path.join(options.dir ?? path.join(here, 'dist'), 'ort');
+        mkdirSync(ortOut, { recursive: true });
+        for (const f of readdirSync(ortDir)) if (/^ort-wasm-simd-threaded(\.jsep)?\.(wasm|mjs)$/.test(f)) cpSync(path.join(ortDir, f), path.join(ortOut, f));
       },
     },
   ],

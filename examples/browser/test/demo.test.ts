@@ -1,7 +1,7 @@
 // End to end: the built demo (examples/browser) in headless Chromium on a local static server.
 // A model trained in Node on MNIST is loaded over http, real MNIST digits written as PNG files are
 // dropped on the page, and the scores it shows are checked against Node's scores for the same
-// files. Then a model is trained for a few steps in the page, saved to IndexedDB, and comes back
+// files, and the same through the exported ONNX model on onnxruntime-web. Then a model is trained for a few steps in the page, saved to IndexedDB, and comes back
 // after a reload. Skipped when Chromium is missing (.ci/run installs it).
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -57,6 +57,8 @@ beforeAll(async () => {
   await model.fit(data.subset(test, ones.slice(0, 600)), { epochs: 2, batchSize: 64 });
   await model.calibrate(data.subset(test, ones.slice(600, 700)), { quantile: 0.95 });
   await model.save(`file://${path.join(out, 'model')}`);
+  // The same model exported for ONNX Runtime (the page's ONNX engine, onnxruntime-web).
+  await writeFile(path.join(out, 'model', 'model.onnx'), await model.exportOnnx());
   for (const [label, idx] of [[0, ones.slice(700, 704)], [1, zeros.slice(0, 4)]] as const) {
     for (const i of idx) {
       const file = path.join(pngDir, `mnist-${i}-${label ? 'zero' : 'one'}.png`);
@@ -128,6 +130,24 @@ describe.skipIf(!haveChromium)(`the browser demo${haveChromium ? '' : ` (skipped
     });
     expect(await page.$$eval('.verdict', (c) => c.filter((x) => x.textContent === 'anomaly').length)).toBe(0);
     await page.screenshot({ path: process.env.GANOMALY_SCREENSHOT ?? path.join(out, 'demo.png'), fullPage: true });
+    await page.close();
+  }, 120_000);
+
+  it("scores through the exported ONNX model on onnxruntime-web: the same scores as Node's", async () => {
+    const page = await browser!.newPage();
+    await open(page);
+    await page.click('#load-onnx');
+    await page.waitForFunction(() => document.getElementById('onnx-status')!.dataset.engine !== undefined, null, { timeout: 90_000 });
+    expect(await page.$eval('#onnx-status', (e) => e.textContent)).toMatch(/onnxruntime-web \((wasm|webgpu)\) · 32x32x1, calibrated/);
+    // ONNX only (no tfjs model loaded): the page scores with ONNX Runtime alone.
+    await page.setInputFiles('#score-files', files.map((f) => f.path));
+    await page.waitForSelector(`body[data-scored="${files.length}"]`, { timeout: 60_000 });
+    const shown = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset.name!, Number((r as HTMLElement).dataset.onnxScore)] as const));
+    expect(shown).toHaveLength(files.length);
+    for (const [name, s] of shown) {
+      const f = files.find((x) => path.basename(x.path) === name)!;
+      expect(Math.abs(s - f.nodeScore), name).toBeLessThanOrEqual(1e-4 * Math.abs(f.nodeScore) + 1e-7);
+    }
     await page.close();
   }, 120_000);
 

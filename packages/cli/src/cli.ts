@@ -4,6 +4,7 @@ import { CliError, EXIT, writeLine, type CliIO } from './io.js';
 import { helpText, type CommandSpec } from './options.js';
 import { TRAIN, train } from './train.js';
 import { isSystemError, systemMessage } from './safety.js';
+import { EXPORT, exportModel } from './onnx.js';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   train: { spec: TRAIN, run: train },
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (argv: string[], io: Cl
   evaluate: { spec: EVALUATE, run: evaluate },
   calibrate: { spec: CALIBRATE, run: calibrate },
   info: { spec: INFO, run: info },
+  export: { spec: EXPORT, run: exportModel },
 };
 
 export function mainHelp(): string {

@@ -8,6 +8,7 @@ import { countProgress } from './progress.js';
 import { imageFiles, loadSource, type LoadOptions } from './sources.js';
 import { isModelFolder, loadModel, printSkipped } from './shared.js';
 import { atomicFile, checkOutputFile, checkReportDir, isSystemError, systemMessage } from './safety.js';
+import { loadOnnxModel, type ScoringModel } from './onnx.js';
 
 function imageLoadOptions(v: Record<string, unknown>, model: Ganomaly, io: CliIO, warn: (m: string) => void): LoadOptions {
   return {
@@ -33,12 +34,13 @@ export const SCORE: CommandSpec = {
   name: 'score',
   brief: 'Score images: CSV or JSON lines with raw score, normalised score and anomaly flag',
   summary: 'Scores images with a trained model: one row per image with its raw score, the score normalised with the calibration range, and the anomaly flag (score >= the calibrated threshold).',
-  usage: 'ganomaly score MODEL IMAGES... [--format csv|jsonl] [--output FILE]',
+  usage: 'ganomaly score MODEL IMAGES... [--format csv|jsonl] [--output FILE] [--engine tfjs|onnx]',
   positionals: { min: 2 },
   options: {
     format: { type: 'string', value: 'csv|jsonl|json', help: 'Output format: csv, JSON lines, or one JSON array (default: from the --output extension, .jsonl or .json; else csv)' },
     output: { type: 'string', short: 'o', value: 'FILE', help: 'Write rows to FILE instead of stdout' },
     'batch-size': { type: 'string', value: 'N', help: 'Images per forward pass (does not change the scores)', default: '256' },
+    engine: { type: 'string', value: 'tfjs|onnx', help: 'tfjs (this library, on --backend), or onnx: ONNX Runtime (onnxruntime-node) on MODEL.onnx from `ganomaly export`, or on a model folder exported in memory', default: 'tfjs' },
     ...IMAGE_OPTIONS,
     ...COMMON_OPTIONS,
   },
@@ -56,9 +58,10 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
   const maxPixels = int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!;
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
   const files = await imageFiles(inputs, io.cwd, !!v.recursive, warn);
+  const engine = choice(v, 'engine', 'tfjs', ['tfjs', 'onnx'] as const);
   // Checked before anything is written: -o onto an image being scored or into the model folder would destroy it.
   if (v.output) await checkOutputFile(path.resolve(io.cwd, v.output as string), files, modelDir!);
-  const model = await loadModel(modelDir!, v.backend as string | undefined);
+  const model: ScoringModel = engine === 'onnx' ? await loadOnnxModel(modelDir!, v.backend as string | undefined) : await loadModel(modelDir!, v.backend as string | undefined);
   let sink: Output = io.stdout;
   let file: Awaited<ReturnType<typeof atomicFile>> | null = null;
   if (v.output) {
@@ -139,7 +142,7 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     file = null;
     return scored === 0 ? EXIT.data : EXIT.ok;
   } finally {
-    model.dispose();
+    await model.dispose();
     await file?.abort();
   }
 }

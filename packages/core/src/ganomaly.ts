@@ -12,6 +12,7 @@ import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
 import { guardModel } from './guard.js';
 import { checkModelSize } from './limits.js';
+import { exportOnnx, type OnnxExportOptions } from './onnx-export.js';
 import type {
   CalibrateOptions,
   Calibration,
@@ -259,6 +260,17 @@ export class Ganomaly {
     } finally {
       tf.dispose(temporary);
     }
+  }
+
+  /**
+   * The scorer as an ONNX model (the bytes of an .onnx file): input float32 [n, imageSize,
+   * imageSize, channels] pixel values 0..255 at the model's size (resize outside), outputs `score`,
+   * and with a calibration `normalized_score` and `is_anomaly`; optionally `z`, `z_hat`, `x_hat`.
+   * Uses the BatchNorm statistics of the model's mode (population by default). Score it with
+   * OnnxScorer from @ganomaly/onnx, or any ONNX Runtime. See docs/onnx.md.
+   */
+  async exportOnnx(options: OnnxExportOptions = {}): Promise<Uint8Array> {
+    return exportOnnx(this.state, options);
   }
 
   /** Releases every tensor of the model. Any later call fails with a DisposedError. */

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Scoring throughput: this library's exported scorer on ONNX Runtime (onnxruntime-node, OnnxScorer)
+// against PyTorch's eager scoring of the same architecture (bench/pytorch/ganomaly.py, .venv's
+// torch), side by side in one run: the two alternate, round after round, on the same batch size
+// and thread count; medians and the ratio are reported.
+//
+//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1]
+//
+// Prints one JSON line at the end: { onnxruntime_node: {...}, pytorch: {...}, ratio }.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Ganomaly } from '@ganomaly/core';
+import { OnnxScorer } from '@ganomaly/onnx';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const { values: a } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '256' },
+    iters: { type: 'string', default: '4' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    isize: { type: 'string', default: '32' },
+    nc: { type: 'string', default: '1' },
+    nz: { type: 'string', default: '100' },
+    ngf: { type: 'string', default: '64' },
+    'no-pytorch': { type: 'boolean', default: false },
+  },
+});
+const [rounds, batch, iters, threads, isize, nc, nz, ngf] = ['rounds', 'batch', 'iters', 'threads', 'isize', 'nc', 'nz', 'ngf'].map((k) => Number(a[k]));
+function median(v) {
+  const s = [...v].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const model = await Ganomaly.create({ backend: 'wasm', imageSize: isize, channels: nc, latentDim: nz, baseWidth: ngf });
+const bytes = await model.exportOnnx();
+model.dispose();
+const scorer = await OnnxScorer.load(bytes, { runtime: 'node', threads });
+const pixels = new Float32Array(batch * isize * isize * nc);
+for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) % 256;
+await scorer.score(pixels, { batchSize: batch }); // warm-up
+async function ortRun() {
+  const t0 = performance.now();
+  for (let i = 0; i < iters; i++) await scorer.score(pixels, { batchSize: batch });
+  return (batch * iters) / ((performance.now() - t0) / 1000);
+}
+
+const python = path.join(root, '.venv/bin/python');
+let torch = null;
+if (!a['no-pytorch']) {
+  if (!existsSync(python)) console.error(`skip PyTorch: ${python} is missing (npm run setup:python)`);
+  else {
+    const child = spawn(python, [path.join(here, 'torch_score.py'), ...[isize, nc, nz, ngf, batch, iters, threads].map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const next = async () => {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the PyTorch process ended early');
+      return JSON.parse(value);
+    };
+    const hello = await next();
+    torch = { child, next, info: hello };
+  }
+}
+
+const ort = [];
+const pt = [];
+for (let r = 0; r < rounds; r++) {
+  // Alternate which goes first, so that neither always runs on a machine the other just warmed.
+  const order = r % 2 ? ['torch', 'ort'] : ['ort', 'torch'];
+  for (const who of order) {
+    if (who === 'ort') ort.push(await ortRun());
+    else if (torch) {
+      torch.child.stdin.write('run\n');
+      pt.push((await torch.next()).img_per_s);
+    }
+  }
+  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
+}
+if (torch) torch.child.stdin.end();
+await scorer.dispose();
+const ortVersion = (await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version;
+const out = {
+  config: { isize, nc, nz, ngf, batch, iters, rounds, threads },
+  onnxruntime_node: { version: ortVersion, img_per_s: ort, median: median(ort) },
+  pytorch: torch ? { version: torch.info.torch, threads: torch.info.threads, img_per_s: pt, median: median(pt) } : null,
+  ratio: torch ? median(ort) / median(pt) : null,
+  // Each round's two runs are neighbours in time: the median of their ratios is less sensitive to load swings.
+  round_ratio_median: torch ? median(ort.map((v, i) => v / pt[i])) : null,
+  load_avg_1min: os.loadavg()[0],
+};
+console.log(JSON.stringify(out));

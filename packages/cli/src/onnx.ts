@@ -1,0 +1,114 @@
+// `ganomaly export` and the ONNX engine of `ganomaly score` (ONNX Runtime through @ganomaly/onnx).
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelFormatError, ValueError } from '@ganomaly/core';
+import type { OnnxScorer } from '@ganomaly/onnx';
+import { CliError, EXIT, modelError, usage, writeLine, type CliIO } from './io.js';
+import { COMMON_OPTIONS, choice, parse, type CommandSpec } from './options.js';
+import { loadModel } from './shared.js';
+
+export const EXPORT: CommandSpec = {
+  name: 'export',
+  brief: 'Export a trained model as an ONNX scorer (for ONNX Runtime, Triton, Ray ...)',
+  summary:
+    'Writes the model\'s scorer as an ONNX file: input float32 [n, size, size, channels] pixel values 0..255 at the model\'s size, outputs score, normalized_score and is_anomaly (with a calibration), optionally z, z_hat and x_hat. Config, calibration, score variant and library version are in its metadata.',
+  usage: 'ganomaly export MODEL_DIR --out FILE.onnx [--format onnx] [--outputs z,zhat,xhat]',
+  positionals: { min: 1, max: 1 },
+  options: {
+    out: { type: 'string', short: 'o', value: 'FILE', help: 'Where to write the .onnx file (required)' },
+    format: { type: 'string', value: 'onnx', help: 'Export format', default: 'onnx' },
+    outputs: { type: 'string', value: 'LIST', help: 'Extra outputs, comma-separated: z, zhat, xhat' },
+    'batch-norm': { type: 'string', value: 'population|running', help: "BatchNorm statistics in the graph (default: the model's mode)" },
+    ...COMMON_OPTIONS,
+  },
+  notes: "Score the file with 'ganomaly score FILE.onnx IMAGES...', OnnxScorer from @ganomaly/onnx, or any ONNX Runtime (docs/onnx.md).",
+};
+
+const OUTPUT_NAMES = { z: 'z', zhat: 'zHat', xhat: 'xHat' } as const;
+
+export async function exportModel(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals } = parse(EXPORT, argv);
+  choice(v, 'format', 'onnx', ['onnx'] as const);
+  if (typeof v.out !== 'string' || v.out === '') throw usage(`--out FILE.onnx is required. Usage: ${EXPORT.usage}`);
+  const outputs = (typeof v.outputs === 'string' ? v.outputs.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : []).map((o) => {
+    const name = OUTPUT_NAMES[o as keyof typeof OUTPUT_NAMES];
+    if (!name) throw usage(`--outputs: unknown output '${o}'; choose from z, zhat, xhat.`);
+    return name;
+  });
+  const mode = v['batch-norm'] === undefined ? undefined : choice(v, 'batch-norm', 'population', ['population', 'running'] as const);
+  const dir = path.resolve(io.cwd, positionals[0]!);
+  const out = path.resolve(io.cwd, v.out);
+  const model = await loadModel(dir, v.backend as string | undefined);
+  try {
+    let bytes: Uint8Array;
+    try {
+      bytes = await model.exportOnnx({ outputs, ...(mode ? { batchNormMode: mode } : {}) });
+    } catch (e) {
+      if (e instanceof ValueError) throw modelError(`${dir} cannot be exported: ${e.message}`);
+      throw e;
+    }
+    await mkdir(path.dirname(out), { recursive: true });
+    // Written beside, then renamed: never a half-written file at FILE.
+    const part = `${out}.${process.pid}.part`;
+    await writeFile(part, bytes);
+    await rename(part, out);
+    if (!v.quiet) {
+      const c = model.config;
+      writeLine(io.stderr, `wrote ${path.relative(io.cwd, out) || out} (${(bytes.length / 1e6).toFixed(2)} MB): input [n, ${c.imageSize}, ${c.imageSize}, ${c.channels}] pixels 0..255${model.calibration ? '' : '; not calibrated: score output only'}`);
+    }
+    return EXIT.ok;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** What `ganomaly score` needs of a model: Ganomaly, or an OnnxScorer behind the same face. */
+export interface ScoringModel {
+  config: { imageSize: number; channels: number };
+  calibration: { threshold: number } | null;
+  score(set: Parameters<OnnxScorer['score']>[0], o: { batchSize: number }): Promise<Float32Array>;
+  predict(set: Parameters<OnnxScorer['score']>[0], o: { batchSize: number }): Promise<{ scores: Float32Array; normalizedScores: Float32Array; isAnomaly: Uint8Array }>;
+  dispose(): void | Promise<void>;
+}
+
+/**
+ * The ONNX engine: MODEL is an .onnx file written by `ganomaly export`, or a model folder (exported
+ * in memory). Scores on onnxruntime-node.
+ */
+export async function loadOnnxModel(model: string, backend: string | undefined): Promise<ScoringModel> {
+  const st = await stat(model).catch(() => null);
+  if (!st) throw modelError(`No model at ${model}: it does not exist.`);
+  let onnx: typeof import('@ganomaly/onnx');
+  try {
+    onnx = await import('@ganomaly/onnx');
+  } catch (e) {
+    throw usage(`--engine onnx needs @ganomaly/onnx: ${(e as Error).message}`);
+  }
+  let bytes: Uint8Array | string = model;
+  if (st.isDirectory()) {
+    const m = await loadModel(model, backend);
+    try {
+      bytes = await m.exportOnnx();
+    } catch (e) {
+      if (e instanceof ValueError) throw modelError(`${model} cannot be scored with --engine onnx: ${e.message}`);
+      throw e;
+    } finally {
+      m.dispose();
+    }
+  }
+  let scorer: OnnxScorer;
+  try {
+    scorer = await onnx.OnnxScorer.load(bytes, { runtime: 'node' });
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw modelError(`${model} is not a usable ONNX scorer: ${e.message}`);
+    if (/onnxruntime-node is not installed|failed to load/.test((e as Error).message)) throw new CliError((e as Error).message, EXIT.backend);
+    throw e;
+  }
+  return {
+    config: { imageSize: scorer.imageSize, channels: scorer.channels },
+    calibration: scorer.calibration,
+    score: (set, o) => scorer.score(set, o),
+    predict: (set, o) => scorer.predict(set, o),
+    dispose: () => scorer.dispose(),
+  };
+}

@@ -1,0 +1,51 @@
+// Ganomaly.exportOnnx: the model's scorer as an ONNX graph, built by @ganomaly/onnx (imported on
+// first use, so apps that never export load no protobuf code).
+import { ValueError, checkOneOf } from '@ganomaly/common';
+import type { ExtraOutput } from '@ganomaly/onnx';
+import { useStatistics } from './scoring.js';
+import { live, type ModelState } from './state.js';
+import { VERSION } from './version.js';
+
+export interface OnnxExportOptions {
+  /** Also output z and ẑ ([n, latentDim]) and/or x̂ (pixel values 0..255). Default none. */
+  outputs?: readonly ExtraOutput[];
+  /**
+   * The BatchNorm statistics written into the graph: the model's mode by default ('population'
+   * after fit, or 'running'). 'batch' normalises by the scored batch and cannot be exported.
+   */
+  batchNormMode?: 'population' | 'running';
+  /** Fold BatchNorm layers into the convolutions before them (faster; default true). */
+  foldBatchNorm?: boolean;
+}
+
+export async function exportOnnx(state: ModelState, options: OnnxExportOptions): Promise<Uint8Array> {
+  const fn = 'exportOnnx';
+  const nets = live(state, fn);
+  const mode = options.batchNormMode ?? state.config.batchNormMode;
+  checkOneOf(mode, ['population', 'running', 'batch'] as const, 'options.batchNormMode', fn);
+  if (mode === 'batch') {
+    throw new ValueError(
+      "exportOnnx: BatchNorm mode 'batch' normalises by the statistics of the batch being scored, which an inference graph does not do; export with batchNormMode 'population' (call recomputeStatistics(trainingImages) first) or 'running'.",
+    );
+  }
+  const { buildOnnxScorer } = await import('@ganomaly/onnx');
+  const c = state.config;
+  const restore = useStatistics(state, nets, mode, fn);
+  try {
+    return await buildOnnxScorer(nets, {
+      imageSize: c.imageSize,
+      channels: c.channels as 1 | 3,
+      latentDim: c.latentDim,
+      scoreVariant: c.scoreVariant,
+      calibration: state.calibration ? JSON.parse(JSON.stringify(state.calibration)) : null,
+      batchNormStatistics: mode === 'running' ? 'running' : state.statistics,
+      libraryVersion: VERSION,
+      config: { ...c, batchNormMode: mode },
+      epochsTrained: state.epochsTrained,
+      outputs: options.outputs ?? [],
+      ...(options.foldBatchNorm !== undefined ? { foldBatchNorm: options.foldBatchNorm } : {}),
+    });
+  } finally {
+    restore?.();
+  }
+}

@@ -1,0 +1,130 @@
+// The exported scorer against the library: trained models (sizes 16/32/64, 1 and 3 channels,
+// extra layers, both score variants) on real MNIST and CIFAR-10 images; ONNX Runtime's scores in
+// Node (onnxruntime-node) and in Python (onnx.checker + onnxruntime of .venv) equal Ganomaly's.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ganomaly, data } from '@ganomaly/core';
+import { OnnxScorer, readOnnxModelInfo } from '@ganomaly/onnx';
+import { PYTHON, cifar, mnist, worstRelative } from './helpers.js';
+
+interface Case {
+  name: string;
+  set: 'mnist' | 'cifar';
+  imageSize: number;
+  channels: 1 | 3;
+  extraLayers: number;
+  scoreVariant: 'mse' | 'l1';
+}
+
+const CASES: Case[] = [
+  { name: 'mnist16', set: 'mnist', imageSize: 16, channels: 1, extraLayers: 0, scoreVariant: 'mse' },
+  { name: 'mnist32_extra1_l1', set: 'mnist', imageSize: 32, channels: 1, extraLayers: 1, scoreVariant: 'l1' },
+  { name: 'cifar32', set: 'cifar', imageSize: 32, channels: 3, extraLayers: 0, scoreVariant: 'mse' },
+  { name: 'cifar64_extra2', set: 'cifar', imageSize: 64, channels: 3, extraLayers: 2, scoreVariant: 'mse' },
+];
+
+const TOL = 1e-4;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'ganomaly-onnx-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Built {
+  c: Case;
+  bytes: Uint8Array;
+  /** The same export with explicit BatchNormalization nodes (foldBatchNorm: false). */
+  unfolded: Uint8Array;
+  test: data.ImageSet;
+  /** The test images at the model's size and channels, float32 NHWC 0..255 (what the graph takes). */
+  pixels: Float32Array;
+  scores: Float32Array;
+  prediction: Awaited<ReturnType<Ganomaly['predict']>>;
+}
+const built = new Map<string, Built>();
+let sets: { mnist: data.ImageSet; cifar: data.ImageSet | null };
+
+beforeAll(async () => {
+  sets = { mnist: await mnist(), cifar: await cifar() };
+  for (const c of CASES) {
+    const src = c.set === 'mnist' ? sets.mnist : sets.cifar;
+    if (!src) continue;
+    const train = data.subset(src, [...Array(32).keys()].map((i) => 300 + i));
+    const calib = data.subset(src, [...Array(32).keys()].map((i) => 100 + i));
+    const test = data.subset(src, [...Array(40).keys()].map((i) => 200 + i));
+    const m = await Ganomaly.create({ backend: 'wasm', imageSize: c.imageSize, channels: c.channels, extraLayers: c.extraLayers, scoreVariant: c.scoreVariant, baseWidth: 8, latentDim: 16, seed: 7 });
+    try {
+      await m.fit(train, { epochs: 1, batchSize: 32 });
+      await m.calibrate(calib);
+      const bytes = await m.exportOnnx();
+      const unfolded = await m.exportOnnx({ foldBatchNorm: false });
+      const scores = await m.score(test);
+      const prediction = await m.predict(test);
+      // What the model's preprocessing makes of the test images, as pixel values again.
+      const t = data.preprocess(test, { imageSize: c.imageSize, channels: c.channels });
+      const pixels = Float32Array.from(await t.data(), (v) => (v + 1) * 127.5);
+      t.dispose();
+      built.set(c.name, { c, bytes, unfolded, test, pixels, scores, prediction });
+    } finally {
+      m.dispose();
+    }
+  }
+}, 240_000);
+
+describe('exportOnnx: ONNX Runtime (Node) gives the library\'s scores', () => {
+  for (const c of CASES) {
+    it(`${c.name}: size ${c.imageSize}, ${c.channels} channel(s), ${c.extraLayers} extra layer(s), ${c.scoreVariant}`, async (ctx) => {
+      const b = built.get(c.name);
+      if (!b) ctx.skip(`no ${c.set} data (../shared/data/cifar10 missing)`);
+      const info = readOnnxModelInfo(b!.bytes);
+      expect(info).toMatchObject({ imageSize: c.imageSize, channels: c.channels, scoreVariant: c.scoreVariant, batchNormStatistics: 'population' });
+      expect(info.calibration?.threshold).toBe(b!.prediction.threshold);
+      const scorer = await OnnxScorer.load(b!.bytes, { runtime: 'node', threads: 1 });
+      try {
+        // The images as the library takes them (resized by the scorer as Ganomaly does) ...
+        const fromSet = await scorer.score(b!.test);
+        expect(worstRelative(fromSet, b!.scores)).toBeLessThan(TOL);
+        // ... and the graph's own input, pixels at the model's size.
+        const direct = await scorer.score(b!.pixels, { batchSize: 16 });
+        expect(worstRelative(direct, b!.scores)).toBeLessThan(TOL);
+        const p = await scorer.predict(b!.pixels);
+        expect(worstRelative(p.normalizedScores, b!.prediction.normalizedScores, 1e-6)).toBeLessThan(TOL);
+        expect([...p.isAnomaly]).toEqual([...b!.prediction.isAnomaly]);
+        // The scores spread: a constant graph would not pass this comparison by accident.
+        expect(Math.max(...b!.scores) - Math.min(...b!.scores)).toBeGreaterThan(1e-3 * Math.max(...b!.scores));
+      } finally {
+        await scorer.dispose();
+      }
+      const plain = await OnnxScorer.load(b!.unfolded, { runtime: 'node', threads: 1 });
+      expect(worstRelative(await plain.score(b!.pixels), b!.scores)).toBeLessThan(TOL);
+      await plain.dispose();
+    });
+  }
+});
+
+describe('exportOnnx: onnx.checker and ONNX Runtime in Python (.venv)', () => {
+  it('every case passes onnx.checker (full check) and scores as the library', async (ctx) => {
+    if (!existsSync(PYTHON)) ctx.skip(`${PYTHON} is missing: run npm run setup:python (tools/setup-python.sh) for the Python check`);
+    const probe = spawnSync(PYTHON, ['-c', 'import onnx, onnxruntime, numpy'], { encoding: 'utf8' });
+    if (probe.status !== 0) ctx.skip(`.venv lacks onnx/onnxruntime/numpy: ${probe.stderr.trim().split('\n').pop()}`);
+    const cases: Record<string, { shape: number[] }> = {};
+    for (const [name, b] of built) {
+      writeFileSync(path.join(tmp, `${name}.onnx`), b.bytes);
+      writeFileSync(path.join(tmp, `${name}.f32`), b.pixels);
+      cases[name] = { shape: [b.test.count, b.c.imageSize, b.c.imageSize, b.c.channels] };
+    }
+    expect(Object.keys(cases).length).toBeGreaterThan(0);
+    writeFileSync(path.join(tmp, 'cases.json'), JSON.stringify(cases));
+    const r = spawnSync(PYTHON, [path.join(import.meta.dirname, 'check_onnx.py'), tmp], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { onnx: string; onnxruntime: string; cases: Record<string, { opset: number; metadata: { imageSize: number }; outputs: Record<string, number[]> }> };
+    for (const [name, b] of built) {
+      const got = out.cases[name]!;
+      expect(got.metadata.imageSize).toBe(b.c.imageSize);
+      expect(worstRelative(got.outputs['score']!, b.scores)).toBeLessThan(TOL);
+      expect(worstRelative(got.outputs['normalized_score']!, b.prediction.normalizedScores, 1e-6)).toBeLessThan(TOL);
+      expect(got.outputs['is_anomaly']).toEqual([...b.prediction.isAnomaly]);
+    }
+  }, 120_000);
+});
