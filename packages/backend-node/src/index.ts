@@ -12,6 +12,9 @@
  * it, and `useBackend('auto')` moves on to the next candidate.
  */
 import { isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
+import { registerTensorflowKernels } from './kernels.js';
+
+export { TENSORFLOW_FORMS, registerTensorflowKernels } from './kernels.js';
 
 export const NODE_PRIORITY = 30;
 export const NODE_PACKAGE = '@tensorflow/tfjs-node';
@@ -82,5 +85,7 @@ registerBackendCandidate({
   priority: NODE_PRIORITY,
   load: async () => {
     await loadTfjsNode();
+    // Faster convolution gradients for the shapes where TensorFlow's own measured slow (kernels.ts).
+    registerTensorflowKernels();
   },
 });
