@@ -19,9 +19,12 @@ const cases = [
   ['Conv2DBackpropFilter', [64, 4, 4, 256], [4, 4, 256, 1], 1, 'valid'],
   ['Conv2DBackpropInput', [64, 4, 4, 256], [4, 4, 256, 100], 1, 'valid'],
   ['Conv2DBackpropInput', [64, 4, 4, 256], [4, 4, 256, 1], 1, 'valid'],
+  ['Conv2DBackpropInput', [64, 32, 32, 1], [4, 4, 1, 64], 2, 'same'],
+  ['Conv2DBackpropInput', [64, 16, 16, 64], [4, 4, 64, 128], 2, 'same'],
+  ['Conv2DBackpropInput', [64, 8, 8, 128], [4, 4, 128, 256], 2, 'same'],
 ];
-const OWN = { dense: false, patchMaxOutputPixels: 0 };
-const OURS = { dense: true, patchMaxOutputPixels: 1e9 };
+const OWN = { dense: false, patchMaxOutputPixels: 0, subPixelMaxInChannels: 0 };
+const OURS = { dense: true, patchMaxOutputPixels: 1e9, subPixelMaxInChannels: 1e9 };
 for (const [kernel, xShape, fShape, s, pad] of cases) {
   const x = tf.randomNormal(xShape);
   const w = tf.randomNormal(fShape);
@@ -55,4 +58,4 @@ for (const [kernel, xShape, fShape, s, pad] of cases) {
   );
   tf.dispose([x, w, y, dy, results.own, results.ours]);
 }
-Object.assign(TENSORFLOW_FORMS, { dense: true, patchMaxOutputPixels: 0 });
+Object.assign(TENSORFLOW_FORMS, { dense: true, patchMaxOutputPixels: 0, subPixelMaxInChannels: 8 });
