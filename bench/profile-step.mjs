@@ -4,7 +4,7 @@
 // On wasm in Node, GANOMALY_WASM_THREADS=1 profiles one XNNPACK thread (default: all cores).
 // `fusedConv2d__op` is the op around FusedConv2D: its time includes the kernel's.
 // On node, GANOMALY_TF_OWN_KERNELS=1 profiles tfjs-node's own convolution gradients instead of
-// this library's forms (packages/backend-node/src/kernels.ts), for a before/after.
+// this library's forms (packages/kernels/src/*-tensorflow.ts), for a before/after.
 import { Ganomaly } from '@ganomaly/core';
 import { TENSORFLOW_FORMS } from '@ganomaly/backend-node';
 import * as tf from '@tensorflow/tfjs-core';

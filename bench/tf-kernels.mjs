@@ -1,6 +1,6 @@
 // The convolution gradients of a GANomaly step (batch 64, 32x32x1, widths 64) on tfjs-node's
 // `tensorflow` backend: TensorFlow's own kernels against this library's forms
-// (packages/backend-node/src/kernels.ts), alternately, medians of N calls each, GFLOP/s, and the
+// (packages/kernels/src/*-tensorflow.ts), alternately, medians of N calls each, GFLOP/s, and the
 // largest difference between the two results (relative to the largest value):
 //   node bench/tf-kernels.mjs [N=7]
 import * as tf from '@tensorflow/tfjs-core';

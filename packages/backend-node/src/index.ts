@@ -12,9 +12,10 @@
  * it, and `useBackend('auto')` moves on to the next candidate.
  */
 import { isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
-import { registerTensorflowKernels } from './kernels.js';
+import { registerTensorflowKernels } from '@ganomaly/kernels';
 
-export { TENSORFLOW_FORMS, registerTensorflowKernels } from './kernels.js';
+/** Which of this library's forms the tensorflow backend's kernels use (@ganomaly/kernels' register-tensorflow.ts). */
+export { TENSORFLOW_FORMS } from '@ganomaly/kernels';
 
 export const NODE_PRIORITY = 30;
 export const NODE_PACKAGE = '@tensorflow/tfjs-node';
@@ -85,7 +86,7 @@ registerBackendCandidate({
   priority: NODE_PRIORITY,
   load: async () => {
     await loadTfjsNode();
-    // Faster convolution gradients for the shapes where TensorFlow's own measured slow (kernels.ts).
+    // Faster convolution gradients where tfjs-node's own measured slow (@ganomaly/kernels' register-tensorflow.ts).
     registerTensorflowKernels();
   },
 });

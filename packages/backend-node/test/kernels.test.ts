@@ -1,4 +1,4 @@
-// This library's convolution-gradient forms on tfjs-node's `tensorflow` backend (kernels.ts),
+// This library's convolution-gradient forms on tfjs-node's `tensorflow` backend (@ganomaly/kernels, *-tensorflow.ts),
 // against the cpu backend's reference kernels: the dense-layer and sub-pixel forms that are
 // registered, and the patch form of the filter gradient (measured slower, so off by default),
 // each forced on for every case it takes (the others fall back to TensorFlow's own kernel).
@@ -44,7 +44,7 @@ async function compute(backend: string, [kernel, xShape, fShape, s, pad]: (typeo
   });
 }
 
-describe.skipIf(!available)('tensorflow backend kernels (kernels.ts) against cpu', () => {
+describe.skipIf(!available)('tensorflow backend kernels (@ganomaly/kernels, *-tensorflow.ts) against cpu', () => {
   afterAll(() => Object.assign(TENSORFLOW_FORMS, DEFAULTS));
 
   it('are registered in place of tfjs-node\'s own, marked', async () => {

@@ -37,7 +37,7 @@ describe('fit({ tensorBoard })', () => {
     const err = await m.fit(x, { epochs: 1, tensorBoard: '/tmp/unused' }).catch((e) => e);
     expect(err).toBeInstanceOf(ValueError);
     expect(err.message).toMatch(/needs the 'node' backend.*this model runs on 'cpu'.*backend: 'node'.*npm install @tensorflow\/tfjs-node.*npm run setup:tfjs-node/);
-    expect(m.epochsTrained).toBe(0);
+    expect(m.epochs).toBe(0);
     x.dispose();
     m.dispose();
   });

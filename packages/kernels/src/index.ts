@@ -13,3 +13,7 @@ export { makeConv2DBackpropFilterKernel, registerFastConvFilterGradient } from '
 export { makeConv2DBackpropInputKernel, registerFastConvInputGradient } from './conv2d-backprop-input.js';
 export { tileByBlocks, registerFastTile } from './tile.js';
 export { LEAKY_RELU_GRAD, registerFastLeakyRelu } from './leaky-relu.js';
+export { tensorflowKernels, registerTensorflowKernels } from './register-tensorflow.js';
+export { TENSORFLOW_FORMS } from './tensorflow-ops.js';
+export { conv2DBackpropFilterViaPatches, filterGradientUsesPatches } from './conv2d-backprop-filter-tensorflow.js';
+export { conv2DBackpropInputDense, conv2DBackpropInputSubPixel } from './conv2d-backprop-input-tensorflow.js';
