@@ -3,10 +3,15 @@
 //   node bench/profile-step.mjs [baseWidth=64] [backend=wasm]
 // On wasm in Node, GANOMALY_WASM_THREADS=1 profiles one XNNPACK thread (default: all cores).
 // `fusedConv2d__op` is the op around FusedConv2D: its time includes the kernel's.
+// On node, GANOMALY_TF_OWN_KERNELS=1 profiles tfjs-node's own convolution gradients instead of
+// this library's forms (packages/kernels/src/*-tensorflow.ts), for a before/after.
 import { Ganomaly } from '@ganomaly/core';
+import { TENSORFLOW_FORMS } from '@ganomaly/backend-node';
 import * as tf from '@tensorflow/tfjs-core';
 // White-box: one training step, from the built package's internal training module.
 import { trainStep } from '../packages/core/dist/training.js';
+
+if (process.env.GANOMALY_TF_OWN_KERNELS === '1') Object.assign(TENSORFLOW_FORMS, { dense: false, patchMaxOutputPixels: 0, subPixelMaxInChannels: 0 });
 
 const m = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 100, baseWidth: +(process.argv[2] ?? 64), backend: process.argv[3] ?? 'wasm' });
 const x = tf.randomUniform([64, 32, 32, 1], 0, 255);

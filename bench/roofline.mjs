@@ -82,7 +82,10 @@ const work = child('work', 1);
 const peak1 = child('peak', 1).gflops;
 const peakN = cores > 1 ? child('peak', cores).gflops : peak1;
 // The same matrix product in PyTorch (native code: AVX2/AVX-512 where the CPU has them).
-const py = spawnSync('/usr/bin/python3', ['-c', `
+// PyTorch 2.13 from the project's .venv (npm run setup:python); skipped, and said, without it.
+const venvPython = fileURLToPath(new URL('../.venv/bin/python', import.meta.url));
+if (!existsSync(venvPython)) console.log(`no ${venvPython} (npm run setup:python makes it): PyTorch's rate is left out`);
+const py = spawnSync(existsSync(venvPython) ? venvPython : 'false', ['-c', `
 import time, torch
 torch.set_num_threads(${cores})
 x = torch.randn(1024, 1024); y = torch.randn(1024, 1024)

@@ -6,6 +6,12 @@
 //   npm run bench                  full: 3 timed runs per system, medians reported
 //   npm run bench -- --quick       under 5 minutes: fewer steps; on the slow cpu backend 1 run, no warm-up step, no ScoringPool
 //   npm run bench -- --backends wasm --no-pytorch
+//   npm run bench -- --backends node --rounds 3      node and PyTorch alternately, 3 rounds, medians
+//   npm run bench -- --debian-torch                  also Debian's python3-torch (1.13), a second row
+//
+// PyTorch is today's: torch 2.13 in the project's .venv (`npm run setup:python`); without .venv
+// the PyTorch rows are skipped and the reason printed. --debian-torch adds /usr/bin/python3's torch
+// (Debian's python3-torch, 1.13) where it is installed.
 //
 // Writes bench/results/latest.json: one entry per system with system, backend, train_img_per_s,
 // score_img_per_s, peak_rss_mb, train_step_ms_median, num_tensors_before/after; on machines with
@@ -27,11 +33,15 @@ const { values: a } = parseArgs({
     ngf: { type: 'string', default: '64' },
     batch: { type: 'string', default: '64' },
     out: { type: 'string', default: path.join(here, 'results', 'latest.json') },
+    rounds: { type: 'string', default: '1' },
+    'debian-torch': { type: 'boolean', default: false },
   },
 });
 
 const quick = a.quick;
-const python = '/usr/bin/python3';
+const rounds = Math.max(1, Number(a.rounds));
+const venvPython = path.join(path.dirname(here), '.venv', 'bin', 'python');
+const debianPython = '/usr/bin/python3';
 
 /** Backends this library can select here: tries each in a child process (tfjs state is global). */
 function installedBackends() {
@@ -85,53 +95,83 @@ function runJs(backend, extra = [], env = {}) {
   return result;
 }
 
-function ensureTorch() {
-  const check = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (existsSync(python) && check()) return true;
-  console.log('PyTorch is missing: installing Debian\'s python3-torch (apt-get) ...');
-  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-torch'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (r.status !== 0) spawnSync('apt-get', ['update'], { stdio: 'inherit' }) && spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-torch'], { stdio: 'inherit' });
-  return check();
+/** torch's version under `python`, or null with the reason printed. */
+function torchVersion(python, label) {
+  if (!existsSync(python)) {
+    console.log(`skip ${label}: no ${path.relative(process.cwd(), python) || python} (${python === venvPython ? 'npm run setup:python makes it' : "Debian: apt-get install python3-torch"})`);
+    return null;
+  }
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`skip ${label}: ${python} cannot import torch (${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 200)})`);
+    return null;
+  }
+  return r.stdout.trim();
 }
 
-function runTorch() {
+function runTorch(python) {
   const args = quick ? ['--warmup', '1', '--iters', '3', '--runs', '2', '--score-iters', '2'] : ['--warmup', '2', '--iters', '5', '--runs', '3', '--score-iters', '4'];
   const r = spawnSync(python, [path.join(here, 'pytorch', 'ganomaly.py'), 'bench', '--ngf', a.ngf, '--batch', a.batch, '--threads', String(os.availableParallelism()), ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
   const result = lastJson(r.stdout);
-  if (r.status !== 0 || !result) throw new Error(`PyTorch bench failed:\n${r.stderr.slice(-2000)}`);
-  return result;
+  if (r.status !== 0 || !result) throw new Error(`PyTorch bench (${python}) failed:\n${r.stderr.slice(-2000)}`);
+  return { ...result, system: `PyTorch ${result.torch.replace(/\+.*/, '')}` };
 }
 
 const started = Date.now();
-const results = [];
 const backends = installedBackends();
 if (backends.includes('webgpu')) softwareWebgpu = webgpuIsSoftware();
 const cores = os.availableParallelism();
+/** Every system to measure, as a thunk; run in alternation `rounds` times. */
+const systems = [];
 for (const backend of backends) {
-  console.log(`@ganomaly on ${backend} ...`);
-  results.push(runJs(backend));
+  systems.push({ label: `@ganomaly on ${backend}`, run: () => runJs(backend) });
   if (backend === 'wasm' && cores > 1) {
     // The same on one XNNPACK thread, as tfjs runs it in Node by itself.
-    console.log(`@ganomaly on ${backend}, one thread ...`);
-    results.push(runJs(backend, [], { GANOMALY_WASM_THREADS: '1' }));
+    systems.push({ label: `@ganomaly on ${backend}, one thread`, run: () => runJs(backend, [], { GANOMALY_WASM_THREADS: '1' }) });
     // Data-parallel training, fit({ workers }): one thread per core, so XNNPACK's threads off.
-    console.log(`@ganomaly on ${backend}, fit({ workers: ${cores} }) ...`);
-    results.push(runJs(backend, ['--workers', String(cores), '--skip-score', '--pool', '0'], { GANOMALY_WASM_THREADS: '1' }));
+    systems.push({
+      label: `@ganomaly on ${backend}, fit({ workers: ${cores} })`,
+      run: () => runJs(backend, ['--workers', String(cores), '--skip-score', '--pool', '0'], { GANOMALY_WASM_THREADS: '1' }),
+    });
   }
 }
-let torch = null;
+let torchIndex = -1;
 if (!a['no-pytorch']) {
-  if (ensureTorch()) {
-    console.log('PyTorch GANomaly on the CPU ...');
-    torch = runTorch();
-    results.push(torch);
-  } else {
-    console.log('PyTorch could not be installed: no comparison.');
+  const v = torchVersion(venvPython, 'PyTorch (.venv)');
+  if (v) {
+    torchIndex = systems.length;
+    systems.push({ label: `PyTorch ${v} (.venv) GANomaly on the CPU`, run: () => runTorch(venvPython) });
+  }
+  if (a['debian-torch']) {
+    const d = torchVersion(debianPython, "Debian's PyTorch");
+    if (d) systems.push({ label: `PyTorch ${d} (Debian) GANomaly on the CPU`, run: () => runTorch(debianPython) });
   }
 }
+const median = (xs) => {
+  const v = xs.filter((x) => x != null).sort((p, q) => p - q);
+  return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
+};
+const perSystem = systems.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  // Alternate: each round runs every system once, starting one further along each time.
+  for (let k = 0; k < systems.length; k++) {
+    const i = (k + round) % systems.length;
+    console.log(`${systems[i].label}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''} ...`);
+    perSystem[i].push(systems[i].run());
+  }
+}
+/** One entry per system: its first run's record with the rounds' medians (and each round's figures). */
+const results = perSystem.map((runs) => ({
+  ...runs[0],
+  train_img_per_s: median(runs.map((r) => r.train_img_per_s)),
+  score_img_per_s: median(runs.map((r) => r.score_img_per_s)),
+  ...(runs.length > 1 ? { rounds: runs.map((r) => ({ train_img_per_s: r.train_img_per_s, score_img_per_s: r.score_img_per_s })) } : {}),
+}));
+const torch = torchIndex >= 0 ? results[torchIndex] : null;
+if (!a['no-pytorch'] && !torch) console.log('No PyTorch comparison (see above).');
 
 // ONNX Runtime row (bench/onnx/score.mjs): the exported scorer on onnxruntime-node, scoring only.
 // Its own run also times PyTorch beside it (alternating rounds); see that script for the ratio.
@@ -174,7 +214,7 @@ const machine = {
 mkdirSync(path.dirname(a.out), { recursive: true });
 writeFileSync(
   a.out,
-  JSON.stringify({ date: new Date().toISOString(), quick, seconds: (Date.now() - started) / 1000, machine, config: { isize: 32, nc: 1, nz: 100, ngf: Number(a.ngf), batch: Number(a.batch) }, results }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), quick, rounds, seconds: (Date.now() - started) / 1000, machine, config: { isize: 32, nc: 1, nz: 100, ngf: Number(a.ngf), batch: Number(a.batch) }, results }, null, 2) + '\n',
 );
 console.log(`\n${results.length} systems in ${((Date.now() - started) / 1000).toFixed(0)} s; written to ${path.relative(process.cwd(), a.out)}`);
 const leaks = results.filter((r) => r.num_tensors_before != null && r.num_tensors_after !== r.num_tensors_before);

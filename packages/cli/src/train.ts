@@ -33,6 +33,7 @@ export const TRAIN: CommandSpec = {
     limit: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: use only the first N training images of the seeded order' },
     'val-limit': { type: 'string', value: 'N', help: 'Labelled images scored after each epoch for the validation AUROC (0: none)', default: '2000' },
     workers: { type: 'string', short: 'w', value: 'N|auto', help: 'Threads training data-parallel (auto: one per core on wasm/cpu; faster than wasm\'s own threads on idle cores; results differ from 1 thread by per-shard BatchNorm)', default: '1' },
+    tensorboard: { type: 'string', value: 'DIR', help: 'Write TensorBoard logs (losses per batch and epoch, validation AUROC, learning rate) to DIR; needs the node backend (tfjs-node)' },
     checkpoint: { type: 'string', value: 'DIR', help: 'Checkpoint folder, saved after every epoch and on Ctrl-C', default: '<out>.checkpoint' },
     resume: { type: 'boolean', help: 'Continue the interrupted run from its checkpoint (same data and options)' },
     force: { type: 'boolean', short: 'f', help: 'Replace an existing model in --out' },
@@ -115,7 +116,14 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock 
   // Data-parallel workers each take a core: wasm's XNNPACK threads on the main thread would only
   // contend with them (measured: 45.7 against 48.8 img/s on 2 cores), unless asked for.
   if (workersOpt !== 1 && !io.env.GANOMALY_WASM_THREADS && wasmThreadsStatus() === null) setWasmThreads(1);
-  await useBackend(backendName);
+  const activeBackend = await useBackend(backendName);
+  const tensorBoard = v.tensorboard !== undefined ? path.resolve(io.cwd, v.tensorboard as string) : undefined;
+  if (tensorBoard !== undefined && activeBackend !== 'node' && activeBackend !== 'node-gpu') {
+    throw usage(
+      `--tensorboard needs the node backend (TensorBoard's event files are written by tfjs-node), but training would run on ${activeBackend}. ` +
+        'Install tfjs-node (`npm install @tensorflow/tfjs-node`; without internet access, in the @ganomaly repository: `npm run setup:tfjs-node`) and pass --backend node, or drop --tensorboard.',
+    );
+  }
   const modelOptions = resume
     ? null
     : {
@@ -288,6 +296,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock 
           workers,
           signal: io.signal,
           validation,
+          tensorBoard,
           onBatchEnd: (b) => progress.update({ ...b, epochs }),
           onEpochEnd: async (logs) => {
             history.push(logs);

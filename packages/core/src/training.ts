@@ -12,6 +12,7 @@ import { nodeParts } from './node-parts.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
+import { openTensorBoard, withTensorBoard } from './tensorboard.js';
 import { discriminatorObjective, discriminatorVariables, generatorObjective, generatorVariables } from './train-step.js';
 import type { EpochLogs, FitOptions, FitResult } from './types.js';
 
@@ -46,6 +47,8 @@ export function trainStep(state: ModelState, nets: GanomalyNetworks, x: tf.Tenso
 export async function fit(state: ModelState, images: ImageInput, options: FitOptions = {}): Promise<FitResult> {
   const fn = 'fit';
   const nets = live(state, fn);
+  const board = options.tensorBoard !== undefined ? await openTensorBoard(options.tensorBoard, state.backend, state.config.learningRate, fn) : null;
+  if (board) options = withTensorBoard(options, board);
   const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
   const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
   const shuffle = options.shuffle ?? true;
@@ -202,6 +205,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
       await recomputeStatistics(state, src, batchSize);
     }
   } finally {
+    board?.close();
     await pool?.close();
     disposeSource(src);
     if (validation) disposeSource(validation.src);

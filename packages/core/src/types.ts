@@ -88,6 +88,12 @@ export interface FitOptions {
    * (whose steps are mostly one-threaded), at most 4 and with at least 16 images per shard; 1 elsewhere.
    */
   workers?: number | 'auto';
+  /**
+   * A folder for TensorBoard logs (`tensorboard --logdir DIR`): losses per batch and epoch,
+   * validation AUROC, learning rate (see tensorboard.ts). Needs the 'node' backend (tfjs-node's
+   * summary writer); on other backends fit throws a ValueError that names the fix.
+   */
+  tensorBoard?: string;
 }
 
 export interface FitResult {

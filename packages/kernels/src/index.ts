@@ -15,3 +15,6 @@ export { registerFastConvFilterGradient } from './conv2d-backprop-filter.js';
 export { registerFastConvInputGradient } from './conv2d-backprop-input.js';
 export { registerFastTile } from './tile.js';
 export { registerFastLeakyRelu } from './leaky-relu.js';
+// The tensorflow backend's list, and the switches of its forms (bench/tf-kernels.mjs, the parity tests).
+export { tensorflowKernels, registerTensorflowKernels } from './register-tensorflow.js';
+export { TENSORFLOW_FORMS } from './tensorflow-ops.js';
