@@ -64,7 +64,9 @@ export class DisposedError extends GanomalyError {
  * `fit`, no `score`/`predict`/`evaluate`/`calibrate`/`reconstruct`/`save` while it trains). Wait for
  * the running call to settle, then call again.
  */
-export class BusyError extends GanomalyError {}
+export class BusyError extends GanomalyError {
+  override name = 'BusyError';
+}
 
 /** A saved model cannot be read: files missing or truncated, another format version, or a config that does not match the weights. */
 export class ModelFormatError extends GanomalyError {

@@ -26,7 +26,6 @@ export { MODEL_FILES, TRAINING_PREFIX, parseMetadata } from './format.js';
 export type { ImageInput } from './inputs.js';
 export type { OnnxExportOptions } from './onnx-export.js';
 export { FORMAT_VERSION, VERSION } from './version.js';
-export { recoverInterruptedSave } from './save-recovery.js';
 export { MAX_ACTIVATION_BYTES_PER_IMAGE, MAX_PARAMETERS, checkModelSize, estimateModelSize, type ModelSizeEstimate } from './limits.js';
 export {
   AbortError,

@@ -25,6 +25,16 @@ export function fileHandler(_url: string, _fn: string): never {
   throw nodeOnly("The 'file://' handler (fileHandler)");
 }
 
+/** Node only: the metadata of a model folder. */
+export async function readModelMetadata(_dir: string): Promise<never> {
+  throw nodeOnly('readModelMetadata');
+}
+
+/** Node only: puts right what an interrupted `file://` save left behind. */
+export async function recoverInterruptedSave(_dir: string): Promise<never> {
+  throw nodeOnly('recoverInterruptedSave');
+}
+
 /** Node only: whether a folder holds a saved model. */
 export async function isModelFolder(_dir: string): Promise<boolean> {
   throw nodeOnly('isModelFolder');

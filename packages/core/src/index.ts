@@ -18,4 +18,5 @@ export * from './base.js';
 // node-parts.ts) data-parallel training. The browser build (index.browser.ts) leaves them out.
 import './install-node-parts.js';
 export { fileHandler, isModelFolder, readModelMetadata } from './node-file-handler.js';
+export { recoverInterruptedSave } from './node-save-recovery.js';
 export { ScoringPool } from './parallel.js';

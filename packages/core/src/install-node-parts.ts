@@ -2,5 +2,6 @@
 import { DataParallelTrainer, autoWorkers } from './data-parallel.js';
 import { fileHandler } from './node-file-handler.js';
 import { installNodeParts } from './node-parts.js';
+import { openTensorBoard } from './node-tensorboard.js';
 
-installNodeParts({ fileHandler, DataParallelTrainer, autoWorkers });
+installNodeParts({ fileHandler, DataParallelTrainer, autoWorkers, openTensorBoard });

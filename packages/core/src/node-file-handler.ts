@@ -3,6 +3,7 @@
 // package still loads in browsers; `webpackIgnore`/`@vite-ignore` keep bundlers from resolving them.
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError, ValueError, fail } from '@ganomaly/common';
+import { weightsChecksum } from './checksum.js';
 import { MODEL_FILES, checkMetadata, modelJson, parseMetadata } from './format.js';
 import type { SavedMetadata } from './types.js';
 
@@ -20,7 +21,7 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path');
       const target = path.resolve(dir);
       // What a killed save left (a half-done swap, stale temporaries) is put right first.
-      const recovery = await import('./save-recovery.js');
+      const recovery = await import('./node-save-recovery.js');
       await recovery.recoverInterruptedSave(target);
       const existing = await fs.stat(target).catch(() => null);
       if (existing) {
@@ -37,7 +38,7 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
       // The checksum of weights.bin goes into the metadata (model.json's and metadata.json), checked at load.
       const saved = artifacts.modelTopology as { ganomaly: SavedMetadata };
-      const sum = await recovery.weightsChecksum(weightData);
+      const sum = await weightsChecksum(weightData);
       const topology = sum ? { ...saved, ganomaly: { ...saved.ganomaly, weightsSha256: sum } } : saved;
       try {
         await fs.mkdir(tmp);
@@ -67,7 +68,7 @@ export function fileHandler(url: string, fn: string): tf.io.IOHandler {
       const isFile = dir.endsWith('.json') && (await fs.stat(path.resolve(dir)).catch(() => null))?.isFile();
       const jsonFile = isFile ? path.resolve(dir) : null;
       const target = jsonFile ? path.dirname(jsonFile) : path.resolve(dir);
-      if (!jsonFile) await (await import('./save-recovery.js')).recoverInterruptedSave(target);
+      if (!jsonFile) await (await import('./node-save-recovery.js')).recoverInterruptedSave(target);
       const read = async (name: string) => {
         try {
           return await fs.readFile(path.join(target, name));

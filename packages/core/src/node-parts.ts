@@ -4,6 +4,7 @@
 // inlined worker scripts. Only types are imported here.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DataParallelTrainer, autoWorkers } from './data-parallel.js';
+import type { openTensorBoard } from './node-tensorboard.js';
 
 export interface NodeParts {
   /** The `file://` IO handler (node-file-handler.ts). */
@@ -11,6 +12,8 @@ export interface NodeParts {
   /** Data-parallel training over worker_threads (data-parallel.ts). */
   DataParallelTrainer: typeof DataParallelTrainer;
   autoWorkers: typeof autoWorkers;
+  /** TensorBoard logs through tfjs-node (node-tensorboard.ts). */
+  openTensorBoard: typeof openTensorBoard;
 }
 
 let parts: NodeParts | null = null;

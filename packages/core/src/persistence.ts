@@ -8,7 +8,7 @@ import type { ResolvedConfig } from './config.js';
 import { TRAINING_PREFIX, checkMetadata, modelJson, specBytes, toMemoryArtifacts } from './format.js';
 import { nodeParts } from './node-parts.js';
 import type { ModelLocation, SavedMetadata } from './types.js';
-import { checkWeightsChecksum } from './save-recovery.js';
+import { checkWeightsChecksum } from './checksum.js';
 import { VERSION } from './version.js';
 
 /**

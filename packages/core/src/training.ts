@@ -12,7 +12,7 @@ import { nodeParts } from './node-parts.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
-import { openTensorBoard, withTensorBoard } from './tensorboard.js';
+import { withTensorBoard } from './tensorboard.js';
 import { discriminatorObjective, discriminatorVariables, generatorObjective, generatorVariables } from './train-step.js';
 import type { EpochLogs, FitOptions, FitResult } from './types.js';
 
@@ -47,7 +47,7 @@ export function trainStep(state: ModelState, nets: GanomalyNetworks, x: tf.Tenso
 export async function fit(state: ModelState, images: ImageInput, options: FitOptions = {}): Promise<FitResult> {
   const fn = 'fit';
   const nets = live(state, fn);
-  const board = options.tensorBoard !== undefined ? await openTensorBoard(options.tensorBoard, state.backend, state.config.learningRate, fn) : null;
+  const board = options.tensorBoard !== undefined ? await openBoard(options.tensorBoard, state.backend, state.config.learningRate, fn) : null;
   if (board) options = withTensorBoard(options, board);
   const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
   const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
@@ -230,4 +230,13 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
 function yieldToEventLoop(): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => unknown };
   return new Promise((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+/** TensorBoard logs are written by tfjs-node: a Node part (node-tensorboard.ts), missing from the browser build. */
+function openBoard(dir: string, backend: string, learningRate: number, fn: string) {
+  const node = nodeParts();
+  if (!node) {
+    throw new ValueError(`Argument 'options.tensorBoard' passed to '${fn}' needs Node and the 'node' backend (tfjs-node writes TensorBoard's event files); in a browser, log with onBatchEnd / onEpochEnd instead.`);
+  }
+  return node.openTensorBoard(dir, backend, learningRate, fn);
 }

@@ -43,3 +43,7 @@ export async function loadFolderDataset(..._args: unknown[]): Promise<never> {
 export async function isFolderDataset(..._args: unknown[]): Promise<never> {
   throw nodeOnly('isFolderDataset', FETCH);
 }
+/** pngjs needs Node's util, stream and zlib: browsers decode with `decodeImageAsync` instead. */
+export async function loadPngjs(): Promise<never> {
+  throw new GanomalyError("'loadPngjs' loads pngjs, which needs Node's util, stream and zlib, and is not part of the browser build of @ganomaly/data; in browsers decode with 'await decodeImageAsync(bytes)'.");
+}

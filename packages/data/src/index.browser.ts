@@ -28,6 +28,7 @@ export { type MnistSplit, MNIST_DIR_ENV, mnistFileNames } from './mnist-files.js
 export { type ImageFormat, type ImageHeader, type DecodedImage, DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, imageHeader } from './image-header.js';
 export { resizeImage } from './resize.js';
 export { type DecodeOptions, decodeImageAsync } from './decode-browser.js';
+export type { Pngjs } from './pngjs.js';
 // Types only (erased): the Node modules themselves are not imported.
 export type { FindMnistOptions, FoundMnist } from './node-datasets.js';
 export type { LoadImagesOptions, LoadedImages } from './node-image-files.js';
@@ -44,4 +45,5 @@ export {
   detectChannels,
   loadFolderDataset,
   isFolderDataset,
+  loadPngjs,
 } from './browser-stubs.js';

@@ -1,6 +1,6 @@
 // What a `file://` save leaves behind when its process dies, and how the next save or load puts it
-// right; and the checksum of weights.bin kept in the metadata. Node only (imported lazily by the
-// file handler, like node:fs).
+// right. Node only (imported lazily by the file handler, like node:fs; the checksum of weights.bin
+// kept in the metadata is checksum.ts, which browsers use too).
 //
 // A save writes <dir>.tmp-<pid>-<ms>-<rand>/ and then swaps it in with two renames:
 // <dir> -> <dir>.old-<stamp>, <dir>.tmp-<stamp> -> <dir>. Killed before the first rename, the
@@ -9,8 +9,6 @@
 // written last, after weights.bin and model.json were synced), else rolls it back to the old
 // model, and removes temporaries whose process is gone. Temporaries of a live process are left
 // alone: that save is still running.
-
-import { ModelFormatError } from '@ganomaly/common';
 
 type Fs = typeof import('node:fs/promises');
 
@@ -85,21 +83,4 @@ export async function recoverInterruptedSave(dir: string): Promise<string[]> {
     done.push(`removed ${e.full}, left by a save that was interrupted`);
   }
   return done;
-}
-
-/** sha256 of the weights, hex: saved as `weightsSha256` in the metadata by `file://` saves. */
-export async function weightsChecksum(data: ArrayBuffer): Promise<string | null> {
-  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!subtle) return null;
-  const digest = new Uint8Array(await subtle.digest('SHA-256', data));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Flipped bytes in the weights fail at load when the metadata holds their checksum (where the runtime can compute one). */
-export async function checkWeightsChecksum(metadata: { weightsSha256?: unknown }, data: ArrayBuffer, where: string): Promise<void> {
-  if (typeof metadata.weightsSha256 !== 'string') return;
-  const sum = await weightsChecksum(data);
-  if (sum !== null && sum !== metadata.weightsSha256) {
-    throw new ModelFormatError(`The weights of the model at ${where} do not match the checksum saved with them (weightsSha256 in its metadata): weights.bin is damaged. Restore a good copy or retrain.`);
-  }
 }
