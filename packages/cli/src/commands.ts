@@ -60,7 +60,7 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
   const files = await imageFiles(inputs, io.cwd, !!v.recursive, warn);
   const engine = choice(v, 'engine', 'tfjs', ['tfjs', 'onnx'] as const);
   // Checked before anything is written: -o onto an image being scored or into the model folder would destroy it.
-  if (v.output) await checkOutputFile(path.resolve(io.cwd, v.output as string), files, modelDir!);
+  if (v.output) await checkOutputFile(path.resolve(io.cwd, v.output as string), files.map(data.showPath), modelDir!);
   const model: ScoringModel = engine === 'onnx' ? await loadOnnxModel(modelDir!, v.backend as string | undefined) : await loadModel(modelDir!, v.backend as string | undefined);
   let sink: Output = io.stdout;
   let file: Awaited<ReturnType<typeof atomicFile>> | null = null;
@@ -111,7 +111,7 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
         const skipped: { file: string; reason: string }[] = [];
         for (const f of part) {
           const r = await data.loadImageFiles([f], { ...opts, onWarning: () => undefined }).catch((err: Error) => err);
-          skipped.push({ file: f, reason: r instanceof Error ? r.message.replace(/^None of the 1 image files could be loaded \((.*)\)\.$/s, '$1') : 'not loaded' });
+          skipped.push({ file: data.showPath(f), reason: r instanceof Error ? r.message.replace(/^None of the 1 image files could be loaded \((.*)\)\.$/s, '$1') : 'not loaded' });
         }
         loaded = { set: data.imageSet(new Uint8Array(0), { count: 0, height: 1, width: 1, channels: 1 }), files: [], skipped };
       }
@@ -123,7 +123,8 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
       }
       const byFile = new Map(loaded.files.map((f, k) => [f, { score: scores[k]!, normalized: p?.normalizedScores?.[k] ?? null, flag: p?.isAnomaly?.[k] ?? null }]));
       const reasons = new Map(loaded.skipped.map((s) => [s.file, s.reason]));
-      for (const f of part) {
+      for (const raw of part) {
+        const f = data.showPath(raw);
         if (byFile.has(f)) {
           scored++;
           if (row(f, byFile.get(f)!) === 1) flagged++;

@@ -95,24 +95,25 @@ function loadOpts(o: LoadOptions) {
 }
 
 /** Image files named by `specs` (files, or folders listed non-recursively unless `recursive`), in order, without duplicates. */
-export function imageFiles(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<string[]> {
+export function imageFiles(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<data.FilePath[]> {
   return asDataError(() => imageFilesOf(specs, cwd, recursive, warn));
 }
 
-async function imageFilesOf(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<string[]> {
-  const files: string[] = [];
+async function imageFilesOf(specs: string[], cwd: string, recursive: boolean, warn?: (m: string) => void): Promise<data.FilePath[]> {
+  const files: data.FilePath[] = [];
   const seen = new Set<string>();
   for (const s of specs) {
     const p = path.resolve(cwd, s);
     const st = await stat(p).catch(() => null);
     if (!st) throw dataError(`${p} does not exist.`);
-    let found = st.isDirectory() ? await asDataError(() => data.listImageFiles(p, { recursive })) : [p];
-    if (st.isDirectory() && warn) {
-      const invalid = await warnSkippedEntries(p, recursive, warn);
-      found = found.filter((f) => !invalid.has(f));
-    }
+    const found = st.isDirectory() ? await asDataError(() => data.listImageFiles(p, { recursive })) : [p];
+    if (st.isDirectory() && warn) await warnSkippedEntries(p, recursive, warn);
     if (st.isDirectory() && found.length === 0) throw dataError(`${p} holds no PNG or JPEG images${recursive ? '' : ' (pass --recursive to look into subfolders)'}.`);
-    for (const f of found) if (!seen.has(f)) seen.add(f), files.push(f);
+    for (const f of found) {
+      // Byte paths (names that are not valid UTF-8) by their bytes; '\0' cannot occur in a path.
+      const key = typeof f === 'string' ? f : `\0${Buffer.from(f).toString('latin1')}`;
+      if (!seen.has(key)) seen.add(key), files.push(f);
+    }
   }
   return files;
 }
@@ -129,8 +130,8 @@ async function loadLabelledFolder(dir: string, o: LoadOptions): Promise<NonNulla
   for (const cls of classes) {
     const sub = path.join(dir, cls);
     if (!(await isDir(sub))) continue;
-    const invalid = await warnSkippedEntries(sub, o.recursive, o.warn);
-    const files = (await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }))).filter((f) => !invalid.has(f));
+    await warnSkippedEntries(sub, o.recursive, o.warn);
+    const files = await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }));
     if (files.length === 0) {
       o.warn(`${sub} holds no images; skipped.`);
       continue;
@@ -286,7 +287,7 @@ async function sourceChannelsOf(specs: string[], cwd: string, recursive: boolean
   if (kind === 'mnist') return 1;
   if (kind === 'cifar10') return 3;
   const root = path.resolve(cwd, specs[0]!);
-  let files: string[];
+  let files: data.FilePath[];
   if (kind === 'layout') {
     const dir = path.join(root, 'train', 'normal');
     if (!(await isDir(dir))) throw dataError(`${root} has no train/normal folder of training images (the layout is train/normal/*.png, with optional test/normal and test/<anomaly class>).`);

@@ -435,20 +435,31 @@ describe('friction', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('fault 12: dangling and looping *.png symlinks and non-UTF-8 names are reported, not silently left out', async () => {
+  it('fault 12: dangling and looping *.png symlinks are reported, not silently left out; a file name with byte 0xFF is read and scored', async () => {
     const folder = path.join(dir, 'links');
     await cp(normal(), folder, { recursive: true });
     await symlink('/nonexistent/gone.png', path.join(folder, 'gone.png'));
     await symlink('loop.png', path.join(folder, 'loop.png'));
+    const first = (await readdir(normal())).sort()[0]!;
     const bad = Buffer.concat([Buffer.from(path.join(folder, 'bad')), Buffer.from([0xff]), Buffer.from('.png')]);
-    writeFileSync(bad, await readFile(path.join(normal(), (await readdir(normal()))[0]!)));
+    writeFileSync(bad, await readFile(path.join(normal(), first)));
     const r = await cli(['score', model, folder], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/gone\.png: skipped, a symbolic link to \/nonexistent\/gone\.png that points to nothing \(ENOENT\)/);
     expect(r.stderr).toMatch(/loop\.png: skipped, a symbolic link to loop\.png that loops \(ELOOP\)/);
-    expect(r.stderr).toMatch(/bad\\xFF\.png: skipped, its file name is not valid UTF-8/);
+    expect(r.stderr).not.toMatch(/UTF-8|skipped.*bad/);
     expect(r.stdout).not.toMatch(/ENOENT/);
-    expect(r.stdout.trim().split('\n')).toHaveLength(9);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows).toHaveLength(10);
+    // The 0xFF name is shown with \xFF and scored like the image it is a copy of.
+    const cells = (name: string) => rows.find((l) => l.startsWith(`${name},`))?.split(',');
+    const badRow = cells('links/bad\\xFF.png');
+    expect(badRow, r.stdout).toBeDefined();
+    expect(badRow![4]).toBe('');
+    expect(Number(badRow![1])).toBeGreaterThan(0);
+    expect(badRow![1]).toBe(cells(`links/${first}`)![1]);
+    const j = await cli(['score', model, folder, '--format', 'jsonl'], dir);
+    expect(j.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).file)).toContain('links/bad\\xFF.png');
   });
 
   it('fault 13: --anomaly-class and --limit warn for image folders; --epochs 0x1 is refused; --backend cpu -q prints no tfjs banner', async () => {

@@ -3,7 +3,7 @@
 import { fail, ValueError } from '@ganomaly/common';
 import { imageSet } from './imageset.js';
 import { IMAGE_EXTENSIONS } from './image-header.js';
-import { kindOf, nodeModules } from './node-fs.js';
+import { kindOf, nodeModules, showPath, type FilePath } from './node-fs.js';
 import { checkLoadOptions, entries, isImageName, listImages, loadChecked, type LoadImagesOptions, type LoadedImages } from './node-image-files.js';
 
 /** A data set in the GANomaly authors' folder layout, loaded. */
@@ -61,7 +61,7 @@ export async function loadFolderDataset(root: string, options: LoadImagesOptions
   const warn = (m: string) => o.onWarning?.(m);
   const list = (names: string[]) => (names.length ? names.join(', ') : 'nothing');
 
-  let trainFiles: string[] = [];
+  let trainFiles: FilePath[] = [];
   if (split !== 'test') {
     const trainDir = path.join(root, 'train');
     if ((await kindOf(fs, trainDir)) !== 'dir') throw layoutError(fn, `${abs} has no train/ folder (it holds: ${list((await entries(fs, path, abs)).dirs.map((d) => d + '/'))})`);
@@ -75,7 +75,7 @@ export async function loadFolderDataset(root: string, options: LoadImagesOptions
     if (trainFiles.length === 0) throw layoutError(fn, `${path.resolve(normalDir)} holds no image files (${IMAGE_EXTENSIONS.join(', ')})`);
   }
 
-  let testFiles: string[] = [];
+  let testFiles: FilePath[] = [];
   const classOf = new Map<string, string>();
   const testDir = path.join(root, 'test');
   const hasTest = split !== 'train' && (await kindOf(fs, testDir)) === 'dir';
@@ -96,7 +96,7 @@ export async function loadFolderDataset(root: string, options: LoadImagesOptions
         continue;
       }
       if (d !== 'normal') anomalies += classFiles.length;
-      for (const f of classFiles) classOf.set(f, d);
+      for (const f of classFiles) classOf.set(showPath(f), d);
       testFiles.push(...classFiles);
     }
     if (anomalies === 0) throw layoutError(fn, `the anomaly folders of ${absTest} (${list(dirs.filter((d) => d !== 'normal').map((d) => d + '/'))}) hold no image files`);

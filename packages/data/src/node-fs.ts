@@ -11,9 +11,9 @@ export async function nodeModules(): Promise<{ fs: Fs; path: Path }> {
 }
 
 /** 'dir', 'file', or undefined when missing or something else. Follows symbolic links. */
-export async function kindOf(fs: Fs, p: string): Promise<'dir' | 'file' | undefined> {
+export async function kindOf(fs: Fs, p: FilePath): Promise<'dir' | 'file' | undefined> {
   try {
-    const st = await fs.stat(p);
+    const st = await fs.stat(nodePath(p));
     return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
   } catch {
     return undefined;
@@ -21,8 +21,8 @@ export async function kindOf(fs: Fs, p: string): Promise<'dir' | 'file' | undefi
 }
 
 /** A whole file's bytes. */
-export async function readAll(fs: Fs, file: string): Promise<Uint8Array> {
-  const buf = await fs.readFile(file);
+export async function readAll(fs: Fs, file: FilePath): Promise<Uint8Array> {
+  const buf = await fs.readFile(nodePath(file));
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
@@ -30,4 +30,66 @@ export async function readAll(fs: Fs, file: string): Promise<Uint8Array> {
 export async function isFile(file: string): Promise<boolean> {
   const { fs } = await nodeModules();
   return (await kindOf(fs, file)) === 'file';
+}
+
+/**
+ * A file's path: a string, or (for a name that is not valid UTF-8, which a JavaScript string
+ * cannot hold) its bytes, as Node's `fs` takes them (`readdir(dir, { encoding: 'buffer' })`).
+ */
+export type FilePath = string | Uint8Array;
+
+/** Whether `bytes` are valid UTF-8 that a string gives back unchanged. */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A path as text: unchanged for strings; bytes that are not valid UTF-8 become `\xNN` (two upper-case hex digits). */
+export function showPath(p: FilePath): string {
+  if (typeof p === 'string') return p;
+  if (isUtf8(p)) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(p);
+  let out = '';
+  const dec = new TextDecoder('utf-8', { ignoreBOM: true });
+  for (let i = 0; i < p.length; ) {
+    // The longest valid UTF-8 sequence (1-4 bytes) starting at i, else one escaped byte.
+    let taken = 0;
+    for (let n = 1; n <= 4 && i + n <= p.length; n++) {
+      if (isUtf8(p.subarray(i, i + n))) {
+        taken = n;
+        break;
+      }
+    }
+    if (taken) {
+      out += dec.decode(p.subarray(i, i + taken));
+      i += taken;
+    } else {
+      out += `\\x${p[i]!.toString(16).padStart(2, '0').toUpperCase()}`;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A folder entry's name as a FilePath: a string when its bytes are valid UTF-8, else the bytes. */
+export function entryName(raw: Uint8Array): FilePath {
+  return isUtf8(raw) ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw) : raw;
+}
+
+/** `dir` joined with a name (string, or bytes: then the joined path is bytes too). */
+export function joinPath(path: Path, dir: string, name: FilePath): FilePath {
+  if (typeof name === 'string') return path.join(dir, name);
+  const head = new TextEncoder().encode(path.join(dir, '_').slice(0, -1));
+  const out = new Uint8Array(head.length + name.length);
+  out.set(head);
+  out.set(name, head.length);
+  return out;
+}
+
+/** A FilePath as Node's fs functions type it (bytes as a Buffer over the same memory). */
+export function nodePath(p: FilePath): string | Buffer {
+  return typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 }

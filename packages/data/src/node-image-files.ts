@@ -8,7 +8,7 @@ import { imageError, reasonOf, tooLarge } from './image-errors.js';
 import { decodeImage, checkMaxPixels, loadImageDecoders } from './image-decode.js';
 import { IMAGE_EXTENSIONS, parseHeader, type HeaderResult } from './image-header.js';
 import { resizeImage } from './resize.js';
-import { kindOf, nodeModules, readAll, type Fs, type Path } from './node-fs.js';
+import { entryName, joinPath, kindOf, nodeModules, nodePath, readAll, showPath, type FilePath, type Fs, type Path } from './node-fs.js';
 
 /** Compares strings by Unicode code point (UTF-16 order differs for characters above U+FFFF). */
 export function compareCodePoints(a: string, b: string): number {
@@ -31,20 +31,27 @@ export function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
-/** Non-hidden entries of a folder, split into folders and files (symbolic links followed), sorted by name. */
-export async function entries(fs: Fs, path: Path, dir: string): Promise<{ dirs: string[]; files: string[] }> {
+/**
+ * Non-hidden entries of a folder, split into folders and files (symbolic links followed), sorted
+ * by name. Names are read as bytes: a file name that is not valid UTF-8 comes back as its bytes
+ * (`rawFiles`), so that it can still be opened; `files` holds every file name as text
+ * (`showPath`). Folder names are text.
+ */
+export async function entries(fs: Fs, path: Path, dir: string): Promise<{ dirs: string[]; files: string[]; rawFiles: FilePath[] }> {
   const dirs: string[] = [];
-  const files: string[] = [];
-  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.')) continue;
+  const raw: FilePath[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+    const name = entryName(e.name as unknown as Uint8Array);
+    const text = showPath(name);
+    if (text.startsWith('.')) continue;
     let kind: 'dir' | 'file' | undefined = e.isDirectory() ? 'dir' : e.isFile() ? 'file' : undefined;
-    if (e.isSymbolicLink()) kind = await kindOf(fs, path.join(dir, e.name));
-    if (kind === 'dir') dirs.push(e.name);
-    else if (kind === 'file') files.push(e.name);
+    if (e.isSymbolicLink()) kind = await kindOf(fs, joinPath(path, dir, name));
+    if (kind === 'dir') dirs.push(text);
+    else if (kind === 'file') raw.push(name);
   }
   dirs.sort(compareCodePoints);
-  files.sort(compareCodePoints);
-  return { dirs, files };
+  raw.sort((a, b) => compareCodePoints(showPath(a), showPath(b)));
+  return { dirs, files: raw.map(showPath), rawFiles: raw };
 }
 
 export async function checkFolder(fs: Fs, path: Path, dir: unknown, arg: string, fn: string, expected: string): Promise<string> {
@@ -60,8 +67,8 @@ export async function checkFolder(fs: Fs, path: Path, dir: unknown, arg: string,
   return abs;
 }
 
-export async function listImages(fs: Fs, path: Path, dir: string, recursive: boolean): Promise<string[]> {
-  const found: string[] = [];
+export async function listImages(fs: Fs, path: Path, dir: string, recursive: boolean): Promise<FilePath[]> {
+  const found: { text: string; rel: string; name: FilePath }[] = [];
   const seen = new Set<string>();
   const walk = async (rel: string): Promise<void> => {
     const full = rel === '' ? dir : path.join(dir, rel);
@@ -71,13 +78,16 @@ export async function listImages(fs: Fs, path: Path, dir: string, recursive: boo
       if (seen.has(real)) return;
       seen.add(real);
     }
-    const { dirs, files } = await entries(fs, path, full);
-    for (const f of files) if (isImageName(f)) found.push(rel === '' ? f : path.join(rel, f));
+    const { dirs, rawFiles } = await entries(fs, path, full);
+    for (const f of rawFiles) {
+      const text = showPath(f);
+      if (isImageName(text)) found.push({ text: rel === '' ? text : path.join(rel, text), rel, name: f });
+    }
     if (recursive) for (const d of dirs) await walk(rel === '' ? d : path.join(rel, d));
   };
   await walk('');
-  found.sort(compareCodePoints);
-  return found.map((rel) => path.join(dir, rel));
+  found.sort((a, b) => compareCodePoints(a.text, b.text));
+  return found.map((f) => (typeof f.name === 'string' ? path.join(dir, f.text) : joinPath(path, f.rel === '' ? dir : path.join(dir, f.rel), f.name)));
 }
 
 /**
@@ -85,10 +95,12 @@ export async function listImages(fs: Fs, path: Path, dir: string, recursive: boo
  * subfolders with `recursive`, sorted by path in plain code-point order (the same on every
  * machine; no locale, no natural-number sort: `img10.png` comes before `img2.png`). Hidden files
  * and folders (names starting with '.', e.g. `.DS_Store`, `._x.png`) are left out. Paths are
- * `dir` joined with the file's path below it. ValueError when `dir` is missing or not a folder.
- * Node only.
+ * `dir` joined with the file's path below it. A file name that is not valid UTF-8 (which a string
+ * cannot hold) comes as a Uint8Array of the path's bytes: `loadImageFiles` and `detectChannels`
+ * read it, `showPath` prints it (`\xNN` for each invalid byte). ValueError when `dir` is missing
+ * or not a folder. Node only.
  */
-export async function listImageFiles(dir: string, options: { recursive?: boolean } = {}): Promise<string[]> {
+export async function listImageFiles(dir: string, options: { recursive?: boolean } = {}): Promise<FilePath[]> {
   const fn = 'listImageFiles';
   if (options === null || typeof options !== 'object') fail('options', fn, 'an object {recursive?}', options);
   const recursive = options.recursive ?? false;
@@ -118,7 +130,7 @@ export interface LoadImagesOptions {
 export interface LoadedImages {
   /** The loaded images: imageSize x imageSize x channels, no labels (except a folder data set's test set). */
   set: ImageSet;
-  /** The files loaded, in the order of `set`. */
+  /** The files loaded, in the order of `set`, as text (`showPath`: a name that is not valid UTF-8 has `\xNN` escapes). */
   files: string[];
   /** The files skipped (not in `set`) and why. */
   skipped: { file: string; reason: string }[];
@@ -150,8 +162,8 @@ export function checkLoadOptions(options: unknown, fn: string): CheckedLoadOptio
 const HEAD_BYTES = 65536;
 
 /** The first bytes of a file (all of it when `all` or when the JPEG frame header lies further in). */
-async function readHead(fs: Fs, file: string): Promise<{ bytes: Uint8Array; size: number }> {
-  const fh = await fs.open(file, 'r');
+async function readHead(fs: Fs, file: FilePath): Promise<{ bytes: Uint8Array; size: number }> {
+  const fh = await fs.open(nodePath(file), 'r');
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
@@ -178,10 +190,10 @@ function asImageError(e: unknown, file: string): unknown {
 }
 
 /** Reads a whole image file, refusing it from its header first when it is over the pixel limit. */
-async function readImageFile(fs: Fs, file: string, maxPixels: number): Promise<Uint8Array> {
+async function readImageFile(fs: Fs, file: FilePath, maxPixels: number): Promise<Uint8Array> {
   const { bytes, size } = await readHead(fs, file);
   const r = parseHeader(bytes);
-  if (r.ok && r.header.width * r.header.height > maxPixels) throw tooLarge(r.header, maxPixels, file);
+  if (r.ok && r.header.width * r.header.height > maxPixels) throw tooLarge(r.header, maxPixels, showPath(file));
   return size <= bytes.length ? bytes : readAll(fs, file);
 }
 
@@ -193,15 +205,20 @@ async function readImageFile(fs: Fs, file: string, maxPixels: number): Promise<U
  * a warning, or with `strict` the first one throws its ImageError. ImageError when no file could
  * be loaded; ValueError for an empty list. Node only.
  */
-export async function loadImageFiles(files: readonly string[], options: LoadImagesOptions): Promise<LoadedImages> {
+export async function loadImageFiles(files: readonly FilePath[], options: LoadImagesOptions): Promise<LoadedImages> {
   const fn = 'loadImageFiles';
-  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && f !== '')) fail('files', fn, 'an array of file paths', files);
+  if (!Array.isArray(files) || !files.every(isFilePath)) fail('files', fn, 'an array of file paths (strings, or Uint8Arrays of path bytes)', files);
   if (files.length === 0) failWith('files', fn, 'a non-empty array of image file paths', 'an empty array');
   const o = checkLoadOptions(options, fn);
   return loadChecked(files, o);
 }
 
-export async function loadChecked(files: readonly string[], o: CheckedLoadOptions, progressOffset = 0, progressTotal = files.length): Promise<LoadedImages> {
+/** A non-empty path string, or a non-empty Uint8Array of path bytes. */
+function isFilePath(f: unknown): f is FilePath {
+  return (typeof f === 'string' || f instanceof Uint8Array) && f.length > 0;
+}
+
+export async function loadChecked(files: readonly FilePath[], o: CheckedLoadOptions, progressOffset = 0, progressTotal = files.length): Promise<LoadedImages> {
   const { fs } = await nodeModules();
   await loadImageDecoders();
   const per = o.imageSize * o.imageSize * o.channels;
@@ -209,9 +226,10 @@ export async function loadChecked(files: readonly string[], o: CheckedLoadOption
   const loaded: string[] = [];
   const skipped: { file: string; reason: string }[] = [];
   for (let i = 0; i < files.length; i++) {
-    const file = files[i]!;
+    const raw = files[i]!;
+    const file = showPath(raw);
     try {
-      const bytes = await readImageFile(fs, file, o.maxPixels);
+      const bytes = await readImageFile(fs, raw, o.maxPixels);
       const image = decodeImage(bytes, { maxPixels: o.maxPixels, file });
       pixels.set(resizeImage(image, o.imageSize, o.channels), loaded.length * per);
       loaded.push(file);
@@ -227,7 +245,7 @@ export async function loadChecked(files: readonly string[], o: CheckedLoadOption
   if (loaded.length === 0) {
     const shown = skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`);
     const more = skipped.length > 3 ? `; and ${skipped.length - 3} more` : '';
-    throw new ImageError(`None of the ${files.length} image file${files.length === 1 ? '' : 's'} could be loaded (${shown.join('; ')}${more}).`, files[0]);
+    throw new ImageError(`None of the ${files.length} image file${files.length === 1 ? '' : 's'} could be loaded (${shown.join('; ')}${more}).`, showPath(files[0]!));
   }
   const set = imageSet(loaded.length === files.length ? pixels : pixels.slice(0, loaded.length * per), {
     count: loaded.length,
@@ -265,9 +283,9 @@ export async function loadImageFolder(dir: string, options: LoadImagesOptions & 
  * header cannot be read are left out (loading skips them too); ImageError when no file has a
  * readable header, ValueError for an empty list. Node only.
  */
-export async function detectChannels(files: readonly string[]): Promise<1 | 3> {
+export async function detectChannels(files: readonly FilePath[]): Promise<1 | 3> {
   const fn = 'detectChannels';
-  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && f !== '')) fail('files', fn, 'an array of file paths', files);
+  if (!Array.isArray(files) || !files.every(isFilePath)) fail('files', fn, 'an array of file paths (strings, or Uint8Arrays of path bytes)', files);
   if (files.length === 0) failWith('files', fn, 'a non-empty array of image file paths', 'an empty array');
   const { fs } = await nodeModules();
   let readable = 0;
@@ -279,18 +297,18 @@ export async function detectChannels(files: readonly string[]): Promise<1 | 3> {
       r = parseHeader(bytes);
       if (!r.ok && r.truncated && size > bytes.length) r = parseHeader(await readAll(fs, file));
     } catch (e) {
-      const err = asImageError(e, file);
+      const err = asImageError(e, showPath(file));
       if (!(err instanceof ImageError)) throw err;
-      firstProblem ||= `${file}: ${reasonOf(err)}`;
+      firstProblem ||= `${showPath(file)}: ${reasonOf(err)}`;
       continue;
     }
     if (!r.ok) {
-      firstProblem ||= `${file}: ${r.reason}`;
+      firstProblem ||= `${showPath(file)}: ${r.reason}`;
       continue;
     }
     readable++;
     if (r.header.channels !== 1) return 3;
   }
-  if (readable === 0) throw new ImageError(`None of the ${files.length} files has a readable PNG or JPEG header (${firstProblem}).`, files[0]);
+  if (readable === 0) throw new ImageError(`None of the ${files.length} files has a readable PNG or JPEG header (${firstProblem}).`, showPath(files[0]!));
   return 1;
 }
