@@ -43,7 +43,7 @@ export const TRAIN: CommandSpec = {
   notes: [
     'Ctrl-C (or SIGTERM, SIGHUP) saves a checkpoint and exits with code 130 (143, 129); `ganomaly train ... --resume`',
     'continues it and ends with the same model as a run that was never stopped. A second signal exits at once.',
-    '--out is locked (<out>.lock) while training; --out and --checkpoint are checked for writing before training.',
+    '--out and --checkpoint are locked (<out>.lock, <checkpoint>.lock) while training and checked for writing before it.',
     '',
     'Examples:',
     '  ganomaly train ./bottles --out ./bottle-model --epochs 15',
@@ -71,15 +71,16 @@ interface RunInfo {
 const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed'];
 
 export async function train(argv: string[], io: CliIO): Promise<number> {
-  const held: { lock?: FolderLock } = {};
+  const held: { lock?: FolderLock; checkpointLock?: FolderLock } = {};
   try {
     return await trainLocked(argv, io, held);
   } finally {
+    await held.checkpointLock?.release();
     await held.lock?.release();
   }
 }
 
-async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock }): Promise<number> {
+async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock; checkpointLock?: FolderLock }): Promise<number> {
   const { values: v, positionals } = parse(TRAIN, argv);
   const out = path.resolve(io.cwd, (v.out as string | undefined) ?? 'ganomaly-model');
   const checkpoint = path.resolve(io.cwd, (v.checkpoint as string | undefined) ?? `${out}.checkpoint`);
@@ -97,6 +98,8 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock 
   const ckptSpace = await checkCanWrite(checkpoint, '--checkpoint');
   // One run per --out at a time: a second one would silently replace the first one's model.
   held.lock = await FolderLock.take(out, '--out');
+  // The same for --checkpoint: two runs with different --out sharing one would save over each other's checkpoints.
+  held.checkpointLock = await FolderLock.take(checkpoint, '--checkpoint');
   // What a killed run left (a half-done save, stale temporary folders) is put right first.
   for (const dir of [out, checkpoint]) for (const note of await recoverInterruptedSave(dir)) warn(note);
   const ckptExists = await isModelFolder(checkpoint);

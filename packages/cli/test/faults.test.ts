@@ -212,6 +212,27 @@ describe('data loss', () => {
     expect(await stat(`${stale}.lock`).catch(() => null)).toBeNull();
   });
 
+  it('fault 3: two runs with different --out but the same --checkpoint: the second is refused (the checkpoint is locked too)', async () => {
+    const ckpt = path.join(dir, 'shared.checkpoint');
+    let second: Promise<Result> | null = null;
+    const first = await ganomaly(['train', layout, '--out', path.join(dir, 'ck-a'), '--checkpoint', ckpt, ...TINY, '--epochs', '40'], {
+      onStderr: (all, child) => {
+        if (!second && /^model:/m.test(all)) {
+          second = ganomaly(['train', layout, '--out', path.join(dir, 'ck-b'), '--checkpoint', ckpt, ...TINY, '--epochs', '1']).then((r) => {
+            child.kill('SIGINT');
+            return r;
+          });
+        }
+      },
+    });
+    const r = await second!;
+    expect(r.code, r.stderr).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/Another 'ganomaly train' \(process \d+\) is writing to --checkpoint .*shared\.checkpoint/);
+    expect(await stat(path.join(dir, 'ck-b.lock')).catch(() => null)).toBeNull();
+    expect(first.code, first.stderr).toBe(EXIT.interrupted);
+    expect(await stat(`${ckpt}.lock`).catch(() => null)).toBeNull();
+  });
+
   it('fault 4: evaluate --report never writes into a data or model folder, nor into a folder of other files without --force', async () => {
     const trainDir = path.join(layout, 'train/normal');
     const count = (await readdir(trainDir)).length;
