@@ -79,13 +79,15 @@ export function entryName(raw: Uint8Array): FilePath {
   return isUtf8(raw) ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw) : raw;
 }
 
-/** `dir` joined with a name (string, or bytes: then the joined path is bytes too). */
-export function joinPath(path: Path, dir: string, name: FilePath): FilePath {
-  if (typeof name === 'string') return path.join(dir, name);
-  const head = new TextEncoder().encode(path.join(dir, '_').slice(0, -1));
-  const out = new Uint8Array(head.length + name.length);
+/** `dir` joined with a name (strings: path.join; either one bytes: the joined path is bytes too). */
+export function joinPath(path: Path, dir: FilePath, name: FilePath): FilePath {
+  if (typeof dir === 'string' && typeof name === 'string') return path.join(dir, name);
+  const enc = new TextEncoder();
+  const head = typeof dir === 'string' ? enc.encode(path.join(dir, '_').slice(0, -1)) : dir[dir.length - 1] === 0x2f ? dir : Uint8Array.from([...dir, 0x2f]);
+  const tail = typeof name === 'string' ? enc.encode(name) : name;
+  const out = new Uint8Array(head.length + tail.length);
   out.set(head);
-  out.set(name, head.length);
+  out.set(tail, head.length);
   return out;
 }
 

@@ -34,24 +34,25 @@ export function isImageName(name: string): boolean {
 /**
  * Non-hidden entries of a folder, split into folders and files (symbolic links followed), sorted
  * by name. Names are read as bytes: a file name that is not valid UTF-8 comes back as its bytes
- * (`rawFiles`), so that it can still be opened; `files` holds every file name as text
- * (`showPath`). Folder names are text.
+ * (`rawFiles`, `rawDirs`), so that it can still be opened; `files` and `dirs` hold the names as
+ * text (`showPath`).
  */
-export async function entries(fs: Fs, path: Path, dir: string): Promise<{ dirs: string[]; files: string[]; rawFiles: FilePath[] }> {
-  const dirs: string[] = [];
+export async function entries(fs: Fs, path: Path, dir: FilePath): Promise<{ dirs: string[]; files: string[]; rawDirs: FilePath[]; rawFiles: FilePath[] }> {
+  const rawDirs: FilePath[] = [];
   const raw: FilePath[] = [];
-  for (const e of await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+  for (const e of await fs.readdir(nodePath(dir), { withFileTypes: true, encoding: 'buffer' })) {
     const name = entryName(e.name as unknown as Uint8Array);
     const text = showPath(name);
     if (text.startsWith('.')) continue;
     let kind: 'dir' | 'file' | undefined = e.isDirectory() ? 'dir' : e.isFile() ? 'file' : undefined;
     if (e.isSymbolicLink()) kind = await kindOf(fs, joinPath(path, dir, name));
-    if (kind === 'dir') dirs.push(text);
+    if (kind === 'dir') rawDirs.push(name);
     else if (kind === 'file') raw.push(name);
   }
-  dirs.sort(compareCodePoints);
-  raw.sort((a, b) => compareCodePoints(showPath(a), showPath(b)));
-  return { dirs, files: raw.map(showPath), rawFiles: raw };
+  const byText = (a: FilePath, b: FilePath) => compareCodePoints(showPath(a), showPath(b));
+  rawDirs.sort(byText);
+  raw.sort(byText);
+  return { dirs: rawDirs.map(showPath), files: raw.map(showPath), rawDirs, rawFiles: raw };
 }
 
 export async function checkFolder(fs: Fs, path: Path, dir: unknown, arg: string, fn: string, expected: string): Promise<string> {
@@ -68,26 +69,27 @@ export async function checkFolder(fs: Fs, path: Path, dir: unknown, arg: string,
 }
 
 export async function listImages(fs: Fs, path: Path, dir: string, recursive: boolean): Promise<FilePath[]> {
-  const found: { text: string; rel: string; name: FilePath }[] = [];
+  // `text`: the path below `dir` as shown (for sorting); `full`: the path to open (bytes where a name is not UTF-8).
+  const found: { text: string; full: FilePath }[] = [];
   const seen = new Set<string>();
-  const walk = async (rel: string): Promise<void> => {
-    const full = rel === '' ? dir : path.join(dir, rel);
+  const walk = async (rel: string, full: FilePath): Promise<void> => {
     if (recursive) {
       // Symbolic links can make cycles: each real folder is visited once.
-      const real = await fs.realpath(full);
-      if (seen.has(real)) return;
-      seen.add(real);
+      const real = await fs.realpath(nodePath(full), { encoding: 'buffer' });
+      const key = real.toString('latin1');
+      if (seen.has(key)) return;
+      seen.add(key);
     }
-    const { dirs, rawFiles } = await entries(fs, path, full);
+    const { rawDirs, rawFiles } = await entries(fs, path, full);
     for (const f of rawFiles) {
       const text = showPath(f);
-      if (isImageName(text)) found.push({ text: rel === '' ? text : path.join(rel, text), rel, name: f });
+      if (isImageName(text)) found.push({ text: rel === '' ? text : path.join(rel, text), full: joinPath(path, full, f) });
     }
-    if (recursive) for (const d of dirs) await walk(rel === '' ? d : path.join(rel, d));
+    if (recursive) for (const d of rawDirs) await walk(rel === '' ? showPath(d) : path.join(rel, showPath(d)), joinPath(path, full, d));
   };
-  await walk('');
+  await walk('', dir);
   found.sort((a, b) => compareCodePoints(a.text, b.text));
-  return found.map((f) => (typeof f.name === 'string' ? path.join(dir, f.text) : joinPath(path, f.rel === '' ? dir : path.join(dir, f.rel), f.name)));
+  return found.map((f) => f.full);
 }
 
 /**

@@ -55,9 +55,15 @@ describe('a file name with byte 0xFF', () => {
     expect(r.files).toEqual(files.map(showPath));
     expect(Array.from(r.set.pixels.subarray(16, 32))).toEqual(Array(16).fill(200));
     expect(await detectChannels([files[1]!])).toBe(1);
+    // A folder whose own name is not UTF-8 is descended into by its bytes.
+    const odd = Buffer.concat([Buffer.from(flat + path.sep), Buffer.from([0xe9]), Buffer.from('t')]);
+    await mkdir(odd);
+    writeFileSync(Buffer.concat([odd, Buffer.from('/e.png')]), greyPng(8, 77));
     const deep = await loadImageFolder(flat, { imageSize: 4, channels: 1, recursive: true });
-    expect(deep.files).toEqual([...files.map(showPath), path.join(flat, 'sub', '\\xFEd.png')]);
-    expect(deep.set.pixels[3 * 16]).toBe(99);
+    // Sorted by the shown text: '\\' (5C) before letters.
+    expect(deep.files).toEqual([path.join(flat, '\\xE9t', 'e.png'), ...files.map(showPath), path.join(flat, 'sub', '\\xFEd.png')]);
+    expect(deep.set.pixels[0]).toBe(77);
+    expect(deep.set.pixels[4 * 16]).toBe(99);
   });
 
   it('in a folder data set: trained on, and labelled by its folder in the test set', async () => {
