@@ -3,7 +3,7 @@
 import { fail, ValueError } from '@ganomaly/common';
 import { imageSet } from './imageset.js';
 import { IMAGE_EXTENSIONS } from './image-header.js';
-import { kindOf, nodeModules, showPath, type FilePath } from './node-fs.js';
+import { joinPath, kindOf, nodeModules, showPath, type FilePath } from './node-fs.js';
 import { checkLoadOptions, entries, isImageName, listImages, loadChecked, type LoadImagesOptions, type LoadedImages } from './node-image-files.js';
 
 /** A data set in the GANomaly authors' folder layout, loaded. */
@@ -81,15 +81,16 @@ export async function loadFolderDataset(root: string, options: LoadImagesOptions
   const hasTest = split !== 'train' && (await kindOf(fs, testDir)) === 'dir';
   if (split === 'test' && !hasTest) throw layoutError(fn, `${abs} has no test/ folder`);
   if (hasTest) {
-    const { dirs, files } = await entries(fs, path, testDir);
+    const { dirs, rawDirs, files } = await entries(fs, path, testDir);
     const absTest = path.resolve(testDir);
     if (!dirs.includes('normal')) throw layoutError(fn, `${absTest} has no normal/ folder (it holds: ${list([...dirs.map((d) => d + '/'), ...files])})`);
     if (dirs.length === 1) throw layoutError(fn, `${absTest} has no anomaly folder (such as abnormal/) next to normal/`);
     const loose = files.filter(isImageName);
     if (loose.length) warn(`Ignored ${loose.length} image file${loose.length === 1 ? '' : 's'} directly in ${testDir}: test images go into test/normal/ or an anomaly folder such as test/abnormal/.`);
     let anomalies = 0;
-    for (const d of dirs) {
-      const classFiles = await listImages(fs, path, path.join(testDir, d), true);
+    for (const [k, d] of dirs.entries()) {
+      // By its bytes: a class folder whose name is not valid UTF-8 is labelled with its \xNN text.
+      const classFiles = await listImages(fs, path, joinPath(path, testDir, rawDirs[k]!), true);
       if (classFiles.length === 0) {
         if (d === 'normal') throw layoutError(fn, `${path.join(absTest, d)} holds no image files (${IMAGE_EXTENSIONS.join(', ')})`);
         warn(`Ignored ${path.join(testDir, d)}: no image files in it.`);

@@ -68,7 +68,7 @@ export async function checkFolder(fs: Fs, path: Path, dir: unknown, arg: string,
   return abs;
 }
 
-export async function listImages(fs: Fs, path: Path, dir: string, recursive: boolean): Promise<FilePath[]> {
+export async function listImages(fs: Fs, path: Path, dir: FilePath, recursive: boolean): Promise<FilePath[]> {
   // `text`: the path below `dir` as shown (for sorting); `full`: the path to open (bytes where a name is not UTF-8).
   const found: { text: string; full: FilePath }[] = [];
   const seen = new Set<string>();

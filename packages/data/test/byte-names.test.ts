@@ -72,12 +72,16 @@ describe('a file name with byte 0xFF', () => {
     writeFileSync(bytes(path.join(root, 'train/normal'), 'n', [0xff], '.png'), greyPng(8, 1));
     writeFileSync(bytes(path.join(root, 'test/normal'), 'ok.png'), greyPng(8, 2));
     writeFileSync(bytes(path.join(root, 'test/abnormal'), 'x', [0xff, 0xfe], '.png'), greyPng(8, 3));
+    const odd = bytes(path.join(root, 'test'), 'sp', [0xe9], 'cial');
+    await mkdir(odd);
+    writeFileSync(Buffer.concat([odd, Buffer.from('/y.png')]), greyPng(8, 4));
     const ds = await loadFolderDataset(root, { imageSize: 4, channels: 1 });
     expect(ds.train.files).toEqual([path.join(root, 'train/normal/n\\xFF.png')]);
     expect(ds.train.set.pixels[0]).toBe(1);
-    expect(ds.test!.files).toEqual([path.join(root, 'test/abnormal/x\\xFF\\xFE.png'), path.join(root, 'test/normal/ok.png')]);
-    expect(ds.test!.classes).toEqual(['abnormal', 'normal']);
-    expect(Array.from(ds.test!.labels)).toEqual([1, 0]);
+    expect(ds.test!.files).toEqual([path.join(root, 'test/abnormal/x\\xFF\\xFE.png'), path.join(root, 'test/normal/ok.png'), path.join(root, 'test/sp\\xE9cial/y.png')]);
+    expect(ds.test!.classes).toEqual(['abnormal', 'normal', 'sp\\xE9cial']);
+    expect(Array.from(ds.test!.labels)).toEqual([1, 0, 1]);
+    expect(ds.test!.set.pixels[32]).toBe(4);
     expect(ds.test!.set.pixels[0]).toBe(3);
   });
 
