@@ -33,6 +33,7 @@ export type { Pngjs } from './pngjs.js';
 export type { FindMnistOptions, FoundMnist } from './node-datasets.js';
 export type { LoadImagesOptions, LoadedImages } from './node-image-files.js';
 export type { FolderDataset } from './node-folder-dataset.js';
+export { type FilePath, showPath } from './path-text.js';
 export {
   decodeImage,
   loadImageDecoders,

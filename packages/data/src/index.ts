@@ -41,5 +41,5 @@ export { decodeImageAsync } from './decode-async.js';
 export { resizeImage } from './resize.js';
 // Node only (node: modules imported when called).
 export { type LoadImagesOptions, type LoadedImages, listImageFiles, loadImageFiles, loadImageFolder, detectChannels } from './node-image-files.js';
-export { type FilePath, showPath } from './node-fs.js';
+export { type FilePath, showPath } from './path-text.js';
 export { type FolderDataset, loadFolderDataset, isFolderDataset } from './node-folder-dataset.js';
