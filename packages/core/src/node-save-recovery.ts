@@ -10,9 +10,11 @@
 // model, and removes temporaries whose process is gone. Temporaries of a live process are left
 // alone: that save is still running.
 
+import { MODEL_FILES } from './format.js';
+
 type Fs = typeof import('node:fs/promises');
 
-const MODEL_FILE_NAMES = ['model.json', 'weights.bin', 'metadata.json'];
+const MODEL_FILE_NAMES: readonly string[] = Object.values(MODEL_FILES);
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
