@@ -2,9 +2,10 @@
 // prototype by `guardModel` (one call after the class), so the class itself stays as it is:
 //
 // - `fit` runs alone: a second `fit`, or `score`/`predict`/`evaluate`/`calibrate`/`reconstruct`/
-//   `save` from outside fit's own callbacks, rejects with a BusyError while it trains (calls made
-//   inside `onBatchEnd`/`onEpochEnd`, such as saving a checkpoint, run between two batches and are
-//   allowed). `fit` while one of those calls is running rejects with a BusyError too.
+//   `save`/`exportOnnx`/`recomputeStatistics` from outside fit's own callbacks, rejects with a
+//   BusyError while it trains (calls made inside `onBatchEnd`/`onEpochEnd`, such as saving a
+//   checkpoint, run between two batches and are allowed). `fit` while one of those calls is running
+//   rejects with a BusyError too.
 // - `dispose()` during `fit` stops training at the next batch; fit rejects with a DisposedError and
 //   the tensors are released once it has stopped. `dispose()` during another call releases them when
 //   that call settles. Any call after `dispose()` fails with a DisposedError at once.
@@ -31,7 +32,7 @@ function stateOf(model: object): GuardState {
 }
 
 /** Calls that read the model (and may overlap each other) but not a running fit. */
-const SHARED = ['score', 'predict', 'evaluate', 'calibrate', 'reconstruct', 'save'] as const;
+const SHARED = ['score', 'predict', 'evaluate', 'calibrate', 'reconstruct', 'save', 'exportOnnx', 'recomputeStatistics'] as const;
 
 type Method = (this: object, ...args: unknown[]) => Promise<unknown>;
 

@@ -55,6 +55,9 @@ describe('fault 8: concurrent use of one model', () => {
       await expect(m.score(train)).rejects.toThrow(/while this model is training/);
       await expect(m.save(`file://${path.join(dir, 'during')}`)).rejects.toThrow(BusyError);
       await expect(m.calibrate(train)).rejects.toThrow(BusyError);
+      // exportOnnx and recomputeStatistics are guarded too (not "statistics were not recomputed").
+      await expect(m.exportOnnx()).rejects.toThrow(BusyError);
+      await expect(m.recomputeStatistics(train)).rejects.toThrow(BusyError);
       await fitting;
       expect(saved).toBe(true);
       expect((await m.score(train)).length).toBe(32);
