@@ -29,4 +29,14 @@ describe('browser builds', () => {
       if (Array.isArray(pkg.sideEffects)) expect(pkg.sideEffects).toContain('./dist/index.browser.js');
     });
   }
+
+  it('@ganomaly/core/base: the browser build exports what the Node build does, and package.json routes bundlers to it', async () => {
+    const node = await import(path.join(ROOT, 'packages/core/src/base.ts'));
+    const browser = await import(path.join(ROOT, 'packages/core/src/base.browser.ts'));
+    expect(Object.keys(browser).sort()).toEqual(Object.keys(node).sort());
+    for (const k of Object.keys(node)) expect(typeof browser[k], `core/base: ${k}`).toBe(typeof node[k]);
+    for (const k of ['fileHandler', 'isModelFolder', 'readModelMetadata', 'recoverInterruptedSave', 'ScoringPool']) expect(Object.keys(node)).toContain(k);
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'packages/core/package.json'), 'utf8'));
+    expect(pkg.exports['./base']).toEqual({ types: './dist/base.d.ts', browser: './dist/base.browser.js', import: './dist/base.js' });
+  });
 });

@@ -1,50 +1,9 @@
-// The public API of @ganomaly/core, without side effects, shared by the Node build (index.ts, which
-// adds the Node-only exports: fileHandler, isModelFolder, ScoringPool) and the browser build
-// (index.browser.ts, where those throw).
-export { Ganomaly } from './ganomaly.js';
-export type {
-  BatchLogs,
-  Calibration,
-  CalibrateOptions,
-  CalibrationMethod,
-  CreateOptions,
-  EpochLogs,
-  EvaluationResult,
-  FitOptions,
-  FitResult,
-  PartialEpoch,
-  Prediction,
-  SaveOptions,
-  TrainingStateInfo,
-  ScoreOptions,
-  ModelLocation,
-  SavedMetadata,
-} from './types.js';
-export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
-export { CALIBRATION_METHODS, STATISTICS_MODES, type StatisticsMode } from './types.js';
-export { MODEL_FILES, TRAINING_PREFIX, parseMetadata } from './format.js';
-export type { ImageInput } from './inputs.js';
-export type { OnnxExportOptions } from './onnx-export.js';
-export { FORMAT_VERSION, VERSION } from './version.js';
-export { MAX_ACTIVATION_BYTES_PER_IMAGE, MAX_PARAMETERS, checkModelSize, estimateModelSize, type ModelSizeEstimate } from './limits.js';
-export {
-  AbortError,
-  BackendError,
-  BusyError,
-  DisposedError,
-  GanomalyError,
-  ImageError,
-  ModelFormatError,
-  NotCalibratedError,
-  TrainingError,
-  UnknownNameError,
-  ValueError,
-  listBackendCandidates,
-  registerBackendCandidate,
-  useBackend,
-} from '@ganomaly/common';
-export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from '@ganomaly/models';
-export * as data from '@ganomaly/data';
-// The evaluation functions of @ganomaly/math (not its losses).
-export * as metrics from './metrics.js';
-export type { StepTimings } from './data-parallel.js';
+// `@ganomaly/core/base` in Node: the API of @ganomaly/core without registering any backend (an app
+// imports the backend packages it wants, e.g. `@ganomaly/backend-wasm`). It has the Node parts all
+// the same: the `file://` handler, fit({ workers }), TensorBoard logs (installed as a hook, see
+// node-parts.ts) and the Node-only exports. The browser build is base.browser.ts.
+export * from './api.js';
+import './install-node-parts.js';
+export { fileHandler, isModelFolder, readModelMetadata } from './node-file-handler.js';
+export { recoverInterruptedSave } from './node-save-recovery.js';
+export { ScoringPool } from './parallel.js';

@@ -13,10 +13,6 @@ import '@ganomaly/backend-webgl';
 // wasm's XNNPACK threads in Node (the count is fixed when the backend starts), and where a page
 // serves the .wasm files (an app then needs no import of @ganomaly/backend-wasm of its own).
 export { setWasmPaths, setWasmThreads, wasmThreadsStatus, type WasmThreadsStatus } from '@ganomaly/backend-wasm';
+// The API and the Node parts (the file:// handler, worker-thread scoring, data-parallel training,
+// TensorBoard): `@ganomaly/core/base`'s Node build. The browser build (index.browser.ts) leaves them out.
 export * from './base.js';
-// Node only: the file:// handler, worker-thread scoring, and (installed as a hook, see
-// node-parts.ts) data-parallel training. The browser build (index.browser.ts) leaves them out.
-import './install-node-parts.js';
-export { fileHandler, isModelFolder, readModelMetadata } from './node-file-handler.js';
-export { recoverInterruptedSave } from './node-save-recovery.js';
-export { ScoringPool } from './parallel.js';

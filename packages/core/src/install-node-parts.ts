@@ -1,4 +1,5 @@
-// Imported by the Node entry (index.ts) only: installs the Node-only parts (see node-parts.ts).
+// Imported by the Node builds (base.ts, and so index.ts) only: installs the Node-only parts (see
+// node-parts.ts).
 import { DataParallelTrainer, autoWorkers } from './data-parallel.js';
 import { fileHandler } from './node-file-handler.js';
 import { installNodeParts } from './node-parts.js';

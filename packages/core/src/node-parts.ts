@@ -1,6 +1,6 @@
 // The Node-only parts of @ganomaly/core, reached through a hook instead of imports: the Node
-// entry (index.ts, through install-node-parts.ts) installs them; the browser build
-// (index.browser.ts) does not, so a bundle for browsers holds no file IO, worker threads or
+// builds (base.ts and index.ts, through install-node-parts.ts) install them; the browser builds
+// (base.browser.ts, index.browser.ts) do not, so a bundle for browsers holds no file IO, worker threads or
 // inlined worker scripts. Only types are imported here.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DataParallelTrainer, autoWorkers } from './data-parallel.js';

@@ -11,8 +11,6 @@
  * `epoch/discriminator_resets`, `epoch/learning_rate` and, with validation images, `epoch/validation_auroc`.
  */
 import { ValueError } from '@ganomaly/common';
-import { loadTfjsNode } from '@ganomaly/backend-node';
-import { loadTfjsNodeGpu } from '@ganomaly/backend-node-gpu';
 import type { TensorBoardLog } from './tensorboard.js';
 
 /** tfjs-node's SummaryFileWriter, as far as this module uses it. */
@@ -38,7 +36,9 @@ export async function openTensorBoard(dir: string, backend: string, learningRate
         "Create or load the model with backend: 'node' (`npm install @tensorflow/tfjs-node`; without internet access, in the @ganomaly repository: `npm run setup:tfjs-node`), or log with onBatchEnd / onEpochEnd instead.",
     );
   }
-  const tfn = (backend === 'node' ? await loadTfjsNode() : await loadTfjsNodeGpu()) as TfjsNodeModule;
+  // Imported here, not at the top: importing a backend package registers its candidate, and
+  // `@ganomaly/core/base` (which installs this module) registers none.
+  const tfn = (backend === 'node' ? await (await import('@ganomaly/backend-node')).loadTfjsNode() : await (await import('@ganomaly/backend-node-gpu')).loadTfjsNodeGpu()) as TfjsNodeModule;
   // Flushed at every epoch's end and at close; 10 s at most between flushes while an epoch runs.
   const writer = tfn.node.summaryFileWriter(dir, 1000, 10_000);
   return {

@@ -1,0 +1,51 @@
+// The public API of @ganomaly/core shared by every entry, without side effects: the Node build of
+// `./base` (base.ts, which adds the Node-only parts and exports: fileHandler, isModelFolder,
+// readModelMetadata, recoverInterruptedSave, ScoringPool) and its browser build (base.browser.ts,
+// where those throw). `@ganomaly/core` (index.ts, index.browser.ts) is `./base` plus the backends.
+export { Ganomaly } from './ganomaly.js';
+export type {
+  BatchLogs,
+  Calibration,
+  CalibrateOptions,
+  CalibrationMethod,
+  CreateOptions,
+  EpochLogs,
+  EvaluationResult,
+  FitOptions,
+  FitResult,
+  PartialEpoch,
+  Prediction,
+  SaveOptions,
+  TrainingStateInfo,
+  ScoreOptions,
+  ModelLocation,
+  SavedMetadata,
+} from './types.js';
+export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
+export { CALIBRATION_METHODS, STATISTICS_MODES, type StatisticsMode } from './types.js';
+export { MODEL_FILES, TRAINING_PREFIX, parseMetadata } from './format.js';
+export type { ImageInput } from './inputs.js';
+export type { OnnxExportOptions } from './onnx-export.js';
+export { FORMAT_VERSION, VERSION } from './version.js';
+export { MAX_ACTIVATION_BYTES_PER_IMAGE, MAX_PARAMETERS, checkModelSize, estimateModelSize, type ModelSizeEstimate } from './limits.js';
+export {
+  AbortError,
+  BackendError,
+  BusyError,
+  DisposedError,
+  GanomalyError,
+  ImageError,
+  ModelFormatError,
+  NotCalibratedError,
+  TrainingError,
+  UnknownNameError,
+  ValueError,
+  listBackendCandidates,
+  registerBackendCandidate,
+  useBackend,
+} from '@ganomaly/common';
+export { listEncoders, registerEncoder, type Encoder, type BatchNormMode } from '@ganomaly/models';
+export * as data from '@ganomaly/data';
+// The evaluation functions of @ganomaly/math (not its losses).
+export * as metrics from './metrics.js';
+export type { StepTimings } from './data-parallel.js';
