@@ -1,10 +1,11 @@
 // `ganomaly export` and the ONNX engine of `ganomaly score` (ONNX Runtime through @ganomaly/onnx).
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelFormatError, ValueError } from '@ganomaly/core';
 import type { OnnxScorer } from '@ganomaly/onnx';
 import { CliError, EXIT, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, choice, parse, type CommandSpec } from './options.js';
+import { atomicFile, checkOutputFile, isSystemError, systemMessage } from './safety.js';
 import { loadModel } from './shared.js';
 
 export const EXPORT: CommandSpec = {
@@ -38,6 +39,8 @@ export async function exportModel(argv: string[], io: CliIO): Promise<number> {
   const mode = v['batch-norm'] === undefined ? undefined : choice(v, 'batch-norm', 'population', ['population', 'running'] as const);
   const dir = path.resolve(io.cwd, positionals[0]!);
   const out = path.resolve(io.cwd, v.out);
+  // Checked before anything is written: --out inside the model folder would damage the model.
+  await checkOutputFile(out, [], dir, '--out');
   const model = await loadModel(dir, v.backend as string | undefined);
   try {
     let bytes: Uint8Array;
@@ -47,11 +50,22 @@ export async function exportModel(argv: string[], io: CliIO): Promise<number> {
       if (e instanceof ValueError) throw modelError(`${dir} cannot be exported: ${e.message}`);
       throw e;
     }
-    await mkdir(path.dirname(out), { recursive: true });
-    // Written beside, then renamed: never a half-written file at FILE.
-    const part = `${out}.${process.pid}.part`;
-    await writeFile(part, bytes);
-    await rename(part, out);
+    try {
+      await mkdir(path.dirname(out), { recursive: true });
+    } catch (e) {
+      if (isSystemError(e)) throw new CliError(`Cannot write ${out}: ${systemMessage(e)}; nothing was written there.`, EXIT.error);
+      throw e;
+    }
+    // Written beside, then renamed (safety.ts): never a half-written file at FILE, and nothing
+    // left beside it when the write or the rename fails.
+    const file = await atomicFile(out);
+    try {
+      file.write(bytes);
+      await file.commit();
+    } catch (e) {
+      await file.abort();
+      throw e;
+    }
     if (!v.quiet) {
       const c = model.config;
       writeLine(io.stderr, `wrote ${path.relative(io.cwd, out) || out} (${(bytes.length / 1e6).toFixed(2)} MB): input [n, ${c.imageSize}, ${c.imageSize}, ${c.channels}] pixels 0..255${model.calibration ? '' : '; not calibrated: score output only'}`);

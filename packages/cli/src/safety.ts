@@ -30,16 +30,19 @@ export function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** `score -o FILE`: never one of the images being scored, nor anything in the model folder. */
-export async function checkOutputFile(file: string, inputs: string[], modelDir: string): Promise<void> {
+/**
+ * `score -o FILE`, `export --out FILE`: never one of the images being scored, nor anything in the
+ * model folder. `flag` names the option in the messages.
+ */
+export async function checkOutputFile(file: string, inputs: string[], modelDir: string, flag = '--output'): Promise<void> {
   const out = await real(file);
   const model = await real(modelDir);
-  if (isInside(out, model)) throw usage(`--output ${file} is inside the model folder ${modelDir}: writing there would damage the model. Choose a file elsewhere.`);
+  if (isInside(out, model)) throw usage(`${flag} ${file} is inside the model folder ${modelDir}: writing there would damage the model. Choose a file elsewhere.`);
   for (const f of inputs) {
-    if ((await real(f)) === out) throw usage(`--output ${file} is one of the images being scored: it would be overwritten. Choose another file.`);
+    if ((await real(f)) === out) throw usage(`${flag} ${file} is one of the images being scored: it would be overwritten. Choose another file.`);
   }
   const st = await stat(file).catch(() => null);
-  if (st?.isDirectory()) throw usage(`--output ${file} is a folder; give a file name.`);
+  if (st?.isDirectory()) throw usage(`${flag} ${file} is a folder; give a file name.`);
 }
 
 /**
@@ -47,7 +50,7 @@ export async function checkOutputFile(file: string, inputs: string[], modelDir: 
  * interrupted run leaves the old file (or none), never a cut one. Files that are not regular
  * (/dev/stdout, a pipe) are written directly.
  */
-export async function atomicFile(file: string): Promise<Output & { commit(): Promise<void>; abort(): Promise<void> }> {
+export async function atomicFile(file: string): Promise<Output & { write(data: string | Uint8Array): unknown; commit(): Promise<void>; abort(): Promise<void> }> {
   const st = await stat(file).catch(() => null);
   const direct = !!st && !st.isFile();
   const tmp = direct ? file : path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
@@ -59,7 +62,7 @@ export async function atomicFile(file: string): Promise<Output & { commit(): Pro
     stream.once('open', () => resolve()).once('error', (e) => reject(new CliError(`Cannot write ${file}: ${systemMessage(e)}.`, EXIT.usage))),
   );
   return {
-    write: (s: string) => {
+    write: (s: string | Uint8Array) => {
       if (failed) throw fail(failed);
       return stream.write(s);
     },

@@ -386,7 +386,7 @@ describe('wrong answers and crashes', () => {
     }
   });
 
-  it('fault 10: a full disk under score -o, evaluate --report and in-place calibrate: one line, exit 1, nothing cut or damaged', async (ctx) => {
+  it('fault 10: a full disk under score -o, export --out, evaluate --report and in-place calibrate: one line, exit 1, nothing cut or damaged', async (ctx) => {
     const at = await tmpfs('2m');
     if (!at) return ctx.skip();
     const m = path.join(at, 'model');
@@ -398,6 +398,12 @@ describe('wrong answers and crashes', () => {
     expect(s.code, s.stderr).toBe(EXIT.error);
     expect(s.stderr).toMatch(/Cannot write .*scores\.csv: ENOSPC.*nothing was written there/);
     oneLine(s.stderr);
+    expect((await readdir(at)).sort()).toEqual(['filler', 'model']);
+    // export --out: one line, and no temporary left beside the file.
+    const x = await cli(['export', model, '--out', path.join(at, 'model.onnx')], dir);
+    expect(x.code, x.stderr).toBe(EXIT.error);
+    expect(x.stderr).toMatch(/Cannot write .*model\.onnx: ENOSPC.*nothing was written there/);
+    oneLine(x.stderr);
     expect((await readdir(at)).sort()).toEqual(['filler', 'model']);
     const e = await cli(['evaluate', model, layout, '--report', path.join(at, 'report')], dir);
     expect(e.code, e.stderr).toBe(EXIT.error);

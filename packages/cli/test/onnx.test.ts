@@ -1,5 +1,5 @@
 // `ganomaly export` and `ganomaly score --engine onnx`: the ONNX engine's rows equal the tfjs ones.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +69,15 @@ describe('ganomaly export / score --engine onnx', () => {
     expect(r.stderr).toMatch(/cut.onnx is not a usable ONNX scorer: .*(truncated|not a valid ONNX)/);
     const missing = await cli(['score', path.join(dir, 'none.onnx'), images, '--engine', 'onnx'], dir);
     expect(missing.code).toBe(EXIT.model);
+    // --out inside the model folder (over its model.json, or a new file there) is refused: one line.
+    const json = await readFile(path.join(model, 'model.json'));
+    for (const target of [path.join(model, 'model.json'), path.join(model, 'x.onnx'), model]) {
+      const inside = await cli(['export', model, '--out', target], dir);
+      expect(inside.code, inside.stderr).toBe(EXIT.usage);
+      expect(inside.stderr).toMatch(/--out .* is inside the model folder/);
+      expect(inside.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect((await readFile(path.join(model, 'model.json'))).equals(json)).toBe(true);
+    expect((await readdir(model)).some((f) => f.includes('.onnx') || f.includes('.part') || f.includes('.tmp-'))).toBe(false);
   });
 });
