@@ -12,7 +12,7 @@ import { nodeParts } from './node-parts.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
 import { recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
-import { withTensorBoard } from './tensorboard.js';
+import { withTensorBoard, type TensorBoardLog } from './tensorboard.js';
 import { discriminatorObjective, discriminatorVariables, generatorObjective, generatorVariables } from './train-step.js';
 import type { EpochLogs, FitOptions, FitResult } from './types.js';
 
@@ -47,8 +47,6 @@ export function trainStep(state: ModelState, nets: GanomalyNetworks, x: tf.Tenso
 export async function fit(state: ModelState, images: ImageInput, options: FitOptions = {}): Promise<FitResult> {
   const fn = 'fit';
   const nets = live(state, fn);
-  const board = options.tensorBoard !== undefined ? await openBoard(options.tensorBoard, state.backend, state.config.learningRate, fn) : null;
-  if (board) options = withTensorBoard(options, board);
   const epochs = checkPositiveInt(options.epochs ?? 15, 'options.epochs', fn);
   const batchSize = checkPositiveInt(options.batchSize ?? 64, 'options.batchSize', fn);
   const shuffle = options.shuffle ?? true;
@@ -90,7 +88,13 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   let aborted = false;
   const firstEpoch = state.epochsTrained;
   let pool: DataParallelTrainer | null = null;
+  let board: TensorBoardLog | null = null;
   try {
+    // Opened after the argument checks and inside the try, so that the finally closes it.
+    if (options.tensorBoard !== undefined) {
+      board = await openBoard(options.tensorBoard, state.backend, state.config.learningRate, fn);
+      options = withTensorBoard(options, board);
+    }
     if (workers > 1) {
       // Started once per fit, before any epoch's clock runs (its time is in FitResult.parallel).
       pool = await node!.DataParallelTrainer.create({
@@ -222,9 +226,6 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   }
   return { history, ...parallel };
 }
-
-/**
- * Recomputes every BatchNorm layer's mean and variance of the generator chain as the exact
 
 /** Resolves after pending timers and I/O callbacks (a macrotask), in Node and in browsers. */
 function yieldToEventLoop(): Promise<void> {

@@ -42,6 +42,20 @@ describe('fit({ tensorBoard })', () => {
     m.dispose();
   });
 
+  it.skipIf(noNode !== null)(`on node, a fit that fails its argument checks opens no log (nothing written, nothing left open)${noNode ? ` (skipped: ${noNode})` : ''}`, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ganomaly-tb-'));
+    dirs.push(dir);
+    const m = await Ganomaly.create({ ...TINY, backend: 'node' });
+    const x = images(8);
+    for (const bad of [{ epochs: 0 }, { batchSize: -1 }, { workers: 0 }]) {
+      await expect(m.fit(x, { ...bad, tensorBoard: dir })).rejects.toThrow(ValueError);
+    }
+    await expect(m.fit(images(1), { epochs: 1, tensorBoard: dir })).rejects.toThrow(ValueError);
+    expect(await readdir(dir)).toEqual([]);
+    x.dispose();
+    m.dispose();
+  });
+
   it.skipIf(noNode !== null)(`on node, writes losses per batch and epoch, the validation AUROC and the learning rate${noNode ? ` (skipped: ${noNode})` : ''}`, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ganomaly-tb-'));
     dirs.push(dir);
