@@ -68,7 +68,10 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     try {
       sink = file = await atomicFile(path.resolve(io.cwd, v.output as string));
     } catch (e) {
-      model.dispose();
+      // The ONNX scorer's dispose returns a promise; its failure must not hide why the file could not be opened.
+      await Promise.resolve()
+        .then(() => model.dispose())
+        .catch(() => undefined);
       throw e;
     }
   }
@@ -143,8 +146,12 @@ export async function score(argv: string[], io: CliIO): Promise<number> {
     file = null;
     return scored === 0 ? EXIT.data : EXIT.ok;
   } finally {
-    await model.dispose();
-    await file?.abort();
+    // The temporary output file goes even when dispose rejects.
+    try {
+      await model.dispose();
+    } finally {
+      await file?.abort();
+    }
   }
 }
 
