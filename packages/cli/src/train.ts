@@ -398,7 +398,8 @@ function parseWorkers(raw: unknown): number | 'auto' {
   if (raw === undefined) return 1;
   if (raw === 'auto') return 'auto';
   const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 1 || n > 64) throw usage(`--workers must be an integer from 1 to 64 or 'auto', got '${String(raw)}'.`);
+  // Plain decimal digits only, as options.ts's int(): Number() would also take '0x2', '1e0' or ' 2'.
+  if (typeof raw !== 'string' || !/^[-+]?\d+$/.test(raw) || !Number.isInteger(n) || n < 1 || n > 64) throw usage(`--workers must be an integer from 1 to 64 or 'auto', got '${String(raw)}'.`);
   return n;
 }
 

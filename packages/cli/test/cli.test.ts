@@ -48,6 +48,7 @@ describe('help, usage errors and exit codes', () => {
       [['train', layout, '--holdout', '1.5'], /--holdout must be a number between 0 and 0.9/],
       [['score', model], /Missing arguments\. Usage: ganomaly score/],
       [['train', layout, '--backend', 'nonesuch', '--out', path.join(dir, 'x')], /Unknown backend 'nonesuch'/],
+      ...['0x2', '1e0', ' 2', '2.0', '0', '65'].map((w): [string[], RegExp] => [['train', layout, '--out', path.join(dir, 'w'), '--workers', w], new RegExp(`--workers must be an integer from 1 to 64 or 'auto', got '${w.replace('.', '\\.')}'`)]),
     ];
     for (const [argv, re] of cases) {
       const r = await cli(argv, dir);
