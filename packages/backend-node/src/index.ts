@@ -11,7 +11,7 @@
  * When neither is there, selecting this backend fails with a message that says how to install
  * it, and `useBackend('auto')` moves on to the next candidate.
  */
-import { isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
+import { isNode, isPackageInstalled, loadOptionalPackage, registerBackendCandidate } from '@ganomaly/common';
 import { registerTensorflowKernels } from '@ganomaly/kernels';
 
 /** Which of this library's forms the tensorflow backend's kernels use (@ganomaly/kernels' register-tensorflow.ts). */
@@ -36,7 +36,7 @@ const nodeModule = (name: string) => import(/* @vite-ignore */ /* webpackIgnore:
  * there is none (and outside Node).
  */
 export async function findLocalTfjsNode(): Promise<string | undefined> {
-  if (typeof process === 'undefined' || !process.versions?.node) return undefined;
+  if (!isNode()) return undefined;
   const fs = await nodeModule('node:fs');
   const path = await nodeModule('node:path');
   const { fileURLToPath } = await nodeModule('node:url');

@@ -1,8 +1,9 @@
 // What keeps the commands from destroying or losing data: output paths that are inputs, reports
 // into data folders, unwritable or full output folders, two runs on one --out, write errors.
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from '@ganomaly/core';
 import { REPORT_FILES } from '@ganomaly/report';
 import { CliError, EXIT, usage, type Output } from './io.js';
 
@@ -189,7 +190,7 @@ export class FolderLock {
         }
         const held = (await readFile(file, 'utf8').catch(() => '')).trim();
         const pid = Number(held.split(' ')[0]);
-        if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        if (Number.isInteger(pid) && pid > 0 && (await isProcessAlive(pid))) {
           throw usage(`Another 'ganomaly train' (process ${pid}) is writing to ${flag} ${dir}: wait for it, or choose another ${flag}. (If no such run exists, delete ${file}.)`);
         }
         // Left by a run that was killed: take it over.
@@ -206,21 +207,5 @@ export class FolderLock {
 
   async release(): Promise<void> {
     if (await this.held()) await rm(this.file, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed process that its parent has not reaped yet (a zombie) is gone too (Linux: /proc).
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
   }
 }

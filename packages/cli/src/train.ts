@@ -8,7 +8,7 @@ import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpe
 import { ProgressBar, countProgress, formatDuration } from './progress.js';
 import { loadSource, sourceChannels } from './sources.js';
 import { isModelFolder, loadModel, printSkipped } from './shared.js';
-import { FolderLock, checkCanWrite, isSystemError, systemMessage } from './safety.js';
+import { FolderLock, checkCanWrite, isInside, isSystemError, systemMessage } from './safety.js';
 
 export const TRAIN: CommandSpec = {
   name: 'train',
@@ -90,7 +90,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
   const say = (m: string) => (quiet ? undefined : progress.line(m));
 
   const resume = !!v.resume;
-  if (path.resolve(checkpoint) === path.resolve(out) || isInside(checkpoint, out) || isInside(out, checkpoint)) {
+  if (isInside(path.resolve(checkpoint), path.resolve(out)) || isInside(path.resolve(out), path.resolve(checkpoint))) {
     throw usage(`--checkpoint ${checkpoint} must be a folder of its own, apart from --out ${out}.`);
   }
   // Writable, checked before training so that no training is thrown away at the end.
@@ -401,11 +401,6 @@ function parseWorkers(raw: unknown): number | 'auto' {
   // Plain decimal digits only, as options.ts's int(): Number() would also take '0x2', '1e0' or ' 2'.
   if (typeof raw !== 'string' || !/^[-+]?\d+$/.test(raw) || !Number.isInteger(n) || n < 1 || n > 64) throw usage(`--workers must be an integer from 1 to 64 or 'auto', got '${String(raw)}'.`);
   return n;
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(path.resolve(parent), path.resolve(child));
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** A training checkpoint (saved with its training state), not a finished model. A model folder whose metadata is unusable is a model error. */

@@ -28,6 +28,11 @@ export async function recoverInterruptedSave(_dir: string): Promise<never> {
   throw nodeOnly('recoverInterruptedSave');
 }
 
+/** Node only: whether a process is still running. */
+export async function isProcessAlive(_pid: number): Promise<boolean> {
+  throw nodeOnly('isProcessAlive');
+}
+
 /** Node only: whether a folder holds a saved model. */
 export async function isModelFolder(_dir: string): Promise<boolean> {
   throw nodeOnly('isModelFolder');

@@ -5,5 +5,5 @@
 export * from './api.js';
 import './install-node-parts.js';
 export { fileHandler, isModelFolder, readModelMetadata } from './node-file-handler.js';
-export { recoverInterruptedSave } from './node-save-recovery.js';
+export { isProcessAlive, recoverInterruptedSave } from './node-save-recovery.js';
 export { ScoringPool } from './parallel.js';

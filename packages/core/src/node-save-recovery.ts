@@ -20,7 +20,11 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function alive(fs: Fs, pid: number): Promise<boolean> {
+/**
+ * Whether process `pid` is still running (this process is; a zombie, killed but not yet reaped,
+ * is not). Used by save recovery and by the CLI's folder locks.
+ */
+export async function isProcessAlive(pid: number): Promise<boolean> {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -29,6 +33,7 @@ async function alive(fs: Fs, pid: number): Promise<boolean> {
   }
   // A killed process that its parent has not reaped yet (a zombie) is gone too (Linux: /proc).
   try {
+    const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises')) as Fs;
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
@@ -56,7 +61,7 @@ export async function recoverInterruptedSave(dir: string): Promise<string[]> {
   const stale: { name: string; full: string; kind: 'tmp' | 'old'; stamp: string; time: number }[] = [];
   for (const name of entries) {
     const m = re.exec(name);
-    if (!m || (await alive(fs, Number(m[2])))) continue;
+    if (!m || (await isProcessAlive(Number(m[2])))) continue;
     stale.push({ name, full: path.join(parent, name), kind: m[1] as 'tmp' | 'old', stamp: `${m[2]}-${m[3]}-${m[4]}`, time: Number(m[3]) });
   }
   if (!stale.length) return [];

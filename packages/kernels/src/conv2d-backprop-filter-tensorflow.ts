@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { replaceKernel } from './kernel-utils.js';
-import { TENSORFLOW_FORMS, conv2DInfo, isDense, matMul, reshape, typeAttr, type TFBackend } from './tensorflow-ops.js';
+import { conv2DInfo } from './kernel-utils.js';
+import { TENSORFLOW_FORMS, isDense, matMul, reshape, typeAttr, type TFBackend } from './tensorflow-ops.js';
 
 /**
  * dW = patches(x)^T dy: the patches of x, [n*oh*ow, kh*kw*ci] (ExtractImagePatches with the

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { replaceKernel } from './kernel-utils.js';
-import { TENSORFLOW_FORMS, conv2DInfo, isDense, matMul, reshape, typeAttr, type TFBackend } from './tensorflow-ops.js';
+import { conv2DInfo } from './kernel-utils.js';
+import { TENSORFLOW_FORMS, isDense, matMul, reshape, typeAttr, type TFBackend } from './tensorflow-ops.js';
 
 /** dx = dy W^T for a dense layer in conv form (dy 1x1, the filter covering the whole input). */
 export function conv2DBackpropInputDense(backend: TFBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): tf.Tensor {

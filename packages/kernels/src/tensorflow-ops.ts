@@ -57,15 +57,3 @@ export function isDense(info: backend_util.Conv2DInfo): boolean {
  */
 export const TENSORFLOW_FORMS = { dense: true, patchMaxOutputPixels: 0, subPixelMaxInChannels: 8 };
 
-export function conv2DInfo(xShape: number[], filterShape: number[], attrs: { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat: 'NHWC' | 'NCHW' }) {
-  return backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as 'round' | undefined,
-    false,
-    backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
-}
