@@ -46,6 +46,11 @@ def decode(data: bytes, size: int, channels: int) -> np.ndarray:
 
     with Image.open(io.BytesIO(data)) as im:
         im.load()
+        if im.mode.startswith("I;16") or im.mode == "I":
+            # 16-bit grey PNGs: the library scales them to 8 bits as round(v * 255 / 65535);
+            # Pillow's convert("L") would clip instead (40000 -> 255).
+            v = np.asarray(im).astype(np.float64)
+            im = Image.fromarray(np.floor(np.clip(v, 0, 65535) * 255 / 65535 + 0.5).astype(np.uint8), mode="L")
         # RGBA drops alpha (as the library does); palette and other modes convert first.
         im = im.convert("L" if channels == 1 else "RGB")
         if im.size != (size, size):
