@@ -159,8 +159,8 @@ describe('fault 6: damaged weights', () => {
 
 describe('fault 5: what a killed save leaves behind', () => {
   const DEAD = 2 ** 22 + 12345; // above Linux's default pid_max: no such process
-  async function saved(name: string): Promise<string> {
-    const m = await Ganomaly.create({ ...TINY, backend: BACKEND });
+  async function saved(name: string, seed = TINY.seed): Promise<string> {
+    const m = await Ganomaly.create({ ...TINY, seed, backend: BACKEND });
     const t = path.join(dir, name);
     await m.save(`file://${t}`);
     m.dispose();
@@ -169,7 +169,11 @@ describe('fault 5: what a killed save leaves behind', () => {
 
   it('killed between the two renames with a complete new folder: the next load finishes the swap', async () => {
     const old = await saved('swap-old');
-    const fresh = await saved('swap-new');
+    // Another seed: the new model's weights differ, so the test tells a finished swap from a rollback.
+    const fresh = await saved('swap-new', 99);
+    const oldWeights = await readFile(path.join(old, 'weights.bin'));
+    const newWeights = await readFile(path.join(fresh, 'weights.bin'));
+    expect(newWeights.equals(oldWeights)).toBe(false);
     const target = path.join(dir, 'swap');
     const stamp = `${DEAD}-${Date.now()}-abc123`;
     await rm(target, { recursive: true, force: true });
@@ -179,6 +183,7 @@ describe('fault 5: what a killed save leaves behind', () => {
     m.dispose();
     const left = (await readdir(dir)).filter((e) => e.startsWith('swap'));
     expect(left).toEqual(['swap']);
+    expect((await readFile(path.join(target, 'weights.bin'))).equals(newWeights)).toBe(true);
   });
 
   it('with an incomplete new folder it rolls back to the old model; stale temporaries are removed; a live process is left alone', async () => {
