@@ -7,8 +7,10 @@
  *
  * Each class spells its `name` out: a minifier renames classes, so `new.target.name` turned a
  * `BackendError` into `aj: Backend 'wasm' could not be initialised` in a minified bundle. A class
- * field is set after `super()` returns, so the most derived class's name wins. A subclass of your
- * own keeps its class name unminified; `override name = 'MyError'` keeps it minified too.
+ * field is set after `super()` returns, so the most derived class that sets it wins. A subclass of
+ * your own keeps its class name (unminified) only when it extends GanomalyError directly; one that
+ * extends ValueError, BusyError, ... gets that class's name unless it sets `override name =
+ * 'MyError'` (which also keeps it minified).
  */
 export class GanomalyError extends Error {
   constructor(message: string) {
