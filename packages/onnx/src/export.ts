@@ -63,6 +63,16 @@ export interface BuildScorerOptions {
    * BatchNormalization nodes.
    */
   foldBatchNorm?: boolean;
+  /**
+   * How transposed convolutions are written. 'subpixel' (default): a stride-s transposed
+   * convolution whose kernel is a multiple of s and whose output is s times its input becomes s²
+   * small convolutions (one per output phase, the same arithmetic) joined by Concat and
+   * DepthToSpace, and one on a 1x1 input becomes Flatten + Gemm + Reshape; ONNX Runtime's CPU
+   * provider runs these faster than its ConvTranspose (which has no direct MLAS kernel). Layers
+   * with fewer than 8 output channels keep ConvTranspose (their per-phase convolutions cost more
+   * than they save). 'native': every transposed convolution stays a ConvTranspose node.
+   */
+  convTranspose?: 'subpixel' | 'native';
 }
 
 type Shape = { c: number; h: number; w: number };
@@ -71,6 +81,8 @@ type Shape = { c: number; h: number; w: number };
 class Graph {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
+  /** The ConvTranspose nodes with their input and output shapes (for rewriteConvTranspose). */
+  readonly convTransposes: { node: NodeProto; inShape: Shape; outShape: Shape }[] = [];
   private readonly used = new Set<string>();
 
   name(base: string): string {
@@ -263,6 +275,7 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
             ints('output_padding', [oph, opw]),
           ]);
           shape = { c: filters, h: oh, w: ow };
+          g.convTransposes.push({ node: g.nodes.at(-1)!, inShape: x.shape, outShape: shape });
         }
         const act = activation(g, model, layer, cfg['activation'], y, `${base}/act`);
         if (act === y) {
@@ -360,6 +373,86 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
   return { out: res.name, shape: res.shape };
 }
 
+const floatsOf = (t: TensorProto): Float32Array => {
+  const b = t.rawData!;
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+
+/**
+ * Replaces ConvTranspose nodes by forms ONNX Runtime's CPU provider runs faster (see
+ * BuildScorerOptions.convTranspose), after BatchNorm folding has written the final kernels:
+ * - on a 1x1 input without padding (the decoder's first layer): Flatten, Gemm with the kernel as a
+ *   [in, out·kh·kw] matrix, Reshape to [n, out, kh, kw];
+ * - stride s, kernel k = J·s, output s·input (TensorFlow's 'same'): output pixel (s·m + a) sums
+ *   input pixels m + q_a − j with kernel taps r_a + s·j (q_a, r_a = divmod(a + pad, s)), j < J, so
+ *   each of the s² phases (a, b) is a J×J convolution with pads [J−1−q_a, J−1−q_b, q_a, q_b];
+ *   the phases are concatenated on the channel axis in DepthToSpace's DCR order.
+ * The replaced kernels and biases leave the initializers.
+ */
+function rewriteConvTransposes(g: Graph): void {
+  const attr = (n: NodeProto, name: string) => (n.attribute ?? []).find((a) => a.name === name)?.ints?.map(Number) ?? [];
+  const init = (name: string | undefined) => (name === undefined ? undefined : g.initializers.find((t) => t.name === name));
+  for (const { node, inShape, outShape } of g.convTransposes) {
+    const at = g.nodes.indexOf(node);
+    const kernel = init(node.input[1])!;
+    const [cin, cout, kh, kw] = kernel.dims.map(Number) as [number, number, number, number];
+    const W = floatsOf(kernel);
+    const biasT = init(node.input[2]);
+    const bias = biasT ? floatsOf(biasT) : null;
+    const [sh, sw] = attr(node, 'strides');
+    const [pt, pl, pb, pr] = attr(node, 'pads');
+    const base = node.name.replace(/\/ConvTranspose$/, '');
+    const x = node.input[0]!;
+    const y = node.output[0]!;
+    const made: NodeProto[] = [];
+    const add = (opType: string, inputs: string[], name: string, attribute: AttributeProto[] = [], output?: string) => {
+      const before = g.nodes.length;
+      const out = g.node(opType, inputs, name, attribute, output);
+      made.push(...g.nodes.splice(before));
+      return out;
+    };
+    if (inShape.h === 1 && inShape.w === 1 && pt === 0 && pl === 0 && pb === 0 && pr === 0 && outShape.h === kh && outShape.w === kw) {
+      // out[n, o, i, j] = sum_c x[n, c] W[c, o, i, j] (+ b[o]): W as a [cin, cout·kh·kw] matrix.
+      const flat = add('Flatten', [x], `${base}/flatten`, [int('axis', 1)]);
+      const inputs = [flat, g.constant(`${base}/matrix`, W, [cin, cout * kh * kw])];
+      if (bias) inputs.push(g.constant(`${base}/matrix_bias`, Float32Array.from({ length: cout * kh * kw }, (_, i) => bias[Math.floor(i / (kh * kw))]!), [cout * kh * kw]));
+      const mm = add('Gemm', inputs, `${base}/gemm`);
+      add('Reshape', [mm, g.int64s(`${base}/shape`, [-1, cout, kh, kw])], `${base}/reshape`, [], y);
+    } else if (sh === sw && sh! > 1 && kh === kw && kh % sh! === 0 && outShape.h === sh! * inShape.h && outShape.w === sw! * inShape.w && pt === pl && cout >= 8) {
+      const s = sh!;
+      const J = kh / s;
+      const q = (a: number) => Math.floor((a + pt!) / s);
+      const r = (a: number) => (a + pt!) % s;
+      if (q(s - 1) > J - 1) continue; // a negative pad: keep the ConvTranspose
+      const phases: string[] = [];
+      for (let a = 0; a < s; a++) {
+        for (let b = 0; b < s; b++) {
+          // Conv kernel [cout, cin, J, J]: tap (u, v) is ConvTranspose tap (r_a + s(J−1−u), r_b + s(J−1−v)).
+          const Wp = new Float32Array(cout * cin * J * J);
+          for (let o = 0; o < cout; o++) {
+            for (let c = 0; c < cin; c++) {
+              for (let u = 0; u < J; u++) {
+                for (let v = 0; v < J; v++) {
+                  Wp[((o * cin + c) * J + u) * J + v] = W[((c * cout + o) * kh + r(a) + s * (J - 1 - u)) * kw + r(b) + s * (J - 1 - v)]!;
+                }
+              }
+            }
+          }
+          const inputs = [x, g.constant(`${base}/phase${a}${b}/kernel`, Wp, [cout, cin, J, J])];
+          if (biasT) inputs.push(biasT.name);
+          phases.push(add('Conv', inputs, `${base}/phase${a}${b}`, [ints('kernel_shape', [J, J]), ints('strides', [1, 1]), ints('pads', [J - 1 - q(a), J - 1 - q(b), q(a), q(b)])]));
+        }
+      }
+      const cat = add('Concat', phases, `${base}/phases`, [int('axis', 1)]);
+      add('DepthToSpace', [cat], `${base}/depth_to_space`, [int('blocksize', s), { name: 'mode', type: AttrType.STRING, s: new TextEncoder().encode('DCR') }], y);
+    } else continue;
+    g.nodes.splice(at, 1, ...made);
+  }
+  // Drop the initializers no node reads any more.
+  const read = new Set(g.nodes.flatMap((n) => n.input));
+  for (let i = g.initializers.length - 1; i >= 0; i--) if (!read.has(g.initializers[i]!.name)) g.initializers.splice(i, 1);
+}
+
 /** The smallest float32 >= t, so that float32 `s >= t32` says exactly what `s >= t` says. */
 export function float32AtLeast(t: number): number {
   let f = Math.fround(t);
@@ -411,6 +504,7 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
     if (sh.h !== 1 || sh.w !== 1 || sh.c !== latentDim) throw new ValueError(`exportOnnx: the ${what} gives [${sh.c}, ${sh.h}, ${sh.w}], not a latent code [${latentDim}, 1, 1].`);
   }
   if (dec.shape.h !== s || dec.shape.w !== s || dec.shape.c !== c) throw new ValueError(`exportOnnx: the decoder gives [${dec.shape.c}, ${dec.shape.h}, ${dec.shape.w}], not an image [${c}, ${s}, ${s}].`);
+  if ((options.convTranspose ?? 'subpixel') === 'subpixel') rewriteConvTransposes(g);
   const axes = [1, 2, 3];
   const diff = g.node('Sub', [enc.out, re.out], 'score/diff');
   const outputs: ValueInfoProto[] = [];
