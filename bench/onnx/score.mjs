@@ -4,7 +4,10 @@
 // torch), side by side in one run: the two alternate, round after round, on the same batch size
 // and thread count; medians and the ratio are reported.
 //
-//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1]
+//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1] [--native]
+//
+// --native also times the graph exported with convTranspose: 'native' (ConvTranspose nodes) in the
+// same rounds, to compare it with the default sub-pixel form.
 //
 // Prints one JSON line at the end: { onnxruntime_node: {...}, pytorch: {...}, ratio }.
 import { spawn } from 'node:child_process';
@@ -30,6 +33,7 @@ const { values: a } = parseArgs({
     nz: { type: 'string', default: '100' },
     ngf: { type: 'string', default: '64' },
     'no-pytorch': { type: 'boolean', default: false },
+    native: { type: 'boolean', default: false },
   },
 });
 const [rounds, batch, iters, threads, isize, nc, nz, ngf] = ['rounds', 'batch', 'iters', 'threads', 'isize', 'nc', 'nz', 'ngf'].map((k) => Number(a[k]));
@@ -41,14 +45,17 @@ function median(v) {
 
 const model = await Ganomaly.create({ backend: 'wasm', imageSize: isize, channels: nc, latentDim: nz, baseWidth: ngf });
 const bytes = await model.exportOnnx();
+const nativeBytes = a.native ? await model.exportOnnx({ convTranspose: 'native' }) : null;
 model.dispose();
 const scorer = await OnnxScorer.load(bytes, { runtime: 'node', threads });
+const nativeScorer = nativeBytes ? await OnnxScorer.load(nativeBytes, { runtime: 'node', threads }) : null;
 const pixels = new Float32Array(batch * isize * isize * nc);
 for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) % 256;
 await scorer.score(pixels, { batchSize: batch }); // warm-up
-async function ortRun() {
+await nativeScorer?.score(pixels, { batchSize: batch });
+async function ortRun(sc = scorer) {
   const t0 = performance.now();
-  for (let i = 0; i < iters; i++) await scorer.score(pixels, { batchSize: batch });
+  for (let i = 0; i < iters; i++) await sc.score(pixels, { batchSize: batch });
   return (batch * iters) / ((performance.now() - t0) / 1000);
 }
 
@@ -71,24 +78,30 @@ if (!a['no-pytorch']) {
 
 const ort = [];
 const pt = [];
+const nat = [];
 for (let r = 0; r < rounds; r++) {
   // Alternate which goes first, so that neither always runs on a machine the other just warmed.
-  const order = r % 2 ? ['torch', 'ort'] : ['ort', 'torch'];
+  const order = r % 2 ? ['torch', 'native', 'ort'] : ['ort', 'native', 'torch'];
   for (const who of order) {
     if (who === 'ort') ort.push(await ortRun());
+    else if (who === 'native') {
+      if (nativeScorer) nat.push(await ortRun(nativeScorer));
+    }
     else if (torch) {
       torch.child.stdin.write('run\n');
       pt.push((await torch.next()).img_per_s);
     }
   }
-  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
+  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${nativeScorer ? `, native ConvTranspose ${nat.at(-1).toFixed(1)} img/s` : ''}${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
 }
 if (torch) torch.child.stdin.end();
 await scorer.dispose();
+await nativeScorer?.dispose();
 const ortVersion = (await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version;
 const out = {
   config: { isize, nc, nz, ngf, batch, iters, rounds, threads },
   onnxruntime_node: { version: ortVersion, img_per_s: ort, median: median(ort) },
+  onnxruntime_node_native_convtranspose: nativeScorer ? { img_per_s: nat, median: median(nat), subpixel_over_native: median(ort.map((v, i) => v / nat[i])) } : null,
   pytorch: torch ? { version: torch.info.torch, threads: torch.info.threads, img_per_s: pt, median: median(pt) } : null,
   ratio: torch ? median(ort) / median(pt) : null,
   // Each round's two runs are neighbours in time: the median of their ratios is less sensitive to load swings.
