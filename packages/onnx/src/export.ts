@@ -392,8 +392,18 @@ const floatsOf = (t: TensorProto): Float32Array => {
 function rewriteConvTransposes(g: Graph): void {
   const attr = (n: NodeProto, name: string) => (n.attribute ?? []).find((a) => a.name === name)?.ints?.map(Number) ?? [];
   const init = (name: string | undefined) => (name === undefined ? undefined : g.initializers.find((t) => t.name === name));
+  /** The sub-pixel layers' outputs: their Concat of phases and the DepthToSpace after it. */
+  const phaseOutputs = new Map<string, { cat: string; d2s: NodeProto; s: number; channels: number }>();
+  const readers = (name: string) => g.nodes.filter((n) => n.input.includes(name)).length;
+  /** x = Relu/LeakyRelu(DepthToSpace(phases)) of a sub-pixel layer of stride s, each read once. */
+  const composable = (x: string, s: number) => {
+    const act = g.nodes.find((n) => n.output[0] === x);
+    if (!act || (act.opType !== 'Relu' && act.opType !== 'LeakyRelu')) return null;
+    const prev = phaseOutputs.get(act.input[0]!);
+    if (!prev || prev.s !== s || readers(act.input[0]!) !== 1 || readers(x) !== 1) return null;
+    return { act, prev };
+  };
   for (const { node, inShape, outShape } of g.convTransposes) {
-    const at = g.nodes.indexOf(node);
     const kernel = init(node.input[1])!;
     const [cin, cout, kh, kw] = kernel.dims.map(Number) as [number, number, number, number];
     const W = floatsOf(kernel);
@@ -405,6 +415,11 @@ function rewriteConvTransposes(g: Graph): void {
     const x = node.input[0]!;
     const y = node.output[0]!;
     const made: NodeProto[] = [];
+    const s0 = sh!;
+    const J = kh / s0;
+    const q = (a: number) => Math.floor((a + pt!) / s0);
+    const r = (a: number) => (a + pt!) % s0;
+    const phaseForm = sh === sw && s0 > 1 && kh === kw && kh % s0 === 0 && outShape.h === s0 * inShape.h && outShape.w === sw! * inShape.w && pt === pl && q(s0 - 1) <= J - 1;
     const add = (opType: string, inputs: string[], name: string, attribute: AttributeProto[] = [], output?: string) => {
       const before = g.nodes.length;
       const out = g.node(opType, inputs, name, attribute, output);
@@ -418,12 +433,8 @@ function rewriteConvTransposes(g: Graph): void {
       if (bias) inputs.push(g.constant(`${base}/matrix_bias`, Float32Array.from({ length: cout * kh * kw }, (_, i) => bias[Math.floor(i / (kh * kw))]!), [cout * kh * kw]));
       const mm = add('Gemm', inputs, `${base}/gemm`);
       add('Reshape', [mm, g.int64s(`${base}/shape`, [-1, cout, kh, kw])], `${base}/reshape`, [], y);
-    } else if (sh === sw && sh! > 1 && kh === kw && kh % sh! === 0 && outShape.h === sh! * inShape.h && outShape.w === sw! * inShape.w && pt === pl && cout >= 8) {
+    } else if (phaseForm && cout >= 8) {
       const s = sh!;
-      const J = kh / s;
-      const q = (a: number) => Math.floor((a + pt!) / s);
-      const r = (a: number) => (a + pt!) % s;
-      if (q(s - 1) > J - 1) continue; // a negative pad: keep the ConvTranspose
       const phases: string[] = [];
       for (let a = 0; a < s; a++) {
         for (let b = 0; b < s; b++) {
@@ -445,8 +456,56 @@ function rewriteConvTransposes(g: Graph): void {
       }
       const cat = add('Concat', phases, `${base}/phases`, [int('axis', 1)]);
       add('DepthToSpace', [cat], `${base}/depth_to_space`, [int('blocksize', s), { name: 'mode', type: AttrType.STRING, s: new TextEncoder().encode('DCR') }], y);
+      phaseOutputs.set(y, { cat, d2s: made.at(-1)!, s, channels: cout });
+    } else if (phaseForm && composable(x, sh!)) {
+      // A narrow layer (the decoder's last) reading a sub-pixel layer through an elementwise
+      // activation: it reads that layer's phases (the Concat, before DepthToSpace) directly.
+      // Its input pixel i = s·m + e is phase e at grid position m, so its output pixel
+      // s·(s·m + a) + a2 reads phase (a + d) mod s at m + floor((a + d)/s), d = q_a2 − (J−1) + u:
+      // one K×K convolution on the phase grid with s²·cout outputs, then DepthToSpace(s²).
+      const s = sh!;
+      const { act, prev } = composable(x, s)!;
+      const cp = prev.channels;
+      const deltas: number[] = [];
+      for (let a = 0; a < s; a++) for (let a2 = 0; a2 < s; a2++) for (let u = 0; u < J; u++) deltas.push(Math.floor((a + q(a2) - (J - 1) + u) / s));
+      const lo = Math.min(...deltas);
+      const K = Math.max(...deltas) - lo + 1;
+      const S = s * s;
+      const Wc = new Float32Array(S * S * cout * s * s * cp * K * K);
+      const inCh = s * s * cp;
+      for (let a = 0; a < s; a++) {
+        for (let b = 0; b < s; b++) {
+          for (let a2 = 0; a2 < s; a2++) {
+            for (let b2 = 0; b2 < s; b2++) {
+              for (let u = 0; u < J; u++) {
+                for (let v = 0; v < J; v++) {
+                  const dh = a + q(a2) - (J - 1) + u;
+                  const dw = b + q(b2) - (J - 1) + v;
+                  const [eh, ew] = [((dh % s) + s) % s, ((dw % s) + s) % s];
+                  const [th, tw] = [Math.floor(dh / s) - lo, Math.floor(dw / s) - lo];
+                  for (let o = 0; o < cout; o++) {
+                    const oc = ((s * a + a2) * S + (s * b + b2)) * cout + o;
+                    for (let c = 0; c < cp; c++) {
+                      const ic = (eh * s + ew) * cp + c;
+                      Wc[((oc * inCh + ic) * K + th) * K + tw]! += W[((c * cout + o) * kh + r(a2) + s * (J - 1 - u)) * kw + r(b2) + s * (J - 1 - v)]!;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      // The activation now reads the phases; the earlier DepthToSpace goes.
+      act.input[0] = prev.cat;
+      g.nodes.splice(g.nodes.indexOf(prev.d2s), 1);
+      const inputs = [act.output[0]!, g.constant(`${base}/phases/kernel`, Wc, [S * S * cout, inCh, K, K])];
+      if (bias) inputs.push(g.constant(`${base}/phases/bias`, Float32Array.from({ length: S * S * cout }, (_, i) => bias[i % cout]!), [S * S * cout]));
+      const pad = [-lo, -lo, K - 1 + lo, K - 1 + lo];
+      const conv = add('Conv', inputs, `${base}/phases`, [ints('kernel_shape', [K, K]), ints('strides', [1, 1]), ints('pads', pad)]);
+      add('DepthToSpace', [conv], `${base}/depth_to_space`, [int('blocksize', S), { name: 'mode', type: AttrType.STRING, s: new TextEncoder().encode('DCR') }], y);
     } else continue;
-    g.nodes.splice(at, 1, ...made);
+    g.nodes.splice(g.nodes.indexOf(node), 1, ...made);
   }
   // Drop the initializers no node reads any more.
   const read = new Set(g.nodes.flatMap((n) => n.input));
