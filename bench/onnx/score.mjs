@@ -7,11 +7,12 @@
 //   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1] [--native]
 //
 // --native also times the graph exported with convTranspose: 'native' (ConvTranspose nodes) in the
-// same rounds, to compare it with the default sub-pixel form.
+// same rounds, to compare it with the default sub-pixel form. --save PATH writes the exported graph
+// (and PATH with .native.onnx for --native) for bench/onnx/profile.py, ONNX Runtime's per-op profile.
 //
 // Prints one JSON line at the end: { onnxruntime_node: {...}, pytorch: {...}, ratio }.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -34,6 +35,7 @@ const { values: a } = parseArgs({
     ngf: { type: 'string', default: '64' },
     'no-pytorch': { type: 'boolean', default: false },
     native: { type: 'boolean', default: false },
+    save: { type: 'string' },
   },
 });
 const [rounds, batch, iters, threads, isize, nc, nz, ngf] = ['rounds', 'batch', 'iters', 'threads', 'isize', 'nc', 'nz', 'ngf'].map((k) => Number(a[k]));
@@ -47,6 +49,10 @@ const model = await Ganomaly.create({ backend: 'wasm', imageSize: isize, channel
 const bytes = await model.exportOnnx();
 const nativeBytes = a.native ? await model.exportOnnx({ convTranspose: 'native' }) : null;
 model.dispose();
+if (a.save) {
+  writeFileSync(a.save, bytes);
+  if (nativeBytes) writeFileSync(a.save.replace(/(\.onnx)?$/, '.native.onnx'), nativeBytes);
+}
 const scorer = await OnnxScorer.load(bytes, { runtime: 'node', threads });
 const nativeScorer = nativeBytes ? await OnnxScorer.load(nativeBytes, { runtime: 'node', threads }) : null;
 const pixels = new Float32Array(batch * isize * isize * nc);
