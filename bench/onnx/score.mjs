@@ -8,7 +8,7 @@
 //
 // --native also times the graph exported with convTranspose: 'native' (ConvTranspose nodes) in the
 // same rounds, to compare it with the default sub-pixel form. --save PATH writes the exported graph
-// (and PATH with .native.onnx for --native) for bench/onnx/profile.py, ONNX Runtime's per-op profile.
+// (and PATH with .native.onnx for --native) for bench/onnx/ort_profile.py, ONNX Runtime's per-op profile.
 //
 // Prints one JSON line at the end: { onnxruntime_node: {...}, pytorch: {...}, ratio }.
 import { spawn } from 'node:child_process';

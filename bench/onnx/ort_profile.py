@@ -1,7 +1,8 @@
-"""ONNX Runtime's per-op profile of an exported scorer (CPU provider, as bench/onnx/score.mjs runs it):
+"""(Not named profile.py: that would shadow the standard library module torch imports.)
+ONNX Runtime's per-op profile of an exported scorer (CPU provider, as bench/onnx/score.mjs runs it):
 
     node bench/onnx/score.mjs --rounds 1 --no-pytorch --native --save /tmp/scorer.onnx
-    .venv/bin/python bench/onnx/profile.py /tmp/scorer.onnx [--threads 2] [--batch 256] [--runs 4]
+    .venv/bin/python bench/onnx/ort_profile.py /tmp/scorer.onnx [--threads 2] [--batch 256] [--runs 4]
 
 Prints the throughput (under the profiler) and each node's kernel time in ms per run, largest first.
 The same file runs at the same speed here as in onnxruntime-node, so this tells graph costs from
