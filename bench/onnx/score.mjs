@@ -4,11 +4,15 @@
 // torch), side by side in one run: the two alternate, round after round, on the same batch size
 // and thread count; medians and the ratio are reported.
 //
-//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1]
+//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1] [--native]
+//
+// --native also times the graph exported with convTranspose: 'native' (ConvTranspose nodes) in the
+// same rounds, to compare it with the default sub-pixel form. --save PATH writes the exported graph
+// (and PATH with .native.onnx for --native) for bench/onnx/ort_profile.py, ONNX Runtime's per-op profile.
 //
 // Prints one JSON line at the end: { onnxruntime_node: {...}, pytorch: {...}, ratio }.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -30,6 +34,8 @@ const { values: a } = parseArgs({
     nz: { type: 'string', default: '100' },
     ngf: { type: 'string', default: '64' },
     'no-pytorch': { type: 'boolean', default: false },
+    native: { type: 'boolean', default: false },
+    save: { type: 'string' },
   },
 });
 const [rounds, batch, iters, threads, isize, nc, nz, ngf] = ['rounds', 'batch', 'iters', 'threads', 'isize', 'nc', 'nz', 'ngf'].map((k) => Number(a[k]));
@@ -41,14 +47,21 @@ function median(v) {
 
 const model = await Ganomaly.create({ backend: 'wasm', imageSize: isize, channels: nc, latentDim: nz, baseWidth: ngf });
 const bytes = await model.exportOnnx();
+const nativeBytes = a.native ? await model.exportOnnx({ convTranspose: 'native' }) : null;
 model.dispose();
+if (a.save) {
+  writeFileSync(a.save, bytes);
+  if (nativeBytes) writeFileSync(a.save.replace(/(\.onnx)?$/, '.native.onnx'), nativeBytes);
+}
 const scorer = await OnnxScorer.load(bytes, { runtime: 'node', threads });
+const nativeScorer = nativeBytes ? await OnnxScorer.load(nativeBytes, { runtime: 'node', threads }) : null;
 const pixels = new Float32Array(batch * isize * isize * nc);
 for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) % 256;
 await scorer.score(pixels, { batchSize: batch }); // warm-up
-async function ortRun() {
+await nativeScorer?.score(pixels, { batchSize: batch });
+async function ortRun(sc = scorer) {
   const t0 = performance.now();
-  for (let i = 0; i < iters; i++) await scorer.score(pixels, { batchSize: batch });
+  for (let i = 0; i < iters; i++) await sc.score(pixels, { batchSize: batch });
   return (batch * iters) / ((performance.now() - t0) / 1000);
 }
 
@@ -71,24 +84,30 @@ if (!a['no-pytorch']) {
 
 const ort = [];
 const pt = [];
+const nat = [];
 for (let r = 0; r < rounds; r++) {
   // Alternate which goes first, so that neither always runs on a machine the other just warmed.
-  const order = r % 2 ? ['torch', 'ort'] : ['ort', 'torch'];
+  const order = r % 2 ? ['torch', 'native', 'ort'] : ['ort', 'native', 'torch'];
   for (const who of order) {
     if (who === 'ort') ort.push(await ortRun());
+    else if (who === 'native') {
+      if (nativeScorer) nat.push(await ortRun(nativeScorer));
+    }
     else if (torch) {
       torch.child.stdin.write('run\n');
       pt.push((await torch.next()).img_per_s);
     }
   }
-  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
+  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${nativeScorer ? `, native ConvTranspose ${nat.at(-1).toFixed(1)} img/s` : ''}${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
 }
 if (torch) torch.child.stdin.end();
 await scorer.dispose();
+await nativeScorer?.dispose();
 const ortVersion = (await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version;
 const out = {
   config: { isize, nc, nz, ngf, batch, iters, rounds, threads },
   onnxruntime_node: { version: ortVersion, img_per_s: ort, median: median(ort) },
+  onnxruntime_node_native_convtranspose: nativeScorer ? { img_per_s: nat, median: median(nat), subpixel_over_native: median(ort.map((v, i) => v / nat[i])) } : null,
   pytorch: torch ? { version: torch.info.torch, threads: torch.info.threads, img_per_s: pt, median: median(pt) } : null,
   ratio: torch ? median(ort) / median(pt) : null,
   // Each round's two runs are neighbours in time: the median of their ratios is less sensitive to load swings.

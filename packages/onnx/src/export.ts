@@ -63,6 +63,16 @@ export interface BuildScorerOptions {
    * BatchNormalization nodes.
    */
   foldBatchNorm?: boolean;
+  /**
+   * How transposed convolutions are written. 'subpixel' (default): a stride-s transposed
+   * convolution whose kernel is a multiple of s and whose output is s times its input becomes s²
+   * small convolutions (one per output phase, the same arithmetic) joined by Concat and
+   * DepthToSpace, and one on a 1x1 input becomes Flatten + Gemm + Reshape; ONNX Runtime's CPU
+   * provider runs these faster than its ConvTranspose (which has no direct MLAS kernel). Layers
+   * with fewer than 8 output channels keep ConvTranspose (their per-phase convolutions cost more
+   * than they save). 'native': every transposed convolution stays a ConvTranspose node.
+   */
+  convTranspose?: 'subpixel' | 'native';
 }
 
 type Shape = { c: number; h: number; w: number };
@@ -71,6 +81,8 @@ type Shape = { c: number; h: number; w: number };
 class Graph {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
+  /** The ConvTranspose nodes with their input and output shapes (for rewriteConvTranspose). */
+  readonly convTransposes: { node: NodeProto; inShape: Shape; outShape: Shape }[] = [];
   private readonly used = new Set<string>();
 
   name(base: string): string {
@@ -263,6 +275,7 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
             ints('output_padding', [oph, opw]),
           ]);
           shape = { c: filters, h: oh, w: ow };
+          g.convTransposes.push({ node: g.nodes.at(-1)!, inShape: x.shape, outShape: shape });
         }
         const act = activation(g, model, layer, cfg['activation'], y, `${base}/act`);
         if (act === y) {
@@ -360,6 +373,145 @@ async function appendNetwork(g: Graph, model: tfl.LayersModel, input: string, in
   return { out: res.name, shape: res.shape };
 }
 
+const floatsOf = (t: TensorProto): Float32Array => {
+  const b = t.rawData!;
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+
+/**
+ * Replaces ConvTranspose nodes by forms ONNX Runtime's CPU provider runs faster (see
+ * BuildScorerOptions.convTranspose), after BatchNorm folding has written the final kernels:
+ * - on a 1x1 input without padding (the decoder's first layer): Flatten, Gemm with the kernel as a
+ *   [in, out·kh·kw] matrix, Reshape to [n, out, kh, kw];
+ * - stride s, kernel k = J·s, output s·input (TensorFlow's 'same'): output pixel (s·m + a) sums
+ *   input pixels m + q_a − j with kernel taps r_a + s·j (q_a, r_a = divmod(a + pad, s)), j < J, so
+ *   each of the s² phases (a, b) is a J×J convolution with pads [J−1−q_a, J−1−q_b, q_a, q_b];
+ *   the phases are concatenated on the channel axis in DepthToSpace's DCR order.
+ * The replaced kernels and biases leave the initializers.
+ */
+function rewriteConvTransposes(g: Graph): void {
+  const attr = (n: NodeProto, name: string) => (n.attribute ?? []).find((a) => a.name === name)?.ints?.map(Number) ?? [];
+  const init = (name: string | undefined) => (name === undefined ? undefined : g.initializers.find((t) => t.name === name));
+  /** The sub-pixel layers' outputs: their Concat of phases and the DepthToSpace after it. */
+  const phaseOutputs = new Map<string, { cat: string; d2s: NodeProto; s: number; channels: number }>();
+  const readers = (name: string) => g.nodes.filter((n) => n.input.includes(name)).length;
+  /** x = Relu/LeakyRelu(DepthToSpace(phases)) of a sub-pixel layer of stride s, each read once. */
+  const composable = (x: string, s: number) => {
+    const act = g.nodes.find((n) => n.output[0] === x);
+    if (!act || (act.opType !== 'Relu' && act.opType !== 'LeakyRelu')) return null;
+    const prev = phaseOutputs.get(act.input[0]!);
+    if (!prev || prev.s !== s || readers(act.input[0]!) !== 1 || readers(x) !== 1) return null;
+    return { act, prev };
+  };
+  for (const { node, inShape, outShape } of g.convTransposes) {
+    const kernel = init(node.input[1])!;
+    const [cin, cout, kh, kw] = kernel.dims.map(Number) as [number, number, number, number];
+    const W = floatsOf(kernel);
+    const biasT = init(node.input[2]);
+    const bias = biasT ? floatsOf(biasT) : null;
+    const [sh, sw] = attr(node, 'strides');
+    const [pt, pl, pb, pr] = attr(node, 'pads');
+    const base = node.name.replace(/\/ConvTranspose$/, '');
+    const x = node.input[0]!;
+    const y = node.output[0]!;
+    const made: NodeProto[] = [];
+    const s0 = sh!;
+    const J = kh / s0;
+    const q = (a: number) => Math.floor((a + pt!) / s0);
+    const r = (a: number) => (a + pt!) % s0;
+    const phaseForm = sh === sw && s0 > 1 && kh === kw && kh % s0 === 0 && outShape.h === s0 * inShape.h && outShape.w === sw! * inShape.w && pt === pl && q(s0 - 1) <= J - 1;
+    const add = (opType: string, inputs: string[], name: string, attribute: AttributeProto[] = [], output?: string) => {
+      const before = g.nodes.length;
+      const out = g.node(opType, inputs, name, attribute, output);
+      made.push(...g.nodes.splice(before));
+      return out;
+    };
+    if (inShape.h === 1 && inShape.w === 1 && pt === 0 && pl === 0 && pb === 0 && pr === 0 && outShape.h === kh && outShape.w === kw) {
+      // out[n, o, i, j] = sum_c x[n, c] W[c, o, i, j] (+ b[o]): W as a [cin, cout·kh·kw] matrix.
+      const flat = add('Flatten', [x], `${base}/flatten`, [int('axis', 1)]);
+      const inputs = [flat, g.constant(`${base}/matrix`, W, [cin, cout * kh * kw])];
+      if (bias) inputs.push(g.constant(`${base}/matrix_bias`, Float32Array.from({ length: cout * kh * kw }, (_, i) => bias[Math.floor(i / (kh * kw))]!), [cout * kh * kw]));
+      const mm = add('Gemm', inputs, `${base}/gemm`);
+      add('Reshape', [mm, g.int64s(`${base}/shape`, [-1, cout, kh, kw])], `${base}/reshape`, [], y);
+    } else if (phaseForm && cout >= 8) {
+      const s = sh!;
+      const phases: string[] = [];
+      for (let a = 0; a < s; a++) {
+        for (let b = 0; b < s; b++) {
+          // Conv kernel [cout, cin, J, J]: tap (u, v) is ConvTranspose tap (r_a + s(J−1−u), r_b + s(J−1−v)).
+          const Wp = new Float32Array(cout * cin * J * J);
+          for (let o = 0; o < cout; o++) {
+            for (let c = 0; c < cin; c++) {
+              for (let u = 0; u < J; u++) {
+                for (let v = 0; v < J; v++) {
+                  Wp[((o * cin + c) * J + u) * J + v] = W[((c * cout + o) * kh + r(a) + s * (J - 1 - u)) * kw + r(b) + s * (J - 1 - v)]!;
+                }
+              }
+            }
+          }
+          const inputs = [x, g.constant(`${base}/phase${a}${b}/kernel`, Wp, [cout, cin, J, J])];
+          if (biasT) inputs.push(biasT.name);
+          phases.push(add('Conv', inputs, `${base}/phase${a}${b}`, [ints('kernel_shape', [J, J]), ints('strides', [1, 1]), ints('pads', [J - 1 - q(a), J - 1 - q(b), q(a), q(b)])]));
+        }
+      }
+      const cat = add('Concat', phases, `${base}/phases`, [int('axis', 1)]);
+      add('DepthToSpace', [cat], `${base}/depth_to_space`, [int('blocksize', s), { name: 'mode', type: AttrType.STRING, s: new TextEncoder().encode('DCR') }], y);
+      phaseOutputs.set(y, { cat, d2s: made.at(-1)!, s, channels: cout });
+    } else if (phaseForm && composable(x, sh!)) {
+      // A narrow layer (the decoder's last) reading a sub-pixel layer through an elementwise
+      // activation: it reads that layer's phases (the Concat, before DepthToSpace) directly.
+      // Its input pixel i = s·m + e is phase e at grid position m, so its output pixel
+      // s·(s·m + a) + a2 reads phase (a + d) mod s at m + floor((a + d)/s), d = q_a2 − (J−1) + u:
+      // one K×K convolution on the phase grid with s²·cout outputs, then DepthToSpace(s²).
+      const s = sh!;
+      const { act, prev } = composable(x, s)!;
+      const cp = prev.channels;
+      const deltas: number[] = [];
+      for (let a = 0; a < s; a++) for (let a2 = 0; a2 < s; a2++) for (let u = 0; u < J; u++) deltas.push(Math.floor((a + q(a2) - (J - 1) + u) / s));
+      const lo = Math.min(...deltas);
+      const K = Math.max(...deltas) - lo + 1;
+      const S = s * s;
+      const Wc = new Float32Array(S * S * cout * s * s * cp * K * K);
+      const inCh = s * s * cp;
+      for (let a = 0; a < s; a++) {
+        for (let b = 0; b < s; b++) {
+          for (let a2 = 0; a2 < s; a2++) {
+            for (let b2 = 0; b2 < s; b2++) {
+              for (let u = 0; u < J; u++) {
+                for (let v = 0; v < J; v++) {
+                  const dh = a + q(a2) - (J - 1) + u;
+                  const dw = b + q(b2) - (J - 1) + v;
+                  const [eh, ew] = [((dh % s) + s) % s, ((dw % s) + s) % s];
+                  const [th, tw] = [Math.floor(dh / s) - lo, Math.floor(dw / s) - lo];
+                  for (let o = 0; o < cout; o++) {
+                    const oc = ((s * a + a2) * S + (s * b + b2)) * cout + o;
+                    for (let c = 0; c < cp; c++) {
+                      const ic = (eh * s + ew) * cp + c;
+                      Wc[((oc * inCh + ic) * K + th) * K + tw]! += W[((c * cout + o) * kh + r(a2) + s * (J - 1 - u)) * kw + r(b2) + s * (J - 1 - v)]!;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      // The activation now reads the phases; the earlier DepthToSpace goes.
+      act.input[0] = prev.cat;
+      g.nodes.splice(g.nodes.indexOf(prev.d2s), 1);
+      const inputs = [act.output[0]!, g.constant(`${base}/phases/kernel`, Wc, [S * S * cout, inCh, K, K])];
+      if (bias) inputs.push(g.constant(`${base}/phases/bias`, Float32Array.from({ length: S * S * cout }, (_, i) => bias[i % cout]!), [S * S * cout]));
+      const pad = [-lo, -lo, K - 1 + lo, K - 1 + lo];
+      const conv = add('Conv', inputs, `${base}/phases`, [ints('kernel_shape', [K, K]), ints('strides', [1, 1]), ints('pads', pad)]);
+      add('DepthToSpace', [conv], `${base}/depth_to_space`, [int('blocksize', S), { name: 'mode', type: AttrType.STRING, s: new TextEncoder().encode('DCR') }], y);
+    } else continue;
+    g.nodes.splice(g.nodes.indexOf(node), 1, ...made);
+  }
+  // Drop the initializers no node reads any more.
+  const read = new Set(g.nodes.flatMap((n) => n.input));
+  for (let i = g.initializers.length - 1; i >= 0; i--) if (!read.has(g.initializers[i]!.name)) g.initializers.splice(i, 1);
+}
+
 /** The smallest float32 >= t, so that float32 `s >= t32` says exactly what `s >= t` says. */
 export function float32AtLeast(t: number): number {
   let f = Math.fround(t);
@@ -411,6 +563,7 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
     if (sh.h !== 1 || sh.w !== 1 || sh.c !== latentDim) throw new ValueError(`exportOnnx: the ${what} gives [${sh.c}, ${sh.h}, ${sh.w}], not a latent code [${latentDim}, 1, 1].`);
   }
   if (dec.shape.h !== s || dec.shape.w !== s || dec.shape.c !== c) throw new ValueError(`exportOnnx: the decoder gives [${dec.shape.c}, ${dec.shape.h}, ${dec.shape.w}], not an image [${c}, ${s}, ${s}].`);
+  if ((options.convTranspose ?? 'subpixel') === 'subpixel') rewriteConvTransposes(g);
   const axes = [1, 2, 3];
   const diff = g.node('Sub', [enc.out, re.out], 'score/diff');
   const outputs: ValueInfoProto[] = [];

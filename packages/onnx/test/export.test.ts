@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ganomaly, data } from '@ganomaly/core';
 import { OnnxScorer, readOnnxModelInfo } from '@ganomaly/onnx';
+import { decodeModel } from '../src/proto.js';
 import { PYTHON, cifar, mnist, worstRelative } from './helpers.js';
 
 interface Case {
@@ -35,6 +36,8 @@ interface Built {
   bytes: Uint8Array;
   /** The same export with explicit BatchNormalization nodes (foldBatchNorm: false). */
   unfolded: Uint8Array;
+  /** The same export with ConvTranspose nodes (convTranspose: 'native'). */
+  native: Uint8Array;
   test: data.ImageSet;
   /** The test images at the model's size and channels, float32 NHWC 0..255 (what the graph takes). */
   pixels: Float32Array;
@@ -58,13 +61,14 @@ beforeAll(async () => {
       await m.calibrate(calib);
       const bytes = await m.exportOnnx();
       const unfolded = await m.exportOnnx({ foldBatchNorm: false });
+      const native = await m.exportOnnx({ convTranspose: 'native' });
       const scores = await m.score(test);
       const prediction = await m.predict(test);
       // What the model's preprocessing makes of the test images, as pixel values again.
       const t = data.preprocess(test, { imageSize: c.imageSize, channels: c.channels });
       const pixels = Float32Array.from(await t.data(), (v) => (v + 1) * 127.5);
       t.dispose();
-      built.set(c.name, { c, bytes, unfolded, test, pixels, scores, prediction });
+      built.set(c.name, { c, bytes, unfolded, native, test, pixels, scores, prediction });
     } finally {
       m.dispose();
     }
@@ -98,6 +102,40 @@ describe('exportOnnx: ONNX Runtime (Node) gives the library\'s scores', () => {
       const plain = await OnnxScorer.load(b!.unfolded, { runtime: 'node', threads: 1 });
       expect(worstRelative(await plain.score(b!.pixels), b!.scores)).toBeLessThan(TOL);
       await plain.dispose();
+    });
+  }
+});
+
+describe("exportOnnx: transposed convolutions (convTranspose 'subpixel' by default, 'native')", () => {
+  const ops = (bytes: Uint8Array) => {
+    const count: Record<string, number> = {};
+    for (const n of decodeModel(bytes).graph.node) count[n.opType] = (count[n.opType] ?? 0) + 1;
+    return count;
+  };
+  for (const c of CASES) {
+    it(`${c.name}: the sub-pixel graph has no ConvTranspose (but after extra layers), and the native one scores the same`, async (ctx) => {
+      const b = built.get(c.name);
+      if (!b) ctx.skip(`no ${c.set} data (../shared/data/cifar10 missing)`);
+      const sub = ops(b!.bytes);
+      const nat = ops(b!.native);
+      // The decoder: a 1x1 -> 4x4 first layer, log2(size/8) pyramid layers, a last layer to 1 or 3 channels.
+      const pyramid = Math.log2(c.imageSize / 8);
+      expect(nat['ConvTranspose']).toBe(pyramid + 2);
+      expect(nat['DepthToSpace']).toBeUndefined();
+      // The last layer (fewer than 8 output channels) reads the last pyramid layer's phases with one
+      // Conv (its DepthToSpace replaces that layer's); after extra layers it stays a ConvTranspose.
+      expect(sub['ConvTranspose'] ?? 0).toBe(c.extraLayers > 0 ? 1 : 0);
+      expect(sub['Gemm']).toBe(1);
+      expect(sub['DepthToSpace']).toBe(pyramid);
+      expect(sub['Conv']).toBe(nat['Conv']! + 4 * pyramid + (c.extraLayers > 0 ? 0 : 1));
+      // No kernel of the replaced layers is left behind.
+      expect(decodeModel(b!.bytes).graph.initializer.some((t) => /convt\/kernel$/.test(t.name) && !/final/.test(t.name))).toBe(false);
+      const scorer = await OnnxScorer.load(b!.native, { runtime: 'node', threads: 1 });
+      try {
+        expect(worstRelative(await scorer.score(b!.pixels), b!.scores)).toBeLessThan(TOL);
+      } finally {
+        await scorer.dispose();
+      }
     });
   }
 });
