@@ -5,26 +5,7 @@
  * decoders that need Node (pngjs) are left out and replaced by functions that throw an error
  * saying what to use instead (browser-stubs.ts), so that a bundle holds no Node code.
  */
-export {
-  type ImageSet,
-  type ImageSetShape,
-  imageSet,
-  isImageSet,
-  checkImageSet,
-  subset,
-  concat,
-  filterByLabel,
-  indicesWhere,
-  labelCounts,
-  fromTensor,
-  toTensor,
-} from './imageset.js';
-export { type IdxContent, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdx, parseMnist } from './idx.js';
-export { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, parseCifar10 } from './cifar.js';
-export { type PreprocessOptions, LUMA_601, preprocess } from './preprocess.js';
-export { type ShuffleRng, type BatchOptions, mulberry32, mt19937, shuffledIndices, batchIndices } from './random.js';
-export { type LeaveOneClassOutOptions, type AnomalySplit, type OneClassOptions, leaveOneClassOut, oneClassTrainSet } from './split.js';
-export { type MnistSplit, MNIST_DIR_ENV, mnistFileNames } from './mnist-files.js';
+export * from './api.js';
 export { type ImageFormat, type ImageHeader, type DecodedImage, DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, imageHeader } from './image-header.js';
 export { resizeImage } from './resize.js';
 export { type DecodeOptions, decodeImageAsync } from './decode-browser.js';

@@ -6,26 +6,7 @@
  * loadCifar10, findMnist, listImageFiles, loadImage*, loadFolderDataset) import node: modules,
  * and the decoders (pngjs, jpeg-js) only when called.
  */
-export {
-  type ImageSet,
-  type ImageSetShape,
-  imageSet,
-  isImageSet,
-  checkImageSet,
-  subset,
-  concat,
-  filterByLabel,
-  indicesWhere,
-  labelCounts,
-  fromTensor,
-  toTensor,
-} from './imageset.js';
-export { type IdxContent, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdx, parseMnist } from './idx.js';
-export { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, parseCifar10 } from './cifar.js';
-export { type PreprocessOptions, LUMA_601, preprocess } from './preprocess.js';
-export { type ShuffleRng, type BatchOptions, mulberry32, mt19937, shuffledIndices, batchIndices } from './random.js';
-export { type LeaveOneClassOutOptions, type AnomalySplit, type OneClassOptions, leaveOneClassOut, oneClassTrainSet } from './split.js';
-export { type MnistSplit, MNIST_DIR_ENV, mnistFileNames } from './mnist-files.js';
+export * from './api.js';
 export {
   type FindMnistOptions,
   type FoundMnist,
