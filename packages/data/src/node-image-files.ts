@@ -99,17 +99,27 @@ export async function listImages(fs: Fs, path: Path, dir: FilePath, recursive: b
  * and folders (names starting with '.', e.g. `.DS_Store`, `._x.png`) are left out. Paths are
  * `dir` joined with the file's path below it. A file name that is not valid UTF-8 (which a string
  * cannot hold) comes as a Uint8Array of the path's bytes: `loadImageFiles` and `detectChannels`
- * read it, `showPath` prints it (`\xNN` for each invalid byte). ValueError when `dir` is missing
- * or not a folder. Node only.
+ * read it, `showPath` prints it (`\xNN` for each invalid byte). `dir` itself may be such bytes
+ * (e.g. a class folder listed as bytes); its files then come as bytes too. ValueError when `dir`
+ * is missing or not a folder. Node only.
  */
-export async function listImageFiles(dir: string, options: { recursive?: boolean } = {}): Promise<FilePath[]> {
+export async function listImageFiles(dir: FilePath, options: { recursive?: boolean } = {}): Promise<FilePath[]> {
   const fn = 'listImageFiles';
   if (options === null || typeof options !== 'object') fail('options', fn, 'an object {recursive?}', options);
   const recursive = options.recursive ?? false;
   if (typeof recursive !== 'boolean') fail('options.recursive', fn, 'a boolean', recursive);
   const { fs, path } = await nodeModules();
-  await checkFolder(fs, path, dir, 'dir', fn, 'an existing folder');
+  if (typeof dir === 'string') await checkFolder(fs, path, dir, 'dir', fn, 'an existing folder');
+  else await checkByteFolder(fs, dir, fn);
   return listImages(fs, path, dir, recursive);
+}
+
+/** `checkFolder` for a folder given by its bytes (a name that is not valid UTF-8); messages name it with `showPath`. */
+async function checkByteFolder(fs: Fs, dir: unknown, fn: string): Promise<void> {
+  if (!(dir instanceof Uint8Array) || dir.length === 0) fail('dir', fn, 'an existing folder', dir);
+  const st = await fs.stat(nodePath(dir)).catch(() => null);
+  if (st?.isDirectory()) return;
+  throw new ValueError(`Argument 'dir' passed to '${fn}' must be an existing folder, but ${showPath(dir)} ${st ? 'is not a folder' : 'does not exist'}.`);
 }
 
 /** Options of `loadImageFiles`, `loadImageFolder` and `loadFolderDataset`. */

@@ -85,6 +85,24 @@ describe('a file name with byte 0xFF', () => {
     expect(ds.test!.set.pixels[0]).toBe(3);
   });
 
+  it('a folder given by its bytes is listed (recursively too); a missing one or a file is a ValueError naming it with \\xNN', async () => {
+    const cls = bytes(dir, 'cls', [0xff]);
+    await mkdir(Buffer.concat([cls, Buffer.from('/inner')]), { recursive: true });
+    writeFileSync(Buffer.concat([cls, Buffer.from('/b.png')]), greyPng(8, 5));
+    writeFileSync(Buffer.concat([cls, Buffer.from('/a.png')]), greyPng(8, 6));
+    writeFileSync(Buffer.concat([cls, Buffer.from('/inner/c.png')]), greyPng(8, 7));
+    const top = await listImageFiles(cls);
+    expect(top.map(showPath)).toEqual([path.join(dir, 'cls\\xFF', 'a.png'), path.join(dir, 'cls\\xFF', 'b.png')]);
+    // The folder's bytes are kept: each file is a byte path that opens.
+    expect(Buffer.from(top[0] as Uint8Array).equals(Buffer.concat([cls, Buffer.from('/a.png')]))).toBe(true);
+    const r = await loadImageFiles(top, { imageSize: 4, channels: 1 });
+    expect(r.skipped).toEqual([]);
+    expect([r.set.pixels[0], r.set.pixels[16]]).toEqual([6, 5]);
+    expect((await listImageFiles(cls, { recursive: true })).map(showPath)).toEqual([path.join(dir, 'cls\\xFF', 'a.png'), path.join(dir, 'cls\\xFF', 'b.png'), path.join(dir, 'cls\\xFF', 'inner', 'c.png')]);
+    await expect(listImageFiles(bytes(dir, 'none', [0xff]))).rejects.toThrow(`must be an existing folder, but ${path.join(dir, 'none\\xFF')} does not exist.`);
+    await expect(listImageFiles(Buffer.concat([cls, Buffer.from('/a.png')]))).rejects.toThrow(/cls\\xFF\/a\.png is not a folder\./);
+  });
+
   it('an unreadable byte path is skipped under its shown name', async () => {
     const missing = bytes(path.join(dir, 'flat'), 'gone', [0xff], '.png');
     const r = await loadImageFiles([missing, path.join(dir, 'flat', 'a.png')], { imageSize: 4, channels: 1 });
