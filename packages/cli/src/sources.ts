@@ -2,6 +2,7 @@
 // files, MNIST IDX files and CIFAR-10 binaries; all turned into ImageSets at the model's size.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import { data } from '@ganomaly/core';
 import { ImageError, ValueError } from '@ganomaly/common';
 import { dataError, usage } from './io.js';
@@ -67,7 +68,8 @@ export async function detectKind(specs: string[], cwd: string): Promise<SourceKi
   if (entries.some((e) => MNIST_TEST.test(e))) return 'mnist';
   if (entries.some((e) => CIFAR_TRAIN.test(e) || CIFAR_TEST.test(e))) return 'cifar10';
   if (entries.includes('normal') && (await isDir(path.join(p, 'normal')))) {
-    for (const e of entries) if (e !== 'normal' && !e.startsWith('.') && (await isDir(path.join(p, e)))) return 'labelled-folder';
+    // By their bytes: an anomaly folder whose name is not valid UTF-8 counts too.
+    if ((await byteEntries(p)).some((e) => e.dir && e.name !== 'normal')) return 'labelled-folder';
   }
   return 'folder';
 }
@@ -118,22 +120,36 @@ async function imageFilesOf(specs: string[], cwd: string, recursive: boolean, wa
   return files;
 }
 
-/** The label-1 folders beside `normal` in a labelled folder (test/ of the layout, or given directly). */
+/**
+ * The non-hidden entries of `dir`, listed by their bytes (a name that is not valid UTF-8 has no
+ * string form): `name` as text (`showPath`, `\xNN` escapes), `full` the path that opens it (a
+ * string, or bytes where the name is not UTF-8), `dir` whether it is a folder (links followed).
+ */
+async function byteEntries(dir: string): Promise<{ name: string; full: data.FilePath; dir: boolean }[]> {
+  const out = [];
+  for (const raw of await readdir(dir, { encoding: 'buffer' })) {
+    const name = data.showPath(raw);
+    if (name.startsWith('.')) continue;
+    const full = isUtf8(raw) ? path.join(dir, raw.toString('utf8')) : Buffer.concat([Buffer.from(path.join(dir, '_').slice(0, -1)), raw]);
+    out.push({ name, full, dir: (await stat(full).catch(() => null))?.isDirectory() ?? false });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The label-1 folders beside `normal` in a labelled folder (test/ of the layout, or given directly); class folders are listed by their bytes and named with `showPath`. */
 async function loadLabelledFolder(dir: string, o: LoadOptions): Promise<NonNullable<LoadedSource['test']> & { skipped: LoadedSource['skipped'] }> {
-  const entries = (await readdir(dir)).filter((e) => !e.startsWith('.')).sort();
-  const loose = [];
-  for (const e of entries) if (!(await isDir(path.join(dir, e))) && data.IMAGE_EXTENSIONS.some((x) => e.toLowerCase().endsWith(x))) loose.push(e);
+  const entries = await byteEntries(dir);
+  const loose = entries.filter((e) => !e.dir && data.IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x)));
   if (loose.length) o.warn(`${loose.length} image(s) directly in ${dir} are not used: images go into normal/ or an anomaly folder.`);
-  const classes = ['normal', ...entries.filter((e) => e !== 'normal')];
+  const folders = entries.filter((e) => e.dir);
+  const classes = [...folders.filter((e) => e.name === 'normal'), ...folders.filter((e) => e.name !== 'normal')];
   const parts: { set: ImageSet; files: string[]; cls: string }[] = [];
   const skipped: LoadedSource['skipped'] = [];
-  for (const cls of classes) {
-    const sub = path.join(dir, cls);
-    if (!(await isDir(sub))) continue;
-    await warnSkippedEntries(sub, o.recursive, o.warn);
+  for (const { name: cls, full: sub } of classes) {
+    await warnSkippedEntries(typeof sub === 'string' ? sub : Buffer.from(sub), o.recursive, o.warn);
     const files = await asDataError(() => data.listImageFiles(sub, { recursive: o.recursive }));
     if (files.length === 0) {
-      o.warn(`${sub} holds no images; skipped.`);
+      o.warn(`${data.showPath(sub)} holds no images; skipped.`);
       continue;
     }
     const r = await asDataError(() => data.loadImageFiles(files, loadOpts(o)));

@@ -3,7 +3,7 @@
 // disks on a small tmpfs, and permissions as an unprivileged user (root ignores chmod).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -487,6 +487,32 @@ describe('friction', () => {
     expect(badRow![1]).toBe(cells(`links/${first}`)![1]);
     const j = await cli(['score', model, folder, '--format', 'jsonl'], dir);
     expect(j.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).file)).toContain('links/bad\\xFF.png');
+  });
+
+  it('fault 12: a labelled folder\'s class folder named with byte 0xFF is evaluated under its \\xFF name', async () => {
+    // The layout's test/ with abnormal/ renamed to abn<FF>/, a loose image beside it and a dangling link inside it.
+    const labelled = path.join(dir, 'labelled-bytes');
+    await cp(path.join(layout, 'test'), labelled, { recursive: true });
+    const odd = Buffer.concat([Buffer.from(path.join(labelled, 'abn')), Buffer.from([0xff])]);
+    await rename(path.join(labelled, 'abnormal'), odd);
+    await cp(path.join(normal(), (await readdir(normal())).sort()[0]!), path.join(labelled, 'loose.png'));
+    await symlink('/nonexistent/gone.png', Buffer.concat([odd, Buffer.from('/gone.png')]));
+    const before = await cli(['evaluate', model, path.join(layout, 'test'), '--json'], dir);
+    expect(before.code, before.stderr).toBe(0);
+    const r = await cli(['evaluate', model, labelled, '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 image\(s\) directly in .*labelled-bytes are not used/);
+    expect(r.stderr).toMatch(/abn\\xFF\/gone\.png: skipped, a symbolic link to \/nonexistent\/gone\.png that points to nothing \(ENOENT\)/);
+    const j = JSON.parse(r.stdout);
+    const b = JSON.parse(before.stdout);
+    // All 8 normal, 8 (abn<FF>) + 4 (zero) anomalous images, scored as under their old folder name.
+    expect([j.count, j.normal, j.anomalous]).toEqual([20, 8, 12]);
+    expect(j.auroc).toBe(b.auroc);
+    const cls = (m: { perClass: { class: string; count: number; auroc: number }[] }, name: string) => m.perClass.find((c) => c.class === name);
+    expect(cls(j, 'abn\\xFF'), r.stdout).toEqual({ ...cls(b, 'abnormal')!, class: 'abn\\xFF' });
+    expect(cls(j, 'abn\\xFF')!.count).toBe(8);
+    const text = await cli(['evaluate', model, labelled], dir);
+    expect(text.stdout).toMatch(/^  abn\\xFF: AUROC \d\.\d{4} \(8 images vs all normal\)$/m);
   });
 
   it('fault 13: --anomaly-class and --limit warn for image folders; --epochs 0x1 is refused; --backend cpu -q prints no tfjs banner', async () => {
