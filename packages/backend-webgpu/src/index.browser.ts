@@ -5,18 +5,7 @@
  */
 import { findAdapterWith, registerWebgpuCandidate, type Adapter, type GpuLike, type WebgpuPlatform } from './candidate.js';
 
-export {
-  DAWN_PACKAGE,
-  WEBGPU_PACKAGE,
-  WEBGPU_PRIORITY,
-  describeAdapter,
-  hasGpuDeviceNode,
-  isSoftwareAdapter,
-  registerWebgpuTrainingKernels,
-  type Adapter,
-  type AdapterInfo,
-  type GpuLike,
-} from './candidate.js';
+export * from './api.js';
 
 /** The browser's `navigator.gpu`; throws an Error naming the fix when there is none. */
 export async function ensureNavigatorGpu(): Promise<GpuLike> {

@@ -15,18 +15,7 @@
 import { isNode, isPackageInstalled, loadOptionalPackage } from '@ganomaly/common';
 import { DAWN_PACKAGE, WEBGPU_PACKAGE, findAdapterWith, hasGpuDeviceNode, registerWebgpuCandidate, type Adapter, type GpuLike, type WebgpuPlatform } from './candidate.js';
 
-export {
-  DAWN_PACKAGE,
-  WEBGPU_PACKAGE,
-  WEBGPU_PRIORITY,
-  describeAdapter,
-  hasGpuDeviceNode,
-  isSoftwareAdapter,
-  registerWebgpuTrainingKernels,
-  type Adapter,
-  type AdapterInfo,
-  type GpuLike,
-} from './candidate.js';
+export * from './api.js';
 
 /**
  * Makes `navigator.gpu` available: the browser's own, or in Node Dawn's from the `webgpu` package.
