@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
+import { byVariant, variantAurocs } from './variants.mjs';
 import { BN_MODES, CIFAR10_NAMES, appendRecord, defaultOutFile, makeConfig, parseIntList, readJsonl, runKey } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -203,6 +204,18 @@ function best(xs) {
   return k < 0 ? { value: null, epoch: null } : { value: xs[k], epoch: k + 1 };
 }
 
+/**
+ * The records' score-variant fields from per-epoch {variant: test AUROC} (calibration of skip and
+ * combined: the held-out normal images of --val-normal; without them those two are null).
+ * @param {Record<string, number|null>[]} perEpoch
+ */
+function variantFields(perEpoch) {
+  return {
+    variant_auroc: perEpoch[perEpoch.length - 1],
+    per_epoch_variant_auroc: byVariant(perEpoch),
+  };
+}
+
 const BEST_NOTE = "max over epochs of the test-set AUROC: the epoch the paper's code selected (selection on the test set, optimistic); auroc is the last epoch's";
 
 /** @param {{ anomaly_class: number, seed: number }} p */
@@ -312,7 +325,6 @@ async function runGanomaly(p) {
 
 /** @param {{ anomaly_class: number, seed: number }} p */
 async function runPytorch(p) {
-  if (config.val_normal) throw new Error('--val-normal is implemented for --impl ganomaly only');
   const args = [
     path.join(here, 'pytorch_protocol.py'),
     'protocol',
@@ -337,6 +349,8 @@ async function runPytorch(p) {
   if (config.max_train) args.push('--max-train', String(config.max_train));
   if (config.max_test_normal) args.push('--max-test-normal', String(config.max_test_normal));
   if (config.max_test_anomalous) args.push('--max-test-anomalous', String(config.max_test_anomalous));
+  if (config.val_normal) args.push('--val-normal', String(config.val_normal));
+  args.push('--components');
   const t0 = performance.now();
   const stdout = await new Promise((resolve, reject) => {
     const child = spawn(String(a.python), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -369,8 +383,11 @@ async function runPytorch(p) {
   const ev = metrics.evaluateScores(scores, labels, threshold);
   const perEpoch = res.per_epoch_auroc;
   const b = best(perEpoch.map((/** @type {number|null} */ v) => (v === null ? NaN : v)));
+  const componentLabels = Uint8Array.from(res.test_labels_components);
+  const perEpochVariants = res.components.map((/** @type {any} */ e) => variantAurocs(e.test, componentLabels, e.val_normal ?? null));
   return {
     per_epoch_auroc: perEpoch,
+    ...variantFields(perEpochVariants),
     auroc: res.auroc,
     auroc_recomputed: ev.auroc,
     best_epoch_auroc: b.value,

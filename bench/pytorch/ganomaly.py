@@ -30,6 +30,7 @@ See bench/pytorch/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import math
@@ -367,6 +368,63 @@ class Ganomaly:
                 m.running_var.copy_(var.to(m.running_var.dtype))
         self.netg.eval()
 
+    @torch.no_grad()
+    def recompute_discriminator_stats(self, images: Tensor, batch_size: int = 64) -> BNState:
+        """Exact population statistics of D's BatchNorm layers over real ``images`` (the training
+        set), as ``recompute_population_stats`` does for G; returns the snapshot that puts D's own
+        statistics back (training keeps D in train mode, so they only matter to scoring)."""
+        restore = bn_snapshot(self.netd)
+        layers = bn_layers(self.netd)
+        acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in layers}
+
+        def hook(m: nn.Module, inp: Tuple[Tensor, ...]) -> None:
+            t = inp[0].double()
+            a = acc[m]  # type: ignore[index]
+            a[0] = a[0] + t.sum(dim=(0, 2, 3))
+            a[1] = a[1] + (t * t).sum(dim=(0, 2, 3))
+            a[2] += t.numel() // t.shape[1]
+
+        self.netd.train()
+        handles = [m.register_forward_pre_hook(hook) for m in layers]
+        try:
+            for start in range(0, images.shape[0], batch_size):
+                self.netd(images[start : start + batch_size].to(self.device))
+        finally:
+            for h in handles:
+                h.remove()
+        for m, (s1, s2, n) in acc.items():
+            mean = s1 / n
+            m.running_mean.copy_(mean.to(m.running_mean.dtype))
+            m.running_var.copy_((s2 / n - mean * mean).clamp_min(0.0).to(m.running_var.dtype))
+        self.netd.eval()
+        return restore
+
+    @torch.no_grad()
+    def score_components(self, images: Tensor, batch_size: int = 256) -> Dict[str, np.ndarray]:
+        """The score variants' components, one value per image, in population BatchNorm mode (G
+        with ``recompute_population_stats`` done, D with ``recompute_discriminator_stats``):
+        latent = mean (z - z_hat)^2, latent_l1 = sum |z - z_hat|, reconstruction = mean |x - x_hat|,
+        reconstruction_l2 = mean (x - x_hat)^2, features = mean (f(x) - f(x_hat))^2 on D's feature map."""
+        if self._running is None:
+            raise RuntimeError("score_components: call recompute_population_stats(train_images) first")
+        self.netg.eval()
+        self.netd.eval()
+        out: Dict[str, List[Tensor]] = {k: [] for k in ("latent", "latent_l1", "reconstruction", "reconstruction_l2", "features")}
+        for start in range(0, images.shape[0], batch_size):
+            x = images[start : start + batch_size].to(self.device)
+            z, x_hat, z_hat = self.netg(x)
+            dz = (z - z_hat).flatten(1)
+            dx = (x - x_hat).flatten(1)
+            _, f_real = self.netd(x)
+            _, f_fake = self.netd(x_hat)
+            df = (f_real - f_fake).flatten(1)
+            out["latent"].append(dz.pow(2).mean(dim=1))
+            out["latent_l1"].append(dz.abs().sum(dim=1))
+            out["reconstruction"].append(dx.abs().mean(dim=1))
+            out["reconstruction_l2"].append(dx.pow(2).mean(dim=1))
+            out["features"].append(df.pow(2).mean(dim=1))
+        return {k: torch.cat(v).double().cpu().numpy() for k, v in out.items()}
+
     # -- scoring -------------------------------------------------------------------------------
 
     def latent_score(self, z: Tensor, z_hat: Tensor) -> Tensor:
@@ -692,10 +750,20 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         xtr, ytr, xte, yte = load_cifar10(data_dir)
     images = np.concatenate([xtr, xte])
     labels = np.concatenate([ytr, yte])
+    n_val = args.val_normal or 0
+    if n_val and args.max_train is None:
+        raise SystemExit("--val-normal needs --max-train (the held-out images follow the training prefix)")
     split = leave_one_class_out(
-        labels, args.anomaly_class, args.seed, args.max_train, args.max_test_normal, args.max_test_anomalous
+        labels, args.anomaly_class, args.seed, None if args.max_train is None else args.max_train + n_val,
+        args.max_test_normal, args.max_test_anomalous
     )
+    # The seeded training order is a prefix: the first max_train images train (as without
+    # --val-normal), the next n_val are held out (as experiments/run.mjs does for the library).
+    val_idx = split.train_idx[args.max_train :] if n_val else split.train_idx[:0]
+    if n_val:
+        split = dataclasses.replace(split, train_idx=split.train_idx[: args.max_train], counts={**split.counts, "train": int(args.max_train), "val_normal": int(len(val_idx))})
     train_x = to_input(images[split.train_idx], args.isize)
+    val_x = to_input(images[val_idx], args.isize) if n_val else None
     test_x = to_input(images[split.test_idx], args.isize)
     cfg = _config_from_args(args, images.shape[1])
     model = Ganomaly(cfg, device)
@@ -710,6 +778,7 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         return out
 
     per_epoch: List[Optional[float]] = []
+    components: List[Dict] = []
     history: List[Dict] = []
     train_seconds = 0.0
     t_all = time.perf_counter()
@@ -725,6 +794,16 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         if last:
             final = res
         per_epoch.append(_finite_or_none(res[args.bn_mode]))
+        if args.components:
+            # population statistics of G from evaluate(); D's recomputed here, then put back.
+            model.recompute_population_stats(train_x, args.batch, args.population_method)
+            restore_d = model.recompute_discriminator_stats(train_x, args.batch)
+            entry = {"epoch": epoch, "test": {k: v.tolist() for k, v in model.score_components(test_x, args.score_batch).items()}}
+            if val_x is not None:
+                entry["val_normal"] = {k: v.tolist() for k, v in model.score_components(val_x, args.score_batch).items()}
+            bn_restore(restore_d)
+            model.use_running_stats()
+            components.append(entry)
         history.append({"epoch": epoch, "seconds": sec, "auroc": per_epoch[-1], **logs})
         print(json.dumps(history[-1]), file=sys.stderr, flush=True)
 
@@ -740,6 +819,7 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         "train_seconds": train_seconds,
         "total_seconds": time.perf_counter() - t_all,
         "history": history,
+        **({"components": components, "test_labels_components": [int(v) for v in split.test_labels]} if args.components else {}),
         "split": split.counts,
         "config": {
             **asdict(cfg),
@@ -793,6 +873,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-train", type=int, default=None)
     r.add_argument("--max-test-normal", type=int, default=None)
     r.add_argument("--max-test-anomalous", type=int, default=None)
+    r.add_argument("--val-normal", type=int, default=0, help="hold out this many normal images after the --max-train prefix (for score calibration)")
+    r.add_argument("--components", action="store_true", help="add every epoch's score components of the test (and held-out) images to the JSON")
     r.add_argument("--bn-mode", choices=BN_MODES, default="population", help="BatchNorm mode of per_epoch_auroc")
     r.add_argument("--population-method", choices=("exact", "cumulative"), default="exact",
                    help="exact pooled statistics (as the TS library) or PyTorch's momentum=None cumulative average")
