@@ -86,6 +86,7 @@ export function makeConfig(o) {
     train_fraction: 0.8,
     // Only when used, so that earlier records keep their resume key.
     ...(o.valNormal ? { val_normal: o.valNormal } : {}),
+    ...(o.select && o.select !== 'last' ? { select: o.select } : {}),
   };
 }
 

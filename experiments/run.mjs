@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
-import { byVariant, variantAurocs } from './variants.mjs';
+import { byVariant, fromLibrary, variantAurocs } from './variants.mjs';
 import { BN_MODES, CIFAR10_NAMES, appendRecord, defaultOutFile, makeConfig, parseIntList, readJsonl, runKey } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,6 +31,12 @@ const HELP = `Usage: node experiments/run.mjs [options]
                                training prefix are a validation set never trained on: its mean score
                                after each epoch is recorded, and the epoch with the lowest one is
                                the model-selection rule studied (no test data involved)
+                               (both impls: the held-out normals also calibrate the skip and
+                               combined score variants of every record)
+  --select last|validation     (library only, with --val-normal) fit's model selection: 'validation'
+                               = select: 'validation' with the held-out normals and their synthetic
+                               anomalies; the record keeps the last epoch's figures and adds the
+                               selected epoch's (default last)
   --max-test-normal N          cap on normal test images (0 or absent: all)
   --max-test-anomalous N       cap on anomalous test images, drawn with the seed (0 or absent: all)
   --width W                    ngf = ndf (default 64)
@@ -63,6 +69,7 @@ try {
     'max-test-normal': { type: 'string', default: '0' },
     'max-test-anomalous': { type: 'string', default: '0' },
     'val-normal': { type: 'string', default: '0' },
+    select: { type: 'string', default: 'last' },
     width: { type: 'string', default: '64' },
     latent: { type: 'string', default: '100' },
     batch: { type: 'string', default: '64' },
@@ -139,7 +146,9 @@ const config = makeConfig({
   wEnc: weight('w-enc'),
   score,
   bn,
+  select: oneOf('select', ['last', 'validation']),
 });
+if (config.select && (impl !== 'ganomaly' || !config.val_normal)) die('--select validation needs --impl ganomaly and --val-normal N');
 const stopAfter = int('stop-after');
 const threads = int('threads');
 const dataDir = path.resolve(a['data-dir'] ?? path.join(repoRoot, '..', 'shared', 'data'));
@@ -237,6 +246,17 @@ async function runGanomaly(p) {
   const valSet = nVal ? data.subset(split.train, Array.from({ length: nVal }, (_, i) => config.max_train + i)) : null;
   /** @type {number[]} */
   const valMeans = [];
+  // Score variants (issue #15): every epoch's components of the test images, and of the held-out
+  // normals (the calibration of skip and combined) and their synthetic anomalies (the validation
+  // AUROC of every variant, training-side data only).
+  /** @type {Record<string, number|null>[]} */
+  const perEpochVariants = [];
+  /** @type {Record<string, number|null>[]} */
+  const perEpochValVariants = [];
+  /** @type {number[]} */
+  let lastLatent = [];
+  const synthetic = valSet ? data.syntheticAnomalies(valSet, { seed: p.seed }) : null;
+  const valLabels = valSet ? Uint8Array.from({ length: 2 * valSet.count }, (_, i) => (i < valSet.count ? 0 : 1)) : null;
   const t0 = performance.now();
   const model = await Ganomaly.create({
     imageSize: config.image_size,
@@ -252,23 +272,44 @@ async function runGanomaly(p) {
   });
   try {
     const labels = split.test.labels;
-    const { history } = await model.fit(trainSet, {
+    const { history, selection } = await model.fit(trainSet, {
       epochs: config.epochs,
       batchSize: config.batch,
       validation: { images: split.test, labels },
+      ...(config.select === 'validation' ? { select: 'validation', selection: { images: valSet } } : {}),
       onEpochEnd: async (/** @type {any} */ l) => {
-        if (valSet) {
-          const s = await model.score(valSet);
-          valMeans.push(s.reduce((x, y) => x + y, 0) / s.length);
+        const test = fromLibrary(await model.scoreComponents(split.test));
+        lastLatent = Array.from(test.latent);
+        if (valSet && synthetic && valLabels) {
+          const cal = fromLibrary(await model.scoreComponents(valSet));
+          const syn = fromLibrary(await model.scoreComponents(synthetic));
+          perEpochVariants.push(variantAurocs(test, labels, cal));
+          const both = Object.fromEntries(Object.keys(cal).map((k) => [k, [...cal[k], ...syn[k]]]));
+          perEpochValVariants.push(variantAurocs(both, valLabels, cal));
+          valMeans.push(cal.latent.reduce((x, y) => x + y, 0) / cal.latent.length);
+        } else {
+          perEpochVariants.push(variantAurocs(test, labels, null));
         }
         log(`  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}${valSet ? `  val normal score ${valMeans[valMeans.length - 1].toExponential(3)}` : ''}  ${l.seconds.toFixed(1)} s`);
       },
     });
     const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));
-    const ev = await model.evaluate(split.test, labels); // uncalibrated: F1 at phi = 0.2 on min-max scores
+    const selecting = config.select === 'validation';
+    // The last epoch's metrics: from the model itself, or (when fit restored the selected epoch's
+    // weights) from the last epoch's latent scores, which are the model's 'mse' scores.
+    const metrics = await import('@ganomaly/math');
+    let ev;
+    if (selecting) {
+      const r = metrics.fitMinMax(lastLatent);
+      const threshold = r.min + 0.2 * (r.max - r.min);
+      ev = { ...metrics.evaluateScores(lastLatent, labels, threshold), threshold, thresholdSource: 'phi' };
+    } else {
+      ev = await model.evaluate(split.test, labels); // uncalibrated: F1 at phi = 0.2 on min-max scores
+    }
     /** @type {Record<string, number|null>} */
     const byMode = {};
     for (const mode of ['running', 'batch', 'population']) {
+      if (selecting) continue; // the model now holds the selected epoch, not the last one
       // population needs statistics recomputed over the training images when training used another mode
       if (mode === 'population' && config.bn !== 'population') await model.recomputeStatistics(trainSet, config.batch);
       const r = await model.evaluate(split.test, labels, { batchNormMode: mode });
@@ -276,6 +317,18 @@ async function runGanomaly(p) {
     }
     const b = best(perEpoch);
     const sel = valMeans.length ? valMeans.indexOf(Math.min(...valMeans)) : -1;
+    /** @type {Record<string, unknown>} */
+    const selected = {};
+    if (selecting && selection) {
+      // What fit's select: 'validation' kept (its validation AUROC on held-out normals + synthetic
+      // anomalies), that epoch's test AUROC, and the restored model's own test AUROC (a check: equal).
+      const restored = await model.evaluate(split.test, labels);
+      Object.assign(selected, {
+        selection: { rule: selection.rule, epoch: selection.epoch, validation_auroc: selection.auroc, per_epoch_validation_auroc: selection.perEpoch },
+        auroc_selected_by_validation: perEpoch[selection.epoch - 1],
+        auroc_selected_restored: restored.auroc,
+      });
+    }
     return {
       ...(valSet
         ? {
@@ -283,10 +336,13 @@ async function runGanomaly(p) {
             selected_epoch_by_val: sel + 1,
             auroc_selected_by_val: perEpoch[sel],
             selection_note: 'epoch with the lowest mean score on held-out normal images (no test data); its test AUROC',
+            per_epoch_validation_variant_auroc: byVariant(perEpochValVariants),
           }
         : {}),
+      ...selected,
       per_epoch_auroc: perEpoch,
-      auroc: ev.auroc,
+      ...variantFields(perEpochVariants),
+      auroc: selecting ? perEpoch[perEpoch.length - 1] : ev.auroc,
       best_epoch_auroc: b.value,
       best_epoch: b.epoch,
       best_epoch_note: BEST_NOTE,

@@ -768,12 +768,20 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
     cfg = _config_from_args(args, images.shape[1])
     model = Ganomaly(cfg, device)
 
-    def evaluate(modes: Sequence[str]) -> Dict[str, float]:
+    def evaluate(modes: Sequence[str], epoch: int) -> Dict[str, float]:
         out = {}
         for mode in modes:
             if mode == "population":
                 model.recompute_population_stats(train_x, args.batch, args.population_method)
             out[mode] = auroc(model.score(test_x, mode, args.score_batch), split.test_labels)
+            if mode == "population" and args.components:
+                # G's population statistics are in place; D's are recomputed here, then put back.
+                restore_d = model.recompute_discriminator_stats(train_x, args.batch)
+                entry = {"epoch": epoch, "test": {k: v.tolist() for k, v in model.score_components(test_x, args.score_batch).items()}}
+                if val_x is not None:
+                    entry["val_normal"] = {k: v.tolist() for k, v in model.score_components(val_x, args.score_batch).items()}
+                bn_restore(restore_d)
+                components.append(entry)
         model.use_running_stats()
         return out
 
@@ -790,20 +798,10 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         sec = time.perf_counter() - t0
         train_seconds += sec
         last = epoch == args.epochs
-        res = evaluate(BN_MODES if last else [args.bn_mode])
+        res = evaluate(BN_MODES if last else sorted({args.bn_mode, "population"} if args.components else {args.bn_mode}), epoch)
         if last:
             final = res
         per_epoch.append(_finite_or_none(res[args.bn_mode]))
-        if args.components:
-            # population statistics of G from evaluate(); D's recomputed here, then put back.
-            model.recompute_population_stats(train_x, args.batch, args.population_method)
-            restore_d = model.recompute_discriminator_stats(train_x, args.batch)
-            entry = {"epoch": epoch, "test": {k: v.tolist() for k, v in model.score_components(test_x, args.score_batch).items()}}
-            if val_x is not None:
-                entry["val_normal"] = {k: v.tolist() for k, v in model.score_components(val_x, args.score_batch).items()}
-            bn_restore(restore_d)
-            model.use_running_stats()
-            components.append(entry)
         history.append({"epoch": epoch, "seconds": sec, "auroc": per_epoch[-1], **logs})
         print(json.dumps(history[-1]), file=sys.stderr, flush=True)
 
