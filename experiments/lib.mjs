@@ -345,3 +345,73 @@ export function targetCheck(s, mine, ref) {
   }
   return { meanMine: m?.mean, meanRef: r?.mean, meanOk: m?.mean >= r?.mean, worse, ok: m?.mean >= r?.mean && worse.length === 0 };
 }
+
+/**
+ * Mean over classes, then mean ± sample std over seeds, of one number per record (`value(r)`,
+ * null/undefined/NaN = missing), for records of ONE data set and series: only seeds that have a
+ * value for every class in `classes` count (as the "mean" row of `summarize`).
+ * @param {any[]} rs @param {number[]} classes @param {(r: any) => number|null|undefined} value
+ * @returns {{ mean: number, std: number, n: number }}
+ */
+export function meanOverClasses(rs, classes, value) {
+  /** @type {Map<number, Map<number, number>>} */
+  const bySeed = new Map();
+  for (const r of dedupe(rs)) {
+    const v = value(r);
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    if (!bySeed.has(r.seed)) bySeed.set(r.seed, new Map());
+    bySeed.get(r.seed)?.set(r.anomaly_class, v);
+  }
+  const perSeed = [...bySeed.values()].filter((m) => classes.every((c) => m.has(c))).map((m) => mean(classes.map((c) => /** @type {number} */ (m.get(c)))));
+  return { mean: mean(perSeed), std: sampleStd(perSeed), n: perSeed.length };
+}
+
+/** Index of the largest finite value (first on ties), -1 if none. @param {(number|null)[]} xs */
+export function argmax(xs) {
+  let k = -1;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    if (typeof v === 'number' && Number.isFinite(v) && (k < 0 || v > /** @type {number} */ (xs[k]))) k = i;
+  }
+  return k;
+}
+
+/**
+ * The test AUROC of `variant` at the epoch where ITS validation AUROC (held-out normals vs their
+ * synthetic anomalies, `per_epoch_validation_variant_auroc`) is highest: model selection and score
+ * choice made on training-side data only. null when the record lacks the fields.
+ * @param {any} r @param {string} variant
+ */
+export function validationSelected(r, variant) {
+  const val = r.per_epoch_validation_variant_auroc?.[variant];
+  const test = r.per_epoch_variant_auroc?.[variant];
+  if (!Array.isArray(val) || !Array.isArray(test)) return null;
+  const k = argmax(val);
+  return k < 0 ? null : test[k];
+}
+
+/**
+ * Per data set and series: mean AUROC over classes (mean ± std over complete seeds) of every score
+ * variant, at the last epoch and (where the records hold validation AUROCs) at each variant's
+ * validation-selected epoch; and the selection rules of the latent score side by side.
+ * @param {any[]} records @param {readonly string[]} variants
+ */
+export function variantSummary(records, variants) {
+  const out = [];
+  for (const s of summarize(records)) {
+    for (const se of s.series) {
+      const rs = dedupe(records).filter((r) => r.dataset === s.dataset && r.impl === se.impl && stableStringify(r.config) === stableStringify(se.config));
+      if (!rs.some((r) => r.variant_auroc)) continue;
+      const last = Object.fromEntries(variants.map((v) => [v, meanOverClasses(rs, s.classes, (r) => r.variant_auroc?.[v])]));
+      const selected = Object.fromEntries(variants.map((v) => [v, meanOverClasses(rs, s.classes, (r) => validationSelected(r, v))]));
+      const rules = {
+        last: meanOverClasses(rs, s.classes, (r) => r.auroc),
+        validation: meanOverClasses(rs, s.classes, (r) => r.auroc_selected_by_validation),
+        lowest_normal_score: meanOverClasses(rs, s.classes, (r) => r.auroc_selected_by_val),
+        test: meanOverClasses(rs, s.classes, (r) => r.best_epoch_auroc),
+      };
+      out.push({ dataset: s.dataset, label: se.label, classes: s.classes, last, selected, rules });
+    }
+  }
+  return out;
+}

@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bnModeSummary, className, formatMeanStd, formatTable, readJsonl, stableStringify, summarize, targetCheck } from './lib.mjs';
+import { bnModeSummary, className, formatMeanStd, formatTable, readJsonl, stableStringify, summarize, targetCheck, variantSummary } from './lib.mjs';
+import { VARIANTS } from './variants.mjs';
 import { Canvas, textWidth } from './raster.mjs';
 
 /** @typedef {import('./lib.mjs').DatasetSummary} DatasetSummary */
@@ -153,6 +154,18 @@ export async function main(argv) {
       out.push(`Chart: ${file}`);
     }
     out.push('');
+  }
+  for (const v of variantSummary(records, VARIANTS)) {
+    const f = (/** @type {{mean: number, std: number, n: number}} */ x) => (x.n ? `${formatMeanStd(x.mean, x.std)} (${x.n})` : '—');
+    out.push(`## ${v.dataset}, ${v.label}: score variants, mean AUROC over the ${v.classes.length} classes (± std over seeds, (n seeds))\n`);
+    out.push('| score variant | last epoch | epoch selected by its validation AUROC (no test data) |');
+    out.push('| --- | --- | --- |');
+    for (const k of VARIANTS) out.push(`| ${k} | ${f(v.last[k])} | ${f(v.selected[k])} |`);
+    out.push('');
+    if (v.rules.validation.n || v.rules.lowest_normal_score.n) {
+      out.push(`Model selection, latent score: last epoch ${f(v.rules.last)}; fit's select: 'validation' ${f(v.rules.validation)}; lowest mean normal score ${f(v.rules.lowest_normal_score)}; best test epoch (optimistic) ${f(v.rules.test)}.`);
+      out.push('');
+    }
   }
   const bn = bnModeSummary(records);
   if (bn.length) {
