@@ -9,12 +9,14 @@ experiment harness (experiments/run.mjs), made without editing that file:
   (@ganomaly/math) code for both implementations.
 
     /usr/bin/python3 experiments/pytorch_protocol.py protocol --dataset mnist --anomaly-class 1 --seed 0 [--w-con 50]
+    /usr/bin/python3 experiments/pytorch_protocol.py serve   # one JSON argument list per stdin line (run.mjs)
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import importlib.util
 import json
 import sys
@@ -32,18 +34,14 @@ def load_module():
     return mod
 
 
-def main(argv=None) -> None:
-    extra = argparse.ArgumentParser(add_help=False)
-    extra.add_argument("--w-adv", type=float, default=1.0)
-    extra.add_argument("--w-con", type=float, default=50.0)
-    extra.add_argument("--w-enc", type=float, default=1.0)
-    ns, rest = extra.parse_known_args(argv)
+def make_runner():
+    """Loads ganomaly.py once and returns run(argv) -> result dict (the protocol's JSON plus the
+    additions above). The loaded data sets are cached, so a sweep served by one process (``serve``)
+    pays for the torch import and the data files once."""
     mod = load_module()
-
+    weights = {"w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0}
     orig_config = mod._config_from_args
-    mod._config_from_args = lambda args, nc: dataclasses.replace(
-        orig_config(args, nc), w_adv=ns.w_adv, w_con=ns.w_con, w_enc=ns.w_enc
-    )
+    mod._config_from_args = lambda args, nc: dataclasses.replace(orig_config(args, nc), **weights)
     calls = []
     orig_auroc = mod.auroc
 
@@ -52,21 +50,53 @@ def main(argv=None) -> None:
         return orig_auroc(scores, labels)
 
     mod.auroc = auroc
+    for name in ("load_mnist", "load_cifar10"):
+        setattr(mod, name, functools.lru_cache(maxsize=2)(getattr(mod, name)))
 
-    args = mod.build_parser().parse_args(rest)
-    if args.mode != "protocol":
-        raise SystemExit("only the protocol mode is wrapped")
-    for name in ("max_train", "max_test_normal", "max_test_anomalous"):
-        v = getattr(args, name, None)
-        if v is not None and v < (1 if name == "max_train" else 0):
-            raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
-    result = mod.cmd_protocol(args)
-    # The last epoch scores every BatchNorm mode, in BN_MODES order.
-    final = calls[-len(mod.BN_MODES):]
-    scores, labels = final[mod.BN_MODES.index(args.bn_mode)]
-    result["test_scores"] = [float(v) for v in scores]
-    result["test_labels"] = [int(v) for v in labels]
-    print(json.dumps(result))
+    def run(argv):
+        extra = argparse.ArgumentParser(add_help=False)
+        extra.add_argument("--w-adv", type=float, default=1.0)
+        extra.add_argument("--w-con", type=float, default=50.0)
+        extra.add_argument("--w-enc", type=float, default=1.0)
+        ns, rest = extra.parse_known_args(argv)
+        weights.update(w_adv=ns.w_adv, w_con=ns.w_con, w_enc=ns.w_enc)
+        args = mod.build_parser().parse_args(rest)
+        if args.mode != "protocol":
+            raise SystemExit("only the protocol mode is wrapped")
+        for name in ("max_train", "max_test_normal", "max_test_anomalous"):
+            v = getattr(args, name, None)
+            if v is not None and v < (1 if name == "max_train" else 0):
+                raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
+        calls.clear()
+        result = mod.cmd_protocol(args)
+        # The last epoch scores every BatchNorm mode, in BN_MODES order.
+        final = calls[-len(mod.BN_MODES):]
+        scores, labels = final[mod.BN_MODES.index(args.bn_mode)]
+        result["test_scores"] = [float(v) for v in scores]
+        result["test_labels"] = [int(v) for v in labels]
+        return result
+
+    return run
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    run = make_runner()
+    if argv[:1] != ["serve"]:
+        print(json.dumps(run(argv)))
+        return
+    # serve: one JSON array of arguments per stdin line -> one result line on stdout
+    # ({"ok": result} or {"error": message}); stderr carries the per-epoch progress as before.
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            out = {"ok": run(json.loads(line))}
+        except SystemExit as e:
+            out = {"error": f"exit {e.code}"}
+        except Exception as e:  # noqa: BLE001 - reported to the harness, which stops the sweep
+            out = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":

@@ -379,6 +379,71 @@ async function runGanomaly(p) {
   }
 }
 
+/** @type {{ run: (argv: string[]) => Promise<any>, close: () => void } | null} */
+let server = null;
+
+/**
+ * One `pytorch_protocol.py serve` process for the whole sweep (torch is imported and the data
+ * files read once, not once per run): each run is one JSON argument list on its stdin and one
+ * result line on its stdout; its stderr carries the per-epoch progress.
+ */
+function pythonServer() {
+  if (server) return server;
+  const script = path.join(here, 'pytorch_protocol.py');
+  const child = spawn(String(a.python), [script, 'serve'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  let errTail = '';
+  let outBuf = '';
+  /** @type {{ resolve: (v: any) => void, reject: (e: Error) => void } | null} */
+  let pending = null;
+  /** @type {Error | null} */
+  let dead = null;
+  const fail = (/** @type {Error} */ e) => {
+    dead ??= e;
+    pending?.reject(e);
+    pending = null;
+  };
+  child.stderr.on('data', (d) => {
+    const s = String(d);
+    errTail = (errTail + s).slice(-4000);
+    for (const line of s.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const e = JSON.parse(line);
+        log(`  epoch ${e.epoch}  test AUROC ${e.auroc?.toFixed?.(4) ?? e.auroc}  ${e.seconds?.toFixed?.(1)} s`);
+      } catch {
+        process.stderr.write(`  [python] ${line}\n`);
+      }
+    }
+  });
+  child.stdout.on('data', (d) => {
+    outBuf += d;
+    let nl;
+    while ((nl = outBuf.indexOf('\n')) >= 0) {
+      const line = outBuf.slice(0, nl);
+      outBuf = outBuf.slice(nl + 1);
+      if (!line.trim() || !pending) continue;
+      const msg = JSON.parse(line);
+      const p = pending;
+      pending = null;
+      if (msg.error) p.reject(new Error(`${a.python} ${script}: ${msg.error}\n${errTail}`));
+      else p.resolve(msg.ok);
+    }
+  });
+  child.on('error', fail);
+  child.on('close', (code) => fail(new Error(`${a.python} ${script} serve exited with ${code}:\n${errTail}`)));
+  server = {
+    run: (argv) =>
+      new Promise((resolve, reject) => {
+        if (dead) return reject(dead);
+        pending = { resolve, reject };
+        errTail = '';
+        child.stdin.write(`${JSON.stringify(argv)}\n`);
+      }),
+    close: () => child.stdin.end(),
+  };
+  return server;
+}
+
 /** @param {{ anomaly_class: number, seed: number }} p */
 async function runPytorch(p) {
   const args = [
@@ -408,29 +473,7 @@ async function runPytorch(p) {
   if (config.val_normal) args.push('--val-normal', String(config.val_normal));
   args.push('--components');
   const t0 = performance.now();
-  const stdout = await new Promise((resolve, reject) => {
-    const child = spawn(String(a.python), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let errTail = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => {
-      const s = String(d);
-      errTail = (errTail + s).slice(-4000);
-      for (const line of s.split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          const e = JSON.parse(line);
-          log(`  epoch ${e.epoch}  test AUROC ${e.auroc?.toFixed?.(4) ?? e.auroc}  ${e.seconds?.toFixed?.(1)} s`);
-        } catch {
-          process.stderr.write(`  [python] ${line}\n`);
-        }
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${a.python} ${args.slice(0, 2).join(' ')} ... exited with ${code}:\n${errTail}`))));
-  });
-  const lines = String(stdout).trim().split('\n');
-  const res = JSON.parse(lines[lines.length - 1]);
+  const res = await pythonServer().run(args.slice(1));
   const metrics = await import('@ganomaly/math');
   const scores = Float64Array.from(res.test_scores);
   const labels = Uint8Array.from(res.test_labels);
@@ -482,4 +525,5 @@ for (const p of todo) {
       `AP ${record.average_precision.toFixed(4)}  F1 ${record.f1.toFixed(4)}  EER ${record.eer.toFixed(4)}  ${record.train_seconds.toFixed(1)} s training`,
   );
 }
+server?.close();
 log(`${written} new record(s) in ${outFile}`);
