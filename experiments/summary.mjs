@@ -25,14 +25,19 @@ const PALETTE = /** @type {[number, number, number][]} */ ([
 ]);
 
 /**
- * Draws the grouped bar chart of one data set.
+ * Draws the grouped bar chart of one data set (or, with `opts`, of any groups: the study's).
  * @param {DatasetSummary} s
+ * @param {{ title?: string, xLabel?: string, groupLabel?: (c: number) => string, bestLabel?: string | null }} [opts]
  * @returns {Canvas}
  */
-export function drawChart(s) {
+export function drawChart(s, opts = {}) {
   const F = 2; // font scale: 10x14 px glyphs
   const nS = s.series.length;
-  const groups = [...s.classes.map((c) => ({ label: className(s.dataset, c), cells: s.series.map((se) => s.cells[se.label][c]) })), { label: 'mean', cells: s.series.map((se) => s.means[se.label]) }];
+  const groupLabel = opts.groupLabel ?? ((/** @type {number} */ c) => className(s.dataset, c));
+  const groups = [
+    ...s.classes.map((c) => ({ label: groupLabel(c), cells: s.series.map((se) => s.cells[se.label][c]) })),
+    ...(s.means ? [{ label: 'mean', cells: s.series.map((se) => s.means[se.label]) }] : []),
+  ];
   const barW = 24;
   const groupW = Math.max(nS * barW + 24, ...groups.map((g) => textWidth(g.label, F) + 12));
   const left = 100;
@@ -41,10 +46,10 @@ export function drawChart(s) {
   const bottom = 84;
   const plotH = 400;
   const plotW = groupW * groups.length;
-  const title = `${s.dataset.toUpperCase()}: AUROC AT THE LAST EPOCH, MEAN ± STD OVER SEEDS`;
-  const bestLabel = "BEST EPOCH (PAPER CODE'S PICK)";
-  const xLabel = s.dataset === 'cifar10' ? 'ANOMALY CLASS (THE OTHER NINE ARE NORMAL)' : 'ANOMALY DIGIT (THE OTHER NINE ARE NORMAL)';
-  const legendW = s.series.reduce((w, se) => w + 48 + textWidth(se.label, F), 0) + 24 + textWidth(bestLabel, F);
+  const title = opts.title ?? `${s.dataset.toUpperCase()}: AUROC AT THE LAST EPOCH, MEAN ± STD OVER SEEDS`;
+  const bestLabel = opts.bestLabel === undefined ? "BEST EPOCH (PAPER CODE'S PICK)" : opts.bestLabel;
+  const xLabel = opts.xLabel ?? (s.dataset === 'cifar10' ? 'ANOMALY CLASS (THE OTHER NINE ARE NORMAL)' : 'ANOMALY DIGIT (THE OTHER NINE ARE NORMAL)');
+  const legendW = s.series.reduce((w, se) => w + 48 + textWidth(se.label, F), 0) + (bestLabel ? 24 + textWidth(bestLabel, F) : 0);
   const width = Math.max(left + plotW + right, textWidth(title, F) + 40, left + legendW + right, textWidth(xLabel, F) + 40, 560);
   const c = new Canvas(width, top + plotH + bottom);
   const black = /** @type {[number, number, number]} */ ([0, 0, 0]);
@@ -61,8 +66,10 @@ export function drawChart(s) {
     c.text(se.label, lx + 24, ly, black, { scale: F });
     lx += 24 + textWidth(se.label, F) + 24;
   });
-  c.line(lx, ly + 7, lx + 18, ly + 7, [60, 60, 60], { width: 3 });
-  c.text(bestLabel, lx + 24, ly, black, { scale: F });
+  if (bestLabel) {
+    c.line(lx, ly + 7, lx + 18, ly + 7, [60, 60, 60], { width: 3 });
+    c.text(bestLabel, lx + 24, ly, black, { scale: F });
+  }
   c.line(left, ly + 30, left + 18, ly + 30, [120, 120, 120], { dash: [4, 3] });
   c.text('CHANCE 0.5', left + 24, ly + 24, black, { scale: F });
 
@@ -84,7 +91,7 @@ export function drawChart(s) {
       const col = PALETTE[si % PALETTE.length];
       const x0 = gx + si * barW;
       c.fillRect(x0 + 2, y(cell.mean), barW - 4, y(0) - y(cell.mean), col);
-      if (Number.isFinite(cell.bestMean)) {
+      if (bestLabel && Number.isFinite(cell.bestMean)) {
         const dark = /** @type {[number, number, number]} */ (col.map((v) => Math.round(v * 0.35)));
         c.line(x0 + 2, y(cell.bestMean), x0 + barW - 3, y(cell.bestMean), dark, { width: 3 });
       }

@@ -106,3 +106,27 @@ describe('selection summaries', () => {
     expect(v.rules.validation.n).toBe(0); // no select: 'validation' fields in these records
   });
 });
+
+describe('study.mjs', () => {
+  it('splits the records into the nz and w_con studies and averages each value', async () => {
+    const { studies } = await import('../study.mjs');
+    const mk = (latent: number, wCon: number, cls: number, seed: number, auroc: number) => ({
+      impl: 'pytorch',
+      dataset: 'mnist',
+      anomaly_class: cls,
+      seed,
+      auroc,
+      best_epoch_auroc: auroc + 0.05,
+      variant_auroc: { reconstruction: auroc - 0.1 },
+      config: { ...makeConfig({ epochs: 3, width: 16, latent, batch: 64, wAdv: 1, wCon, wEnc: 1, score: 'l2', bn: 'population' }) },
+    });
+    const rs = [mk(100, 50, 0, 0, 0.6), mk(100, 50, 1, 0, 0.8), mk(50, 50, 0, 0, 0.5), mk(50, 50, 1, 0, 0.7), mk(100, 10, 0, 0, 0.9), mk(100, 10, 1, 0, 0.9), mk(50, 10, 0, 0, 0.1)];
+    const st = studies(rs);
+    expect(st.nz.map((r) => r.value)).toEqual([50, 100]);
+    expect(st.nz[0].byVariant.latent.mean).toBeCloseTo(0.6, 12);
+    expect(st.nz[1].byVariant.reconstruction.mean).toBeCloseTo(0.6, 12);
+    expect(st.wCon.map((r) => r.value)).toEqual([10, 50]); // nz 50 w_con 10 is in neither study
+    expect(st.wCon[0].byVariant.latent.mean).toBeCloseTo(0.9, 12);
+    expect(st.wCon[1].best.mean).toBeCloseTo(0.75, 12);
+  });
+});
