@@ -7,7 +7,7 @@ import { captureTrainingState, modelMetadata, restoreTrainingState } from './che
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts } from './persistence.js';
-import { reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
+import { componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
 import { guardModel } from './guard.js';
@@ -25,6 +25,7 @@ import type {
   Prediction,
   SaveOptions,
   SavedMetadata,
+  ScoreComponents,
   ScoreOptions,
   StatisticsMode,
 } from './types.js';
@@ -149,8 +150,8 @@ export class Ganomaly {
   }
 
   /**
-   * Recomputes every BatchNorm layer's mean and variance of the generator chain as the exact
-   * average over the given (training) images, in training mode; the default after `fit`.
+   * Recomputes every BatchNorm layer's mean and variance of the generator chain and of D as the
+   * exact average over the given (training) images, in training mode; the default after `fit`.
    */
   async recomputeStatistics(images: ImageInput | ImageSource, batchSize = 64): Promise<void> {
     live(this.state, 'recomputeStatistics');
@@ -172,6 +173,22 @@ export class Ganomaly {
     const src = await imageSource(images, 'images', 'score', inputTarget(this.state));
     try {
       return await scoreSource(this.state, src, options);
+    } finally {
+      disposeSource(src);
+    }
+  }
+
+  /**
+   * Every score component, one value per image and component, from one forward pass per batch:
+   * `latent` (what 'mse' scores), `latentL1` ('l1'), `reconstruction` (mean |x − x̂|),
+   * `reconstructionL2` (mean (x − x̂)²) and `features` (mean (f(x) − f(x̂))² on D's feature map).
+   * Uses the same BatchNorm statistics as `score` (in 'population' mode D's own recomputed ones).
+   */
+  async scoreComponents(images: ImageInput, options: ScoreOptions = {}): Promise<ScoreComponents> {
+    live(this.state, 'scoreComponents');
+    const src = await imageSource(images, 'images', 'scoreComponents', inputTarget(this.state));
+    try {
+      return await componentsSource(this.state, src, options);
     } finally {
       disposeSource(src);
     }

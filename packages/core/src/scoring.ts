@@ -1,6 +1,7 @@
 // Forward passes of a model: anomaly scores, reconstructions, and the BatchNorm statistics a pass
 // uses (recomputed population statistics, the running averages, or the batch's own). Internal.
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { ValueError, checkOneOf, checkPositiveInt } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import { anomalyScore } from '@ganomaly/math';
@@ -8,7 +9,7 @@ import { BATCH_NORM_MODES, BatchNormSnapshot, PopulationStatistics, snapshotBatc
 import type { ImageSource } from './inputs.js';
 import { live, type ModelState } from './state.js';
 import { forward } from './train-step.js';
-import type { ScoreOptions } from './types.js';
+import type { ScoreComponents, ScoreOptions } from './types.js';
 import { checkFiniteScores } from './guard.js';
 
 /** Anomaly scores of every image of `src`, one per image. */
@@ -34,6 +35,59 @@ export async function scoreSource(state: ModelState, src: ImageSource, options: 
     restore?.();
   }
   return checkFiniteScores(out);
+}
+
+/**
+ * Every score component of every image of `src` from one forward pass per batch: the generator
+ * chain and D on x and x̂, with the BatchNorm statistics of `options.batchNormMode` (the model's
+ * mode by default; in 'population' mode D uses its own recomputed statistics).
+ */
+export async function componentsSource(state: ModelState, src: ImageSource, options: ScoreOptions): Promise<ScoreComponents> {
+  const fn = 'scoreComponents';
+  const nets = live(state, fn);
+  const mode = options.batchNormMode ?? state.config.batchNormMode;
+  const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
+  const n = src.count;
+  const out: ScoreComponents = {
+    latent: new Float32Array(n),
+    latentL1: new Float32Array(n),
+    reconstruction: new Float32Array(n),
+    reconstructionL2: new Float32Array(n),
+    features: new Float32Array(n),
+  };
+  const keys = ['latent', 'latentL1', 'reconstruction', 'reconstructionL2', 'features'] as const;
+  const training = mode === 'batch';
+  const restore = useStatistics(state, nets, mode, fn);
+  try {
+    let offset = 0;
+    for (const idx of batchIndices(n, batchSize)) {
+      const t = tf.tidy(() => {
+        const x = src.batch(idx);
+        const { z, xHat, zHat } = forward(nets, x, training);
+        const [, fx] = nets.discriminator.apply(x, { training }) as tf.Tensor[];
+        const [, fxHat] = nets.discriminator.apply(xHat, { training }) as tf.Tensor[];
+        const perImage = (t: tf.Tensor) => tf.mean(t, [1, 2, 3]);
+        const diff = tf.sub(x, xHat);
+        // [5, b]: one row per component, read back at once.
+        return tf.stack([
+          anomalyScore(z, zHat, 'mse'),
+          anomalyScore(z, zHat, 'l1'),
+          perImage(tf.abs(diff)),
+          perImage(tf.square(diff)),
+          perImage(tf.squaredDifference(fx!, fxHat!)),
+        ]);
+      });
+      const v = await t.data();
+      t.dispose();
+      const b = idx.length;
+      keys.forEach((k, r) => out[k].set(v.subarray(r * b, (r + 1) * b), offset));
+      offset += b;
+    }
+  } finally {
+    restore?.();
+  }
+  for (const k of keys) checkFiniteScores(out[k]);
+  return out;
 }
 
 /** Reconstructions G(x) of every image of `src` as pixel values 0..255. The caller disposes them. */
@@ -67,7 +121,7 @@ export function reconstructSource(state: ModelState, src: ImageSource, batchSize
  */
 export function useStatistics(state: ModelState, nets: GanomalyNetworks, mode: BatchNormMode, fn: string): (() => void) | null {
   checkOneOf(mode, BATCH_NORM_MODES, 'options.batchNormMode', fn);
-  const chain = [nets.encoder, nets.decoder, nets.reencoder];
+  const chain = statisticsModels(nets);
   if (mode === 'batch') return snapshotBatchNormStats(chain); // training-mode passes move the averages
   if (mode === 'running' && state.statistics === 'population') {
     if (!state.runningStats) {
@@ -88,22 +142,34 @@ export function useStatistics(state: ModelState, nets: GanomalyNetworks, mode: B
 }
 
 /**
- * Recomputes every BatchNorm layer's mean and variance of the generator chain as the exact
- * average over the images of `src`, in training mode (keeping the running averages aside).
+ * The networks whose BatchNorm statistics a model's mode governs, in the order snapshots and
+ * checkpoints hold them: the generator chain, then D (whose feature map the 'features' score reads).
+ */
+export function statisticsModels(nets: GanomalyNetworks): [tfl.LayersModel, tfl.LayersModel, tfl.LayersModel, tfl.LayersModel] {
+  return [nets.encoder, nets.decoder, nets.reencoder, nets.discriminator];
+}
+
+/**
+ * Recomputes every BatchNorm layer's mean and variance of the generator chain, and of D, as the
+ * exact average over the images of `src`, in training mode (keeping the running averages aside).
+ * D sees the real images there, as its feature map f(x) does when scoring.
  */
 export async function recomputeStatistics(state: ModelState, src: ImageSource, batchSize: number): Promise<void> {
   const nets = live(state, 'recomputeStatistics');
   const chain = [nets.encoder, nets.decoder, nets.reencoder];
   if (state.statistics !== 'population') {
     state.runningStats?.dispose();
-    state.runningStats = BatchNormSnapshot.capture(chain);
+    state.runningStats = BatchNormSnapshot.capture(statisticsModels(nets));
   }
   const stats = new PopulationStatistics(chain);
+  const discriminator = new PopulationStatistics([nets.discriminator]);
   for (const idx of batchIndices(src.count, batchSize)) {
     const x = src.batch(idx);
     await stats.accumulate(x);
+    await discriminator.accumulate(x);
     x.dispose();
   }
   stats.apply();
+  discriminator.apply();
   state.statistics = 'population';
 }
