@@ -7,7 +7,7 @@ import { captureTrainingState, modelMetadata, restoreTrainingState } from './che
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts } from './persistence.js';
-import { componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
+import { calibrationScores, componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
 import { guardModel } from './guard.js';
@@ -164,8 +164,9 @@ export class Ganomaly {
   }
 
   /**
-   * Anomaly scores, one per image: mean over the latent dimensions of (z − ẑ)² (or ‖z − ẑ‖₁ with
-   * scoreVariant 'l1'). In the default 'population' BatchNorm mode each image's score is
+   * Anomaly scores, one per image, as the model's scoreVariant says: by default the mean over the
+   * latent dimensions of (z − ẑ)² (see ScoreVariant for the others; 'skip' and 'combined' need
+   * `calibrate` first, else a NotCalibratedError). In the default 'population' BatchNorm mode each image's score is
    * deterministic and independent of the other images in the call.
    */
   async score(images: ImageInput, options: ScoreOptions = {}): Promise<Float32Array> {
@@ -214,8 +215,14 @@ export class Ganomaly {
     const fn = 'calibrate';
     live(this.state, fn);
     const method = checkCalibrateOptions(options, fn);
-    const scores = await this.score(images);
-    this.state.calibration = fitCalibration(scores, method, options, fn);
+    const src = await imageSource(images, 'images', fn, inputTarget(this.state));
+    try {
+      // 'skip' and 'combined' also fit the scaling of their components here.
+      const { scores, componentScaling } = await calibrationScores(this.state, src, options.labels, fn);
+      this.state.calibration = { ...fitCalibration(scores, method, options, fn), ...(componentScaling ? { componentScaling } : {}) };
+    } finally {
+      disposeSource(src);
+    }
     return this.state.calibration;
   }
 

@@ -2,9 +2,19 @@
 // uses (recomputed population statistics, the running averages, or the batch's own). Internal.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ValueError, checkOneOf, checkPositiveInt } from '@ganomaly/common';
+import { NotCalibratedError, ValueError, checkBinaryLabels, checkOneOf, checkPositiveInt, failWith } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
-import { anomalyScore } from '@ganomaly/math';
+import {
+  CALIBRATED_SCORE_VARIANTS,
+  LATENT_SCORE_VARIANTS,
+  anomalyScore,
+  combineComponents,
+  componentScaling,
+  type Combination,
+  type ComponentScaling,
+  type LatentScoreVariant,
+  type ScoreVariant,
+} from '@ganomaly/math';
 import { BATCH_NORM_MODES, BatchNormSnapshot, PopulationStatistics, snapshotBatchNormStats, type BatchNormMode, type GanomalyNetworks } from '@ganomaly/models';
 import type { ImageSource } from './inputs.js';
 import { live, type ModelState } from './state.js';
@@ -12,8 +22,14 @@ import { forward } from './train-step.js';
 import type { ScoreComponents, ScoreOptions } from './types.js';
 import { checkFiniteScores } from './guard.js';
 
-/** Anomaly scores of every image of `src`, one per image. */
-export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions): Promise<Float32Array> {
+/** Anomaly scores of every image of `src`, one per image, with the model's score variant. */
+export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'score'): Promise<Float32Array> {
+  const variant = state.config.scoreVariant;
+  if (!isLatentVariant(variant)) {
+    // Fails before any forward pass when the variant needs a calibration the model lacks.
+    if (isCalibratedVariant(variant)) calibratedScaling(state, fn);
+    return scoreFromComponents(state, await componentsSource(state, src, options, fn), calibratedScaling(state, fn));
+  }
   const nets = live(state, 'score');
   const mode = options.batchNormMode ?? state.config.batchNormMode;
   const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'score');
@@ -25,7 +41,7 @@ export async function scoreSource(state: ModelState, src: ImageSource, options: 
     for (const idx of batchIndices(src.count, batchSize)) {
       const s = tf.tidy(() => {
         const { z, zHat } = forward(nets, src.batch(idx), training);
-        return anomalyScore(z, zHat, state.config.scoreVariant);
+        return anomalyScore(z, zHat, variant);
       });
       out.set(await s.data(), offset);
       s.dispose();
@@ -42,8 +58,7 @@ export async function scoreSource(state: ModelState, src: ImageSource, options: 
  * chain and D on x and x̂, with the BatchNorm statistics of `options.batchNormMode` (the model's
  * mode by default; in 'population' mode D uses its own recomputed statistics).
  */
-export async function componentsSource(state: ModelState, src: ImageSource, options: ScoreOptions): Promise<ScoreComponents> {
-  const fn = 'scoreComponents';
+export async function componentsSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'scoreComponents'): Promise<ScoreComponents> {
   const nets = live(state, fn);
   const mode = options.batchNormMode ?? state.config.batchNormMode;
   const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
@@ -88,6 +103,78 @@ export async function componentsSource(state: ModelState, src: ImageSource, opti
   }
   for (const k of keys) checkFiniteScores(out[k]);
   return out;
+}
+
+function isLatentVariant(v: ScoreVariant): v is LatentScoreVariant {
+  return (LATENT_SCORE_VARIANTS as readonly string[]).includes(v);
+}
+
+function isCalibratedVariant(v: ScoreVariant): boolean {
+  return CALIBRATED_SCORE_VARIANTS.includes(v);
+}
+
+/** The component scaling a 'skip' / 'combined' model scores with (null for other variants); throws without one. */
+function calibratedScaling(state: ModelState, fn: string): ComponentScaling | null {
+  const v = state.config.scoreVariant;
+  if (!isCalibratedVariant(v)) return null;
+  const s = state.calibration?.componentScaling;
+  if (!s) {
+    throw new NotCalibratedError(
+      `'${fn}' with scoreVariant '${v}' needs the scaling of its score components, fitted on calibration images: call 'calibrate' with held-out normal images first (fit drops the calibration; or load a model calibrated with this variant).`,
+    );
+  }
+  return s;
+}
+
+/** The model's score variant from the components of one pass; `scaling` for 'skip' and 'combined'. */
+export function scoreFromComponents(state: ModelState, c: ScoreComponents, scaling: ComponentScaling | null): Float32Array {
+  const v = state.config.scoreVariant;
+  switch (v) {
+    case 'mse':
+    case 'latent':
+      return c.latent;
+    case 'l1':
+      return c.latentL1;
+    case 'reconstruction':
+      return c.reconstruction;
+    case 'features':
+      return c.features;
+    default:
+      return combineComponents(c, scaling!, v as Combination);
+  }
+}
+
+/**
+ * Scores of a labelled set (1 = anomaly) with the model's variant, for the AUROCs fit logs: a
+ * 'skip' / 'combined' score is scaled on the set's own normal images (fit has no calibration).
+ */
+export async function labelledScores(state: ModelState, src: ImageSource, labels: ArrayLike<number>, fn: string): Promise<Float32Array> {
+  if (!isCalibratedVariant(state.config.scoreVariant)) return scoreSource(state, src, {}, fn);
+  const c = await componentsSource(state, src, {}, fn);
+  return scoreFromComponents(state, c, componentScaling(normalComponents(c, labels)));
+}
+
+/**
+ * What `calibrate` fits on: the scores of the calibration images and, for 'skip' / 'combined',
+ * the component scaling (fitted on the normal ones when labels are given) that the scores use.
+ */
+export async function calibrationScores(state: ModelState, src: ImageSource, labels: ArrayLike<number> | undefined, fn: string): Promise<{ scores: Float32Array; componentScaling?: ComponentScaling }> {
+  if (!isCalibratedVariant(state.config.scoreVariant)) return { scores: await scoreSource(state, src, {}, fn) };
+  const c = await componentsSource(state, src, {}, fn);
+  let normal: ScoreComponents = c;
+  if (labels !== undefined) {
+    const y = checkBinaryLabels(labels, src.count, 'options.labels', fn);
+    if (!y.includes(0)) failWith('options.labels', fn, `at least one normal (0) image to scale the '${state.config.scoreVariant}' score's components on`, 'only anomalies');
+    normal = normalComponents(c, y);
+  }
+  const scaling = componentScaling(normal);
+  return { scores: scoreFromComponents(state, c, scaling), componentScaling: scaling };
+}
+
+/** The components of the images labelled 0. */
+function normalComponents(c: ScoreComponents, labels: ArrayLike<number>): ScoreComponents {
+  const keep = (a: Float32Array) => a.filter((_, i) => labels[i] === 0);
+  return { latent: keep(c.latent), latentL1: keep(c.latentL1), reconstruction: keep(c.reconstruction), reconstructionL2: keep(c.reconstructionL2), features: keep(c.features) };
 }
 
 /** Reconstructions G(x) of every image of `src` as pixel values 0..255. The caller disposes them. */

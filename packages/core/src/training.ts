@@ -10,7 +10,7 @@ import { memoryArtifacts } from './checkpoint.js';
 import type { DataParallelTrainer } from './data-parallel.js';
 import { nodeParts } from './node-parts.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
-import { recomputeStatistics, scoreSource } from './scoring.js';
+import { labelledScores, recomputeStatistics } from './scoring.js';
 import { WeightsSnapshot, prepareSelection } from './selection.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { withTensorBoard, type TensorBoardLog } from './tensorboard.js';
@@ -215,11 +215,11 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         if (state.config.batchNormMode === 'population') await recomputeStatistics(state, src, batchSize);
       }
       if (validation) {
-        const s = await scoreSource(state, validation.src, {});
+        const s = await labelledScores(state, validation.src, validation.labels, fn);
         logs.auroc = evaluateScores(s, validation.labels, 0).auroc;
       }
       if (selection) {
-        const a = auroc(await scoreSource(state, selection.src, {}), selection.labels);
+        const a = auroc(await labelledScores(state, selection.src, selection.labels, fn), selection.labels);
         logs.validationAuroc = a;
         perEpoch.push(a);
         // Taken before onEpochEnd, so that what the callback does cannot change what is restored.

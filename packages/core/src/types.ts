@@ -2,7 +2,7 @@
 // anomalib keeps apart from its Lightning module): nothing here runs tfjs, and every module of core
 // can import it without a cycle.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Evaluation, MinMax, RocCurve } from '@ganomaly/math';
+import type { ComponentScaling, Evaluation, MinMax, RocCurve } from '@ganomaly/math';
 import type { SyntheticAnomalyOptions } from '@ganomaly/data';
 import type { GanomalyConfig, ResolvedConfig } from './config.js';
 import type { BatchNormMode } from '@ganomaly/models';
@@ -199,6 +199,11 @@ export interface Calibration {
   phi?: number;
   /** How many images it was fitted on. */
   count: number;
+  /**
+   * With scoreVariant 'skip' or 'combined': min, max, mean and std of each score component on the
+   * calibration images (the normal ones, when labels were given), which those scores are scaled by.
+   */
+  componentScaling?: ComponentScaling;
 }
 
 export interface Prediction {

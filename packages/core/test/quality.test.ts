@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { AbortError, Ganomaly, ValueError, data, type EpochLogs } from '@ganomaly/core';
+import { AbortError, Ganomaly, NotCalibratedError, ValueError, data, type EpochLogs } from '@ganomaly/core';
 import { TINY, images } from './helpers.js';
 
 const BACKEND = 'cpu';
@@ -258,5 +258,124 @@ describe("fit({ select: 'validation' })", () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('scoreVariant', () => {
+  let train: tf.Tensor4D;
+  let calib: tf.Tensor4D;
+  let x: tf.Tensor4D;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganomaly-variants-'));
+  /** One trained model per variant, all with the same seed: the same weights. */
+  const models = new Map<string, Ganomaly>();
+
+  beforeAll(async () => {
+    train = images(16, 16, 1, 31);
+    calib = images(8, 16, 1, 32);
+    x = images(5, 16, 1, 33);
+    for (const v of ['mse', 'latent', 'l1', 'reconstruction', 'features', 'skip', 'combined'] as const) {
+      const m = await Ganomaly.create({ ...TINY, backend: BACKEND, scoreVariant: v });
+      await m.fit(train, { epochs: 1, batchSize: 8 });
+      models.set(v, m);
+    }
+  });
+
+  afterAll(() => {
+    for (const m of models.values()) m.dispose();
+    tf.dispose([train, calib, x]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("'latent' scores are 'mse' scores; each plain variant is its component", async () => {
+    const c = await models.get('mse')!.scoreComponents(x);
+    expect(Array.from(await models.get('latent')!.score(x))).toEqual(Array.from(await models.get('mse')!.score(x)));
+    expect(Array.from(await models.get('latent')!.score(x))).toEqual(Array.from(c.latent));
+    expect(Array.from(await models.get('l1')!.score(x))).toEqual(Array.from(c.latentL1));
+    expect(Array.from(await models.get('reconstruction')!.score(x))).toEqual(Array.from(c.reconstruction));
+    expect(Array.from(await models.get('features')!.score(x))).toEqual(Array.from(c.features));
+  });
+
+  it("'skip' and 'combined' need calibrate first (NotCalibratedError saying so)", async () => {
+    for (const v of ['skip', 'combined']) {
+      const m = models.get(v)!;
+      await expect(m.score(x)).rejects.toThrow(NotCalibratedError);
+      await expect(m.score(x)).rejects.toThrow(/call 'calibrate'/);
+      await expect(m.evaluate(x, [0, 0, 1, 1, 1])).rejects.toThrow(NotCalibratedError);
+      // The components are always there.
+      expect((await m.scoreComponents(x)).latent).toHaveLength(5);
+    }
+  });
+
+  it('calibrate fits the component scaling on the calibration images; scores combine it by hand', async () => {
+    const cc = await models.get('mse')!.scoreComponents(calib);
+    const cx = await models.get('mse')!.scoreComponents(x);
+    const stats = (a: Float32Array) => {
+      const mean = a.reduce((s, v) => s + v, 0) / a.length;
+      return { min: Math.min(...a), max: Math.max(...a), mean, std: Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length) };
+    };
+    const [sl, sr, sf] = [stats(cc.latent), stats(cc.reconstruction), stats(cc.features)];
+    const skip = models.get('skip')!;
+    const cal = await skip.calibrate(calib);
+    expect(cal.componentScaling!.count).toBe(8);
+    expect(cal.componentScaling!.reconstruction.max).toBeCloseTo(sr.max, 6);
+    const s = await skip.score(x);
+    for (let i = 0; i < 5; i++) {
+      const want = (0.9 * (cx.reconstruction[i]! - sr.min)) / (sr.max - sr.min) + (0.1 * (cx.features[i]! - sf.min)) / (sf.max - sf.min);
+      expect(s[i]).toBeCloseTo(want, 4);
+    }
+    // The threshold is on the same scale: the 0.99 quantile of the calibration images' own skip scores.
+    const own = await skip.score(calib);
+    expect(cal.threshold).toBeLessThanOrEqual(Math.max(...own) + 1e-6);
+    expect(cal.threshold).toBeGreaterThan(0.5);
+    const combined = models.get('combined')!;
+    await combined.calibrate(calib);
+    const t = await combined.score(x);
+    for (let i = 0; i < 5; i++) {
+      const want = (cx.latent[i]! - sl.mean) / sl.std + (cx.reconstruction[i]! - sr.mean) / sr.std + (cx.features[i]! - sf.mean) / sf.std;
+      expect(t[i]).toBeCloseTo(want, 3);
+    }
+    // With labels, the scaling is fitted on the normal (0) images only.
+    const lab = await combined.calibrate(calib, { labels: [0, 0, 0, 0, 1, 1, 1, 1] });
+    expect(lab.componentScaling!.count).toBe(4);
+    await combined.calibrate(calib);
+  });
+
+  it('saves the scaling with the calibration: a loaded model scores the same', async () => {
+    const m = models.get('combined')!;
+    if (!m.calibration) await m.calibrate(calib);
+    await m.save(`file://${dir}/c`);
+    const loaded = await Ganomaly.load(`file://${dir}/c`, { backend: BACKEND });
+    try {
+      expect(loaded.config.scoreVariant).toBe('combined');
+      expect(loaded.calibration!.componentScaling).toEqual(m.calibration!.componentScaling);
+      expect(Array.from(await loaded.score(x))).toEqual(Array.from(await m.score(x)));
+      expect((await loaded.predict(x)).isAnomaly).toHaveLength(5);
+    } finally {
+      loaded.dispose();
+    }
+  });
+
+  it("select: 'validation' works with every variant (the combined ones scaled on the held-out normals)", async () => {
+    for (const v of ['reconstruction', 'skip', 'combined'] as const) {
+      const m = await Ganomaly.create({ ...TINY, backend: BACKEND, scoreVariant: v });
+      try {
+        const r = await m.fit(train, { epochs: 1, batchSize: 4, select: 'validation', selection: { holdout: 0.25 } });
+        const a = r.selection!.auroc;
+        expect(a >= 0 && a <= 1).toBe(true);
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('exportOnnx exports the latent variants and names the ones it cannot express', async () => {
+    expect((await models.get('latent')!.exportOnnx()).length).toBeGreaterThan(1000);
+    for (const v of ['features', 'skip']) {
+      await expect(models.get(v)!.exportOnnx()).rejects.toThrow(new RegExp(`scoreVariant '${v}' cannot be exported`));
+    }
+  });
+
+  it('rejects an unknown variant with the list', async () => {
+    await expect(Ganomaly.create({ ...TINY, backend: BACKEND, scoreVariant: 'psnr' as 'mse' })).rejects.toThrow(/'latent'.*'combined'/);
   });
 });
