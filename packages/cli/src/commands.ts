@@ -329,7 +329,7 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
   try {
     // One forward pass: weights that are finite but out of range give non-finite scores (exit 4).
     const n = model.config.imageSize;
-    await model.score(data.imageSet(new Uint8Array(n * n * model.config.channels).fill(128), { count: 1, height: n, width: n, channels: model.config.channels as 1 | 3 }));
+    await model.scoreComponents(data.imageSet(new Uint8Array(n * n * model.config.channels).fill(128), { count: 1, height: n, width: n, channels: model.config.channels as 1 | 3 }));
     const meta = model.metadata();
     let bytes = 0;
     for (const f of Object.values(MODEL_FILES)) bytes += (await stat(path.join(dir, f)).catch(() => null))?.size ?? 0;
@@ -348,6 +348,7 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
         ? `calibrated (${meta.calibration.method}) on ${meta.calibration.count} images: threshold ${meta.calibration.threshold.toPrecision(6)}, range [${meta.calibration.normalization.min.toPrecision(5)}, ${meta.calibration.normalization.max.toPrecision(5)}]`
         : 'not calibrated',
       ...(meta.info?.run ? [`data: ${(meta.info.run as { source: string }).source}`] : []),
+      ...selectionLine(meta.info),
       `${(bytes / 1e6).toFixed(1)} MB`,
     ];
     for (const l of lines) writeLine(io.stdout, l);
@@ -358,3 +359,13 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
 }
 
 export { modelError };
+
+/** What `ganomaly train --select` kept, as `info` shows it. */
+function selectionLine(info: Record<string, unknown> | undefined): string[] {
+  const run = info?.run as { select?: string } | undefined;
+  const sel = info?.selection as { epoch?: number; auroc?: number; perEpoch?: number[] } | undefined;
+  if (!run) return [];
+  if (!sel || typeof sel.epoch !== 'number' || typeof sel.auroc !== 'number') return [`selection: ${run.select ?? 'last'} (the last epoch's weights)`];
+  const per = Array.isArray(sel.perEpoch) ? ` (per epoch: ${sel.perEpoch.map((a) => a.toFixed(3)).join(' ')})` : '';
+  return [`selection: validation, epoch ${sel.epoch} kept, selection AUROC ${sel.auroc.toFixed(4)}${per}`];
+}

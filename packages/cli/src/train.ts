@@ -2,7 +2,22 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AbortError, Ganomaly, ModelFormatError, checkModelSize, data, readModelMetadata, recoverInterruptedSave, resolveConfig, setWasmThreads, useBackend, wasmThreadsStatus, type EpochLogs } from '@ganomaly/core';
+import {
+  AbortError,
+  Ganomaly,
+  ModelFormatError,
+  checkModelSize,
+  data,
+  metrics,
+  readModelMetadata,
+  recoverInterruptedSave,
+  resolveConfig,
+  setWasmThreads,
+  useBackend,
+  wasmThreadsStatus,
+  type EpochLogs,
+  type FitSelection,
+} from '@ganomaly/core';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { ProgressBar, countProgress, formatDuration } from './progress.js';
@@ -27,7 +42,9 @@ export const TRAIN: CommandSpec = {
     width: { type: 'string', value: 'N', help: 'Base width of the networks (ngf = ndf)', default: '64' },
     lr: { type: 'string', value: 'X', help: 'Adam learning rate', default: '0.0002' },
     seed: { type: 'string', value: 'N', help: 'Seed of weights, shuffles and splits', default: '0' },
-    holdout: { type: 'string', value: 'F', help: 'Share of the normal training images held out to calibrate the threshold (0: no calibration)', default: '0.1' },
+    holdout: { type: 'string', value: 'F', help: 'Share of the normal training images held out to calibrate the threshold, and with --select validation to select the epoch (0: none, no calibration)', default: '0.1' },
+    select: { type: 'string', value: 'last|validation', help: "Weights kept: the last epoch's, or (validation) the epoch with the best AUROC on the held-out normal images against synthetic anomalies made from them (no test data)", default: 'last' },
+    'score-variant': { type: 'string', value: 'V', help: 'Anomaly score: latent (= mse), l1, reconstruction, features, skip, combined (skip and combined are scaled on the held-out images)', default: 'mse' },
     quantile: { type: 'string', value: 'Q', help: 'Threshold = this quantile of the held-out normal scores', default: '0.99' },
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
     limit: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: use only the first N training images of the seeded order' },
@@ -66,9 +83,11 @@ interface RunInfo {
   workers?: number | 'auto';
   /** The backend it trained on: resuming on another one is close, not bit-identical. */
   backend?: string;
+  /** --select (absent: 'last'). */
+  select?: 'last' | 'validation';
 }
 
-const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed'];
+const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed', 'score-variant'];
 
 export async function train(argv: string[], io: CliIO): Promise<number> {
   const held: { lock?: FolderLock; checkpointLock?: FolderLock } = {};
@@ -135,6 +154,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         baseWidth: int(v, 'width', 64, 1)!,
         learningRate: num(v, 'lr', 0.0002, 0, 1, true)!,
         seed: int(v, 'seed', 0, 0)!,
+        scoreVariant: choice(v, 'score-variant', 'mse', metrics.SCORE_VARIANTS),
       };
   if (modelOptions) {
     try {
@@ -147,8 +167,15 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
   const channelsOpt = choice(v, 'channels', 'auto', ['auto', '1', '3'] as const);
   int(v, 'epochs', 15, 1);
   int(v, 'batch-size', 64, 1);
-  num(v, 'holdout', 0.1, 0, 0.9);
+  const holdoutOpt = num(v, 'holdout', 0.1, 0, 0.9)!;
   num(v, 'quantile', 0.99, 0, 1);
+  const selectOpt = choice(v, 'select', 'last', ['last', 'validation'] as const);
+  if (!resume && holdoutOpt === 0) {
+    if (selectOpt === 'validation') throw usage('--select validation scores held-out normal images after every epoch: pass --holdout > 0 (e.g. 0.1).');
+    if (modelOptions && metrics.CALIBRATED_SCORE_VARIANTS.includes(modelOptions.scoreVariant)) {
+      throw usage(`--score-variant ${modelOptions.scoreVariant} is scaled on held-out normal images at calibration: pass --holdout > 0 (e.g. 0.1).`);
+    }
+  }
   int(v, 'val-limit', 2000, 0);
 
   let model: Ganomaly | null = null;
@@ -171,8 +198,9 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         ['width', c.baseWidth],
         ['lr', c.learningRate],
         ['seed', saved.seed],
+        ['score-variant', c.scoreVariant],
       ] as const
-    ).filter(([k, was]) => v[k] !== undefined && !(k === 'channels' && v[k] === 'auto') && Number(v[k]) !== was);
+    ).filter(([k, was]) => v[k] !== undefined && !(k === 'channels' && v[k] === 'auto') && (k === 'score-variant' ? v[k] !== was : Number(v[k]) !== was));
     if (modelDiffers.length) {
       model.dispose();
       throw usage(`--resume continues with the checkpoint's model settings: ${modelDiffers.map(([k, was]) => `--${k} was ${was}`).join(', ')}; drop ${modelDiffers.map(([k]) => `--${k}`).join(', ')}.`);
@@ -184,8 +212,9 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         ['quantile', saved.quantile],
         ['val-limit', saved.valLimit],
         ['workers', saved.workers ?? 1],
+        ['select', saved.select ?? 'last'],
       ] as const
-    ).filter(([k, was]) => v[k] !== undefined && String(k === 'workers' ? parseWorkers(v[k]) : Number(v[k])) !== String(was));
+    ).filter(([k, was]) => v[k] !== undefined && String(k === 'workers' ? parseWorkers(v[k]) : k === 'select' ? v[k] : Number(v[k])) !== String(was));
     if (differs.length) {
       model.dispose();
       throw usage(`--resume continues the run with its own settings: ${differs.map(([k, was]) => `--${k} was ${was}`).join(', ')}; drop ${differs.map(([k]) => `--${k}`).join(', ')}.`);
@@ -202,6 +231,10 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     const quantile = saved?.quantile ?? num(v, 'quantile', 0.99, 0, 1)!;
     const valLimit = saved?.valLimit ?? int(v, 'val-limit', 2000, 0)!;
     const workers = saved?.workers ?? workersOpt;
+    const select = saved ? (saved.select ?? 'last') : selectOpt;
+    if (resume && select === 'validation') {
+      warn('--select validation after --resume: the best epoch is chosen among the epochs trained from here on (the weights of earlier epochs were not kept).');
+    }
     const imageSize = model ? model.config.imageSize : modelOptions!.imageSize;
     let channels: 1 | 3;
     if (model) channels = model.config.channels as 1 | 3;
@@ -231,6 +264,8 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     let calibSet: data.ImageSet | null = null;
     const nHold = holdout > 0 ? Math.floor(trainSet.count * holdout) : 0;
     if (holdout > 0 && (nHold < 5 || trainSet.count - nHold < 2)) {
+      const needs = select === 'validation' ? '--select validation' : metrics.CALIBRATED_SCORE_VARIANTS.includes(model?.config.scoreVariant ?? modelOptions!.scoreVariant) ? `--score-variant ${model?.config.scoreVariant ?? modelOptions!.scoreVariant}` : null;
+      if (needs) throw dataError(`${needs} needs held-out normal images, but ${trainSet.count} training images at --holdout ${holdout} leave ${nHold} (at least 5 are needed): raise --holdout or add images.`);
       warn(`only ${trainSet.count} training images: none held out, so the model is not calibrated (run 'ganomaly calibrate' with other normal images).`);
     } else if (nHold > 0) {
       const order = data.shuffledIndices(trainSet.count, seed + 1);
@@ -249,6 +284,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
       valLimit,
       workers,
       backend: '',
+      ...(select === 'validation' ? { select } : {}),
     };
     if (saved && (saved.trainSha256 !== run.trainSha256 || saved.trainImages !== run.trainImages)) {
       throw usage(
@@ -290,16 +326,19 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         `${remaining} epoch(s) to go`,
     );
     const saveCheckpoint = () => m.save(`file://${checkpoint}`, { trainingState: true, info: { run } });
+    let selected: FitSelection | undefined;
     if (remaining > 0) {
       const history: EpochLogs[] = [];
       try {
-        await m.fit(trainSet, {
+        ({ selection: selected } = await m.fit(trainSet, {
           epochs: remaining,
           batchSize,
           workers,
           signal: io.signal,
           validation,
           tensorBoard,
+          // The held-out calibration images are the selection set's normal images (training-side data only).
+          ...(select === 'validation' ? { select: 'validation' as const, selection: { images: calibSet! } } : {}),
           onBatchEnd: (b) => progress.update({ ...b, epochs }),
           onEpochEnd: async (logs) => {
             history.push(logs);
@@ -308,6 +347,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
                 `adv ${logs.adversarialLoss.toFixed(4)} con ${logs.contextualLoss.toFixed(4)} enc ${logs.encoderLoss.toFixed(4)}  ` +
                 `${logs.imagesPerSecond.toFixed(1)} img/s  ${formatDuration(logs.seconds)}` +
                 (logs.auroc !== undefined ? `  val AUROC ${logs.auroc.toFixed(4)}` : '') +
+                (logs.validationAuroc !== undefined ? `  selection AUROC ${logs.validationAuroc.toFixed(4)}` : '') +
                 (logs.discriminatorResets ? `  (D re-initialised ${logs.discriminatorResets}x)` : ''),
             );
             if (logs.epoch < epochs) {
@@ -320,7 +360,10 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
               }
             }
           },
-        });
+        }));
+        if (selected) {
+          say(`selected epoch ${selected.epoch} of ${m.epochs} (selection AUROC ${selected.auroc.toFixed(4)}; the last epoch's ${selected.perEpoch[selected.perEpoch.length - 1]!.toFixed(4)})`);
+        }
       } catch (e) {
         if (e instanceof AbortError) {
           progress.clear();
@@ -358,7 +401,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     else if (!v.force && (await isModelFolder(out))) problem = `${out} now holds a model saved by something else during training (pass --force to replace it)`;
     if (!problem) {
       try {
-        await m.save(`file://${out}`, { info: { run } });
+        await m.save(`file://${out}`, { info: { run, ...(selected ? { selection: selected } : {}) } });
       } catch (e) {
         if (!isSystemError(e)) throw e;
         problem = `it could not be written: ${systemMessage(e)}`;

@@ -18,11 +18,15 @@ export type {
   SaveOptions,
   TrainingStateInfo,
   ScoreOptions,
+  ScoreComponents,
+  FitSelect,
+  FitSelection,
+  SelectionOptions,
   ModelLocation,
   SavedMetadata,
 } from './types.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
-export { CALIBRATION_METHODS, STATISTICS_MODES, type StatisticsMode } from './types.js';
+export { CALIBRATION_METHODS, FIT_SELECT_RULES, STATISTICS_MODES, type StatisticsMode } from './types.js';
 export { MODEL_FILES, TRAINING_PREFIX, parseMetadata } from './format.js';
 export type { ImageInput } from './inputs.js';
 export type { OnnxExportOptions } from './onnx-export.js';

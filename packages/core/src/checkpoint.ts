@@ -3,7 +3,8 @@
 // trainingState: true })` and restored by `load`; and the metadata and in-memory artifacts of a model.
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from '@ganomaly/common';
-import { BatchNormSnapshot } from '@ganomaly/models';
+import { BatchNormSnapshot, batchNormLayers } from '@ganomaly/models';
+import { statisticsModels } from './scoring.js';
 import { toMemoryArtifacts } from './format.js';
 import { saveArtifacts } from './persistence.js';
 import { live, type ModelState } from './state.js';
@@ -61,7 +62,11 @@ export async function restoreTrainingState(state: ModelState, info: TrainingStat
     const running: tf.Tensor[] = [];
     for (let i = 0; tensors[`running/${i}`]; i++) running.push(tensors[`running/${i}`]!);
     try {
-      state.runningStats = BatchNormSnapshot.fromTensors([nets.encoder, nets.decoder, nets.reencoder], running);
+      // The running averages of the chain and D; checkpoints written before D's statistics were
+      // recomputed too hold the chain's only (D then keeps its own, which were never replaced).
+      const chain = [nets.encoder, nets.decoder, nets.reencoder];
+      const chainOnly = chain.flatMap(batchNormLayers).length * 2 === running.length;
+      state.runningStats = BatchNormSnapshot.fromTensors(chainOnly ? chain : statisticsModels(nets), running);
     } catch (e) {
       throw bad((e as Error).message);
     }

@@ -30,7 +30,12 @@ export interface GanomalyConfig {
   batchNormMomentum?: number;
   /** BatchNorm epsilon. Default 1e-5. */
   batchNormEpsilon?: number;
-  /** 'mse' (the code: mean of (z - ẑ)²) or 'l1' (the paper: ‖z − ẑ‖₁). Default 'mse'. */
+  /**
+   * What the anomaly score measures (see ScoreVariant): 'latent' (= 'mse', the code: mean of
+   * (z − ẑ)²; the default), 'l1' (the paper: ‖z − ẑ‖₁), 'reconstruction' (mean |x − x̂|),
+   * 'features' (mean (f(x) − f(x̂))² on D's feature map), 'skip' and 'combined' (scaled on the
+   * calibration images: they need `calibrate` before scoring). Default 'mse'.
+   */
   scoreVariant?: ScoreVariant;
   /** How BatchNorm normalises when scoring. Default 'population'. */
   batchNormMode?: BatchNormMode;

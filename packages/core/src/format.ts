@@ -3,6 +3,7 @@
 // written as. Plain data and checks, no IO (the `file://` handler is in node-file-handler.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from '@ganomaly/common';
+import { checkComponentScaling } from '@ganomaly/math';
 import { CALIBRATION_METHODS, STATISTICS_MODES, type SavedMetadata } from './types.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
 
@@ -44,6 +45,13 @@ export function checkMetadata(m: SavedMetadata | undefined, where: string): asse
       Number.isFinite(c.normalization?.min) &&
       Number.isFinite(c.normalization?.max);
     if (!ok) throw bad("an invalid 'calibration'", c);
+    if (c.componentScaling !== undefined) {
+      try {
+        checkComponentScaling(c.componentScaling, 'calibration.componentScaling', 'load');
+      } catch {
+        throw bad("an invalid 'calibration.componentScaling'", c.componentScaling);
+      }
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import { captureTrainingState, modelMetadata, restoreTrainingState } from './che
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from './inputs.js';
 import { loadArtifacts, saveArtifacts } from './persistence.js';
-import { reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
+import { calibrationScores, componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
 import { guardModel } from './guard.js';
@@ -25,6 +25,7 @@ import type {
   Prediction,
   SaveOptions,
   SavedMetadata,
+  ScoreComponents,
   ScoreOptions,
   StatisticsMode,
 } from './types.js';
@@ -149,8 +150,8 @@ export class Ganomaly {
   }
 
   /**
-   * Recomputes every BatchNorm layer's mean and variance of the generator chain as the exact
-   * average over the given (training) images, in training mode; the default after `fit`.
+   * Recomputes every BatchNorm layer's mean and variance of the generator chain and of D as the
+   * exact average over the given (training) images, in training mode; the default after `fit`.
    */
   async recomputeStatistics(images: ImageInput | ImageSource, batchSize = 64): Promise<void> {
     live(this.state, 'recomputeStatistics');
@@ -163,8 +164,9 @@ export class Ganomaly {
   }
 
   /**
-   * Anomaly scores, one per image: mean over the latent dimensions of (z − ẑ)² (or ‖z − ẑ‖₁ with
-   * scoreVariant 'l1'). In the default 'population' BatchNorm mode each image's score is
+   * Anomaly scores, one per image, as the model's scoreVariant says: by default the mean over the
+   * latent dimensions of (z − ẑ)² (see ScoreVariant for the others; 'skip' and 'combined' need
+   * `calibrate` first, else a NotCalibratedError). In the default 'population' BatchNorm mode each image's score is
    * deterministic and independent of the other images in the call.
    */
   async score(images: ImageInput, options: ScoreOptions = {}): Promise<Float32Array> {
@@ -172,6 +174,22 @@ export class Ganomaly {
     const src = await imageSource(images, 'images', 'score', inputTarget(this.state));
     try {
       return await scoreSource(this.state, src, options);
+    } finally {
+      disposeSource(src);
+    }
+  }
+
+  /**
+   * Every score component, one value per image and component, from one forward pass per batch:
+   * `latent` (what 'mse' scores), `latentL1` ('l1'), `reconstruction` (mean |x − x̂|),
+   * `reconstructionL2` (mean (x − x̂)²) and `features` (mean (f(x) − f(x̂))² on D's feature map).
+   * Uses the same BatchNorm statistics as `score` (in 'population' mode D's own recomputed ones).
+   */
+  async scoreComponents(images: ImageInput, options: ScoreOptions = {}): Promise<ScoreComponents> {
+    live(this.state, 'scoreComponents');
+    const src = await imageSource(images, 'images', 'scoreComponents', inputTarget(this.state));
+    try {
+      return await componentsSource(this.state, src, options);
     } finally {
       disposeSource(src);
     }
@@ -197,8 +215,14 @@ export class Ganomaly {
     const fn = 'calibrate';
     live(this.state, fn);
     const method = checkCalibrateOptions(options, fn);
-    const scores = await this.score(images);
-    this.state.calibration = fitCalibration(scores, method, options, fn);
+    const src = await imageSource(images, 'images', fn, inputTarget(this.state));
+    try {
+      // 'skip' and 'combined' also fit the scaling of their components here.
+      const { scores, componentScaling } = await calibrationScores(this.state, src, options.labels, fn);
+      this.state.calibration = { ...fitCalibration(scores, method, options, fn), ...(componentScaling ? { componentScaling } : {}) };
+    } finally {
+      disposeSource(src);
+    }
     return this.state.calibration;
   }
 

@@ -1,7 +1,7 @@
 // Concurrent use of one model, and models that give non-finite scores. Installed on the Ganomaly
 // prototype by `guardModel` (one call after the class), so the class itself stays as it is:
 //
-// - `fit` runs alone: a second `fit`, or `score`/`predict`/`evaluate`/`calibrate`/`reconstruct`/
+// - `fit` runs alone: a second `fit`, or `score`/`scoreComponents`/`predict`/`evaluate`/`calibrate`/`reconstruct`/
 //   `save`/`exportOnnx`/`recomputeStatistics` from outside fit's own callbacks, rejects with a
 //   BusyError while it trains (calls made inside `onBatchEnd`/`onEpochEnd`, such as saving a
 //   checkpoint, run between two batches and are allowed). `fit` while one of those calls is running
@@ -32,7 +32,7 @@ function stateOf(model: object): GuardState {
 }
 
 /** Calls that read the model (and may overlap each other) but not a running fit. */
-const SHARED = ['score', 'predict', 'evaluate', 'calibrate', 'reconstruct', 'save', 'exportOnnx', 'recomputeStatistics'] as const;
+const SHARED = ['score', 'scoreComponents', 'predict', 'evaluate', 'calibrate', 'reconstruct', 'save', 'exportOnnx', 'recomputeStatistics'] as const;
 
 type Method = (this: object, ...args: unknown[]) => Promise<unknown>;
 

@@ -36,13 +36,19 @@ export async function exportOnnx(state: ModelState, options: OnnxExportOptions):
   }
   const { buildOnnxScorer } = await import('@ganomaly/onnx');
   const c = state.config;
+  // The graph computes the latent scores; x̂ − x and D's features are not in it.
+  if (c.scoreVariant !== 'mse' && c.scoreVariant !== 'l1' && c.scoreVariant !== 'latent') {
+    throw new ValueError(
+      `exportOnnx: the model's scoreVariant '${c.scoreVariant}' cannot be exported: the ONNX scorer computes the latent scores only ('latent' = 'mse', and 'l1'). Score with the library, or export a model created with scoreVariant 'latent' or 'l1'.`,
+    );
+  }
   const restore = useStatistics(state, nets, mode, fn);
   try {
     return await buildOnnxScorer(nets, {
       imageSize: c.imageSize,
       channels: c.channels as 1 | 3,
       latentDim: c.latentDim,
-      scoreVariant: c.scoreVariant,
+      scoreVariant: c.scoreVariant === 'l1' ? 'l1' : 'mse',
       calibration: state.calibration ? JSON.parse(JSON.stringify(state.calibration)) : null,
       batchNormStatistics: mode === 'running' ? 'running' : state.statistics,
       libraryVersion: VERSION,

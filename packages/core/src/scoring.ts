@@ -1,18 +1,35 @@
 // Forward passes of a model: anomaly scores, reconstructions, and the BatchNorm statistics a pass
 // uses (recomputed population statistics, the running averages, or the batch's own). Internal.
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, checkOneOf, checkPositiveInt } from '@ganomaly/common';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { NotCalibratedError, ValueError, checkBinaryLabels, checkOneOf, checkPositiveInt, failWith } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
-import { anomalyScore } from '@ganomaly/math';
+import {
+  CALIBRATED_SCORE_VARIANTS,
+  LATENT_SCORE_VARIANTS,
+  anomalyScore,
+  combineComponents,
+  componentScaling,
+  type Combination,
+  type ComponentScaling,
+  type LatentScoreVariant,
+  type ScoreVariant,
+} from '@ganomaly/math';
 import { BATCH_NORM_MODES, BatchNormSnapshot, PopulationStatistics, snapshotBatchNormStats, type BatchNormMode, type GanomalyNetworks } from '@ganomaly/models';
 import type { ImageSource } from './inputs.js';
 import { live, type ModelState } from './state.js';
 import { forward } from './train-step.js';
-import type { ScoreOptions } from './types.js';
+import type { ScoreComponents, ScoreOptions } from './types.js';
 import { checkFiniteScores } from './guard.js';
 
-/** Anomaly scores of every image of `src`, one per image. */
-export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions): Promise<Float32Array> {
+/** Anomaly scores of every image of `src`, one per image, with the model's score variant. */
+export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'score'): Promise<Float32Array> {
+  const variant = state.config.scoreVariant;
+  if (!isLatentVariant(variant)) {
+    // Fails before any forward pass when the variant needs a calibration the model lacks.
+    if (isCalibratedVariant(variant)) calibratedScaling(state, fn);
+    return scoreFromComponents(state, await componentsSource(state, src, options, fn), calibratedScaling(state, fn));
+  }
   const nets = live(state, 'score');
   const mode = options.batchNormMode ?? state.config.batchNormMode;
   const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', 'score');
@@ -24,7 +41,7 @@ export async function scoreSource(state: ModelState, src: ImageSource, options: 
     for (const idx of batchIndices(src.count, batchSize)) {
       const s = tf.tidy(() => {
         const { z, zHat } = forward(nets, src.batch(idx), training);
-        return anomalyScore(z, zHat, state.config.scoreVariant);
+        return anomalyScore(z, zHat, variant);
       });
       out.set(await s.data(), offset);
       s.dispose();
@@ -34,6 +51,130 @@ export async function scoreSource(state: ModelState, src: ImageSource, options: 
     restore?.();
   }
   return checkFiniteScores(out);
+}
+
+/**
+ * Every score component of every image of `src` from one forward pass per batch: the generator
+ * chain and D on x and x̂, with the BatchNorm statistics of `options.batchNormMode` (the model's
+ * mode by default; in 'population' mode D uses its own recomputed statistics).
+ */
+export async function componentsSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'scoreComponents'): Promise<ScoreComponents> {
+  const nets = live(state, fn);
+  const mode = options.batchNormMode ?? state.config.batchNormMode;
+  const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
+  const n = src.count;
+  const out: ScoreComponents = {
+    latent: new Float32Array(n),
+    latentL1: new Float32Array(n),
+    reconstruction: new Float32Array(n),
+    reconstructionL2: new Float32Array(n),
+    features: new Float32Array(n),
+  };
+  const keys = ['latent', 'latentL1', 'reconstruction', 'reconstructionL2', 'features'] as const;
+  const training = mode === 'batch';
+  const restore = useStatistics(state, nets, mode, fn);
+  try {
+    let offset = 0;
+    for (const idx of batchIndices(n, batchSize)) {
+      const t = tf.tidy(() => {
+        const x = src.batch(idx);
+        const { z, xHat, zHat } = forward(nets, x, training);
+        const [, fx] = nets.discriminator.apply(x, { training }) as tf.Tensor[];
+        const [, fxHat] = nets.discriminator.apply(xHat, { training }) as tf.Tensor[];
+        const perImage = (t: tf.Tensor) => tf.mean(t, [1, 2, 3]);
+        const diff = tf.sub(x, xHat);
+        // [5, b]: one row per component, read back at once.
+        return tf.stack([
+          anomalyScore(z, zHat, 'mse'),
+          anomalyScore(z, zHat, 'l1'),
+          perImage(tf.abs(diff)),
+          perImage(tf.square(diff)),
+          perImage(tf.squaredDifference(fx!, fxHat!)),
+        ]);
+      });
+      const v = await t.data();
+      t.dispose();
+      const b = idx.length;
+      keys.forEach((k, r) => out[k].set(v.subarray(r * b, (r + 1) * b), offset));
+      offset += b;
+    }
+  } finally {
+    restore?.();
+  }
+  for (const k of keys) checkFiniteScores(out[k]);
+  return out;
+}
+
+function isLatentVariant(v: ScoreVariant): v is LatentScoreVariant {
+  return (LATENT_SCORE_VARIANTS as readonly string[]).includes(v);
+}
+
+function isCalibratedVariant(v: ScoreVariant): boolean {
+  return CALIBRATED_SCORE_VARIANTS.includes(v);
+}
+
+/** The component scaling a 'skip' / 'combined' model scores with (null for other variants); throws without one. */
+function calibratedScaling(state: ModelState, fn: string): ComponentScaling | null {
+  const v = state.config.scoreVariant;
+  if (!isCalibratedVariant(v)) return null;
+  const s = state.calibration?.componentScaling;
+  if (!s) {
+    throw new NotCalibratedError(
+      `'${fn}' with scoreVariant '${v}' needs the scaling of its score components, fitted on calibration images: call 'calibrate' with held-out normal images first (fit drops the calibration; or load a model calibrated with this variant).`,
+    );
+  }
+  return s;
+}
+
+/** The model's score variant from the components of one pass; `scaling` for 'skip' and 'combined'. */
+export function scoreFromComponents(state: ModelState, c: ScoreComponents, scaling: ComponentScaling | null): Float32Array {
+  const v = state.config.scoreVariant;
+  switch (v) {
+    case 'mse':
+    case 'latent':
+      return c.latent;
+    case 'l1':
+      return c.latentL1;
+    case 'reconstruction':
+      return c.reconstruction;
+    case 'features':
+      return c.features;
+    default:
+      return combineComponents(c, scaling!, v as Combination);
+  }
+}
+
+/**
+ * Scores of a labelled set (1 = anomaly) with the model's variant, for the AUROCs fit logs: a
+ * 'skip' / 'combined' score is scaled on the set's own normal images (fit has no calibration).
+ */
+export async function labelledScores(state: ModelState, src: ImageSource, labels: ArrayLike<number>, fn: string): Promise<Float32Array> {
+  if (!isCalibratedVariant(state.config.scoreVariant)) return scoreSource(state, src, {}, fn);
+  const c = await componentsSource(state, src, {}, fn);
+  return scoreFromComponents(state, c, componentScaling(normalComponents(c, labels)));
+}
+
+/**
+ * What `calibrate` fits on: the scores of the calibration images and, for 'skip' / 'combined',
+ * the component scaling (fitted on the normal ones when labels are given) that the scores use.
+ */
+export async function calibrationScores(state: ModelState, src: ImageSource, labels: ArrayLike<number> | undefined, fn: string): Promise<{ scores: Float32Array; componentScaling?: ComponentScaling }> {
+  if (!isCalibratedVariant(state.config.scoreVariant)) return { scores: await scoreSource(state, src, {}, fn) };
+  const c = await componentsSource(state, src, {}, fn);
+  let normal: ScoreComponents = c;
+  if (labels !== undefined) {
+    const y = checkBinaryLabels(labels, src.count, 'options.labels', fn);
+    if (!y.includes(0)) failWith('options.labels', fn, `at least one normal (0) image to scale the '${state.config.scoreVariant}' score's components on`, 'only anomalies');
+    normal = normalComponents(c, y);
+  }
+  const scaling = componentScaling(normal);
+  return { scores: scoreFromComponents(state, c, scaling), componentScaling: scaling };
+}
+
+/** The components of the images labelled 0. */
+function normalComponents(c: ScoreComponents, labels: ArrayLike<number>): ScoreComponents {
+  const keep = (a: Float32Array) => a.filter((_, i) => labels[i] === 0);
+  return { latent: keep(c.latent), latentL1: keep(c.latentL1), reconstruction: keep(c.reconstruction), reconstructionL2: keep(c.reconstructionL2), features: keep(c.features) };
 }
 
 /** Reconstructions G(x) of every image of `src` as pixel values 0..255. The caller disposes them. */
@@ -67,7 +208,7 @@ export function reconstructSource(state: ModelState, src: ImageSource, batchSize
  */
 export function useStatistics(state: ModelState, nets: GanomalyNetworks, mode: BatchNormMode, fn: string): (() => void) | null {
   checkOneOf(mode, BATCH_NORM_MODES, 'options.batchNormMode', fn);
-  const chain = [nets.encoder, nets.decoder, nets.reencoder];
+  const chain = statisticsModels(nets);
   if (mode === 'batch') return snapshotBatchNormStats(chain); // training-mode passes move the averages
   if (mode === 'running' && state.statistics === 'population') {
     if (!state.runningStats) {
@@ -88,22 +229,34 @@ export function useStatistics(state: ModelState, nets: GanomalyNetworks, mode: B
 }
 
 /**
- * Recomputes every BatchNorm layer's mean and variance of the generator chain as the exact
- * average over the images of `src`, in training mode (keeping the running averages aside).
+ * The networks whose BatchNorm statistics a model's mode governs, in the order snapshots and
+ * checkpoints hold them: the generator chain, then D (whose feature map the 'features' score reads).
+ */
+export function statisticsModels(nets: GanomalyNetworks): [tfl.LayersModel, tfl.LayersModel, tfl.LayersModel, tfl.LayersModel] {
+  return [nets.encoder, nets.decoder, nets.reencoder, nets.discriminator];
+}
+
+/**
+ * Recomputes every BatchNorm layer's mean and variance of the generator chain, and of D, as the
+ * exact average over the images of `src`, in training mode (keeping the running averages aside).
+ * D sees the real images there, as its feature map f(x) does when scoring.
  */
 export async function recomputeStatistics(state: ModelState, src: ImageSource, batchSize: number): Promise<void> {
   const nets = live(state, 'recomputeStatistics');
   const chain = [nets.encoder, nets.decoder, nets.reencoder];
   if (state.statistics !== 'population') {
     state.runningStats?.dispose();
-    state.runningStats = BatchNormSnapshot.capture(chain);
+    state.runningStats = BatchNormSnapshot.capture(statisticsModels(nets));
   }
   const stats = new PopulationStatistics(chain);
+  const discriminator = new PopulationStatistics([nets.discriminator]);
   for (const idx of batchIndices(src.count, batchSize)) {
     const x = src.batch(idx);
     await stats.accumulate(x);
+    await discriminator.accumulate(x);
     x.dispose();
   }
   stats.apply();
+  discriminator.apply();
   state.statistics = 'population';
 }

@@ -4,13 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AbortError, TrainingError, ValueError, checkPositiveInt, fail, failWith, isNode } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
-import { evaluateScores } from '@ganomaly/math';
+import { auroc, evaluateScores } from '@ganomaly/math';
 import { reinitializeWeights, type GanomalyNetworks } from '@ganomaly/models';
 import { memoryArtifacts } from './checkpoint.js';
 import type { DataParallelTrainer } from './data-parallel.js';
 import { nodeParts } from './node-parts.js';
 import { checkLabels, disposeSource, imageSource, type ImageInput, type ImageSource } from './inputs.js';
-import { recomputeStatistics, scoreSource } from './scoring.js';
+import { labelledScores, recomputeStatistics } from './scoring.js';
+import { WeightsSnapshot, prepareSelection } from './selection.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { withTensorBoard, type TensorBoardLog } from './tensorboard.js';
 import { discriminatorObjective, discriminatorVariables, generatorObjective, generatorVariables } from './train-step.js';
@@ -60,9 +61,18 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
       `Argument 'options.workers' passed to '${fn}' is ${workers}, but data-parallel training runs on Node's worker_threads, which this runtime does not have. Use workers: 1 (in a browser, train inside a Web Worker to keep the page responsive).`,
     );
   }
-  const src = await imageSource(images, 'images', fn, inputTarget(state));
+  // The selection set first: with a holdout, fit trains on the images it leaves.
+  const selection = await prepareSelection(state, images, options, fn);
+  let src: ImageSource;
+  try {
+    src = await imageSource(selection?.train ?? images, 'images', fn, inputTarget(state));
+  } catch (e) {
+    selection?.dispose();
+    throw e;
+  }
   if (src.count < 2) {
     disposeSource(src);
+    selection?.dispose();
     failWith('images', fn, 'at least 2 images (BatchNorm needs a batch to normalise over)', `${src.count}`);
   }
   let validation: { src: ImageSource; labels: ArrayLike<number> } | null = null;
@@ -72,6 +82,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
     }
   } catch (e) {
     disposeSource(src);
+    selection?.dispose();
     throw e;
   }
   if (validation) {
@@ -80,9 +91,13 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
     } catch (e) {
       disposeSource(src);
       disposeSource(validation.src);
+      selection?.dispose();
       throw e;
     }
   }
+  // select: 'validation': the best epoch so far, its weights and every epoch's selection AUROC.
+  let best: { epoch: number; auroc: number; snapshot: WeightsSnapshot } | null = null;
+  const perEpoch: number[] = [];
   if (options.restartEpoch) state.partial = null;
   const history: EpochLogs[] = [];
   let aborted = false;
@@ -195,16 +210,35 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         seconds,
         imagesPerSecond: seen / seconds,
       };
-      if (validation) {
+      if (validation || selection) {
+        // Scored as `score` scores after fit: with population statistics over the training images.
         if (state.config.batchNormMode === 'population') await recomputeStatistics(state, src, batchSize);
-        const s = await scoreSource(state, validation.src, {});
+      }
+      if (validation) {
+        const s = await labelledScores(state, validation.src, validation.labels, fn);
         logs.auroc = evaluateScores(s, validation.labels, 0).auroc;
+      }
+      if (selection) {
+        const a = auroc(await labelledScores(state, selection.src, selection.labels, fn), selection.labels);
+        logs.validationAuroc = a;
+        perEpoch.push(a);
+        // Taken before onEpochEnd, so that what the callback does cannot change what is restored.
+        if (!best || a > best.auroc) {
+          best?.snapshot.dispose();
+          best = { epoch, auroc: a, snapshot: WeightsSnapshot.capture(state, nets) };
+        }
       }
       history.push(logs);
       await options.onEpochEnd?.(logs);
     }
     // The workers are done: free their threads before the statistics pass.
     await pool?.close();
+    // An aborted fit keeps the weights it reached; a complete one goes back to the best epoch.
+    if (best && !aborted) {
+      // A calibration fitted in a callback of a later epoch fitted other weights.
+      if (best.epoch !== state.epochsTrained) state.calibration = null;
+      best.snapshot.restore(state);
+    }
     if (state.config.batchNormMode === 'population' && state.statistics !== 'population') {
       await recomputeStatistics(state, src, batchSize);
     }
@@ -213,6 +247,8 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
     await pool?.close();
     disposeSource(src);
     if (validation) disposeSource(validation.src);
+    selection?.dispose();
+    best?.snapshot.dispose();
   }
   const parallel = pool ? { parallel: { workers: pool.threads, startupSeconds: pool.startupSeconds, timings: { ...pool.timings } } } : {};
   if (aborted) {
@@ -224,7 +260,8 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
     (err as AbortError & { history: EpochLogs[] }).history = history;
     throw err;
   }
-  return { history, ...parallel };
+  const selected = best ? { selection: { rule: 'validation' as const, epoch: best.epoch, auroc: best.auroc, perEpoch } } : {};
+  return { history, ...parallel, ...selected };
 }
 
 /** Resolves after pending timers and I/O callbacks (a macrotask), in Node and in browsers. */

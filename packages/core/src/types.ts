@@ -2,7 +2,8 @@
 // anomalib keeps apart from its Lightning module): nothing here runs tfjs, and every module of core
 // can import it without a cycle.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Evaluation, MinMax, RocCurve } from '@ganomaly/math';
+import type { ComponentScaling, Evaluation, MinMax, RocCurve } from '@ganomaly/math';
+import type { SyntheticAnomalyOptions } from '@ganomaly/data';
 import type { GanomalyConfig, ResolvedConfig } from './config.js';
 import type { BatchNormMode } from '@ganomaly/models';
 import type { ImageInput } from './inputs.js';
@@ -49,6 +50,11 @@ export interface EpochLogs {
   imagesPerSecond: number;
   /** AUROC on `validation`, when given. */
   auroc?: number;
+  /**
+   * With `select: 'validation'`: the AUROC of the selection set (held-out normal images and their
+   * synthetic anomalies), scored with the model's score variant after this epoch.
+   */
+  validationAuroc?: number;
 }
 
 export interface BatchLogs {
@@ -94,6 +100,64 @@ export interface FitOptions {
    * summary writer); on other backends fit throws a ValueError that names the fix.
    */
   tensorBoard?: string;
+  /**
+   * Which weights the model keeps at the end. 'last' (default): those of the last epoch.
+   * 'validation': after every epoch the selection set (see `selection`) is scored and its AUROC
+   * logged as `validationAuroc`; at the end the weights (and BatchNorm statistics) of the epoch with
+   * the best one are restored. Sees training-side data only, never a test set. An aborted fit keeps
+   * the weights it reached (no restore).
+   */
+  select?: FitSelect;
+  /** What `select: 'validation'` scores (see SelectionOptions). */
+  selection?: SelectionOptions;
+}
+
+/** The model-selection rules of `fit` (`FitOptions.select`). */
+export const FIT_SELECT_RULES = ['last', 'validation'] as const;
+export type FitSelect = (typeof FIT_SELECT_RULES)[number];
+
+/**
+ * The selection set of `select: 'validation'`: normal images (label 0) and anomalies (label 1).
+ * By default a `holdout` fraction of the training images (drawn with config.seed) is kept out of
+ * training, and one synthetic anomaly is made from each held-out image (data.syntheticAnomalies,
+ * kinds cycled). Or pass `images`: then nothing is held out; with `labels` (1 = anomaly) they are
+ * used as they are, without labels they are taken as normal and get synthetic anomalies.
+ */
+export interface SelectionOptions {
+  images?: ImageInput;
+  labels?: ArrayLike<number>;
+  /** Fraction of the training images held out, in (0, 1). Default 0.1. Not with `images`. */
+  holdout?: number;
+  /** How the synthetic anomalies are made; `seed` defaults to config.seed. */
+  synthetic?: SyntheticAnomalyOptions;
+}
+
+/** What `select: 'validation'` chose. */
+export interface FitSelection {
+  rule: 'validation';
+  /** The (1-based, model-wide) epoch whose weights the model holds now. */
+  epoch: number;
+  /** Its selection-set AUROC. */
+  auroc: number;
+  /** The selection-set AUROC of every epoch of this fit, in order. */
+  perEpoch: number[];
+}
+
+/**
+ * Every score component of one forward pass, one value per image. x and x̂ are in the model's
+ * [-1, 1] scale; f is the discriminator's feature map (its last LeakyReLU).
+ */
+export interface ScoreComponents {
+  /** Mean over the latent dimensions of (z - ẑ)²: the 'mse' / 'latent' score. */
+  latent: Float32Array;
+  /** Σ |z - ẑ| over the latent dimensions: the 'l1' score. */
+  latentL1: Float32Array;
+  /** Mean over pixels and channels of |x - x̂|. */
+  reconstruction: Float32Array;
+  /** Mean over pixels and channels of (x - x̂)². */
+  reconstructionL2: Float32Array;
+  /** Mean over D's feature map of (f(x) - f(x̂))². */
+  features: Float32Array;
 }
 
 export interface FitResult {
@@ -103,6 +167,8 @@ export interface FitResult {
    * any epoch's seconds), and where the steps' time went (milliseconds summed over the steps).
    */
   parallel?: { workers: number; startupSeconds: number; timings: StepTimings };
+  /** With `select: 'validation'`: the epoch whose weights were restored, and every epoch's selection AUROC. */
+  selection?: FitSelection;
 }
 
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
@@ -133,6 +199,11 @@ export interface Calibration {
   phi?: number;
   /** How many images it was fitted on. */
   count: number;
+  /**
+   * With scoreVariant 'skip' or 'combined': min, max, mean and std of each score component on the
+   * calibration images (the normal ones, when labels were given), which those scores are scaled by.
+   */
+  componentScaling?: ComponentScaling;
 }
 
 export interface Prediction {

@@ -21,3 +21,11 @@ export { type PreprocessOptions, LUMA_601, preprocess } from './preprocess.js';
 export { type ShuffleRng, type BatchOptions, mulberry32, mt19937, shuffledIndices, batchIndices } from './random.js';
 export { type LeaveOneClassOutOptions, type AnomalySplit, type OneClassOptions, leaveOneClassOut, oneClassTrainSet } from './split.js';
 export { type MnistSplit, MNIST_DIR_ENV, mnistFileNames } from './mnist-files.js';
+export {
+  type SyntheticAnomalyOptions,
+  type SyntheticKind,
+  type SyntheticRegion,
+  SYNTHETIC_KINDS,
+  syntheticAnomalies,
+  syntheticAnomalyRegions,
+} from './synthetic.js';

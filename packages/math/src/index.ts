@@ -8,3 +8,4 @@ export * from './score.js';
 export * from './normalize.js';
 export * from './thresholds.js';
 export * from './metrics.js';
+export * from './combine.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { anomalyScore, SCORE_VARIANTS, type ScoreVariant } from '@ganomaly/math';
+import { anomalyScore, LATENT_SCORE_VARIANTS, SCORE_VARIANTS, type ScoreVariant } from '@ganomaly/math';
 import { expectValueError } from './helpers.js';
 
 beforeAll(async () => {
@@ -33,7 +33,18 @@ function expectClose(got: number[], want: number[]): void {
 
 describe('anomalyScore', () => {
   it('lists its variants', () => {
-    expect([...SCORE_VARIANTS]).toEqual(['mse', 'l1']);
+    expect([...SCORE_VARIANTS]).toEqual(['mse', 'l1', 'latent', 'reconstruction', 'features', 'skip', 'combined']);
+    expect([...LATENT_SCORE_VARIANTS]).toEqual(['mse', 'l1', 'latent']);
+  });
+
+  it("'latent' is 'mse'; the variants that need x, x̂ or D are refused with the way to them", () => {
+    const z = tf.tensor2d(Z);
+    const zHat = tf.tensor2d(ZHAT);
+    expectClose(scores(z, zHat, 'latent'), MSE);
+    for (const v of ['reconstruction', 'features', 'skip', 'combined'] as ScoreVariant[]) {
+      expect(() => anomalyScore(z, zHat, v as 'mse')).toThrow(/scoreComponents/);
+    }
+    tf.dispose([z, zHat]);
   });
 
   it("'mse' (default) is the per-sample mean of squares, rank 2", () => {
@@ -77,7 +88,7 @@ describe('anomalyScore', () => {
     const z4 = tf.reshape(z2, [8, 1, 1, 100]);
     const h4 = tf.reshape(h2, [8, 1, 1, 100]);
     for (const [z, h] of [[z2, h2], [z4, h4]] as const) {
-      for (const v of SCORE_VARIANTS) {
+      for (const v of LATENT_SCORE_VARIANTS) {
         const before = tf.memory().numTensors;
         const s = anomalyScore(z, h, v);
         expect(tf.memory().numTensors).toBe(before + 1);

@@ -62,6 +62,11 @@ export class BatchNormSnapshot {
     return this.saved.flatMap((s) => [s.mean, s.variance]);
   }
 
+  /** An independent copy (for keeping the running averages of one moment beside later ones). */
+  clone(): BatchNormSnapshot {
+    return new BatchNormSnapshot(this.saved.map((s) => ({ layer: s.layer, mean: tf.clone(s.mean), variance: tf.clone(s.variance) })));
+  }
+
   /** Writes the copied statistics back into their layers (the snapshot stays usable). */
   restore(): void {
     for (const s of this.saved) {
