@@ -257,6 +257,7 @@ async function runGanomaly(p) {
   let lastLatent = [];
   const synthetic = valSet ? data.syntheticAnomalies(valSet, { seed: p.seed }) : null;
   const valLabels = valSet ? Uint8Array.from({ length: 2 * valSet.count }, (_, i) => (i < valSet.count ? 0 : 1)) : null;
+  const metricsLib = await import('@ganomaly/math');
   const t0 = performance.now();
   const model = await Ganomaly.create({
     imageSize: config.image_size,
@@ -275,11 +276,14 @@ async function runGanomaly(p) {
     const { history, selection } = await model.fit(trainSet, {
       epochs: config.epochs,
       batchSize: config.batch,
-      validation: { images: split.test, labels },
-      ...(config.select === 'validation' ? { select: 'validation', selection: { images: valSet } } : {}),
+      // With select: 'validation', fit recomputes the statistics before every epoch's selection
+      // scores, and the test AUROC per epoch comes from the test images' components (their latent
+      // component is the model's 'mse' score) instead of a second pass over the test set.
+      ...(config.select === 'validation' ? { select: 'validation', selection: { images: valSet } } : { validation: { images: split.test, labels } }),
       onEpochEnd: async (/** @type {any} */ l) => {
         const test = fromLibrary(await model.scoreComponents(split.test));
         lastLatent = Array.from(test.latent);
+        if (config.select === 'validation') l.auroc = metricsLib.auroc(test.latent, labels);
         if (valSet && synthetic && valLabels) {
           const cal = fromLibrary(await model.scoreComponents(valSet));
           const syn = fromLibrary(await model.scoreComponents(synthetic));
@@ -290,7 +294,11 @@ async function runGanomaly(p) {
         } else {
           perEpochVariants.push(variantAurocs(test, labels, null));
         }
-        log(`  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}${valSet ? `  val normal score ${valMeans[valMeans.length - 1].toExponential(3)}` : ''}  ${l.seconds.toFixed(1)} s`);
+        const v = perEpochVariants[perEpochVariants.length - 1];
+        log(
+          `  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}` +
+            `${Number.isFinite(l.validationAuroc) ? `  validation AUROC ${l.validationAuroc.toFixed(4)}` : ''}  reconstruction ${v.reconstruction?.toFixed(4)}  ${l.seconds.toFixed(1)} s`,
+        );
       },
     });
     const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));

@@ -6,11 +6,12 @@
 // reconstruction = mean |x − x̂|, reconstruction_l2 = mean (x − x̂)², features = mean (f(x) − f(x̂))²
 // on D's feature map (D with recomputed population BatchNorm statistics).
 // Variants: the five components themselves, plus
-//   skip     = 0.9·reconstruction_l2' + 0.1·features', each min-max scaled by its min and max over
-//              the calibration images (Skip-GANomaly's score: its code uses the mean squared error),
-//   combined = Σ over latent, reconstruction, features of (v − mean)/std on the calibration images.
+//   skip     = 0.9·reconstruction' + 0.1·features', each min-max scaled by its min and max over
+//              the calibration images (Skip-GANomaly's score),
+//   combined = Σ over latent, reconstruction, features of (v − mean)/std on the calibration images,
+// computed by @ganomaly/math's componentScaling / combineComponents (the library's scoreVariant).
 // The calibration images are held-out NORMAL images of the training side, never the test set.
-import { auroc } from '@ganomaly/math';
+import { auroc, combineComponents, componentScaling } from '@ganomaly/math';
 
 export const COMPONENTS = /** @type {const} */ (['latent', 'latent_l1', 'reconstruction', 'reconstruction_l2', 'features']);
 export const VARIANTS = /** @type {const} */ ([...COMPONENTS, 'skip', 'combined']);
@@ -29,41 +30,20 @@ export function fromLibrary(c) {
   return out;
 }
 
-/** @param {ArrayLike<number>} xs */
-function stats(xs) {
-  let min = Infinity, max = -Infinity, s = 0, s2 = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-    s += v;
-    s2 += v * v;
-  }
-  const mean = s / xs.length;
-  const std = Math.sqrt(Math.max(0, s2 / xs.length - mean * mean));
-  return { min, max, mean, std };
-}
-
 /**
- * Every variant's scores of `comp`, with skip and combined scaled on `cal` (components of the
- * calibration images). A zero range or std scales by 1 (the term only shifts).
+ * Every variant's scores of `comp`, with skip and combined computed by the library's own
+ * `componentScaling` (fitted on `cal`, the components of the calibration images) and
+ * `combineComponents`, so the records measure exactly what `scoreVariant` 'skip' / 'combined' ship.
  * @param {Record<string, ArrayLike<number>>} comp @param {Record<string, ArrayLike<number>>} cal
  * @returns {Record<string, Float64Array>}
  */
 export function variantScores(comp, cal) {
-  const n = comp.latent.length;
   /** @type {Record<string, Float64Array>} */
   const out = {};
   for (const k of COMPONENTS) out[k] = Float64Array.from(comp[k]);
-  const st = Object.fromEntries(COMPONENTS.map((k) => [k, stats(cal[k])]));
-  const mm = (/** @type {string} */ k, /** @type {number} */ v) => (v - st[k].min) / (st[k].max - st[k].min || 1);
-  const z = (/** @type {string} */ k, /** @type {number} */ v) => (v - st[k].mean) / (st[k].std || 1);
-  out.skip = new Float64Array(n);
-  out.combined = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    out.skip[i] = 0.9 * mm('reconstruction_l2', comp.reconstruction_l2[i]) + 0.1 * mm('features', comp.features[i]);
-    out.combined[i] = z('latent', comp.latent[i]) + z('reconstruction', comp.reconstruction[i]) + z('features', comp.features[i]);
-  }
+  const pick = (/** @type {Record<string, ArrayLike<number>>} */ c) => ({ latent: c.latent, reconstruction: c.reconstruction, features: c.features });
+  const scaling = componentScaling(pick(cal));
+  for (const k of /** @type {const} */ (['skip', 'combined'])) out[k] = Float64Array.from(combineComponents(pick(comp), scaling, k));
   return out;
 }
 
