@@ -28,6 +28,9 @@ export {
   type ResolvedDetectorConfig,
 } from './detectors/config.js';
 export { Autoencoder, type AutoencoderConfig, type ResolvedAutoencoderConfig } from './detectors/autoencoder/detector.js';
+export { VAE_LOSS_WEIGHTS, VAE_SCORE_VARIANTS, Vae, type ResolvedVaeConfig, type VaeConfig, type VaeLossWeights, type VaeScoreVariant } from './detectors/vae/detector.js';
+export { SkipGanomaly, type ResolvedSkipGanomalyConfig, type SkipGanomalyConfig } from './detectors/skip-ganomaly/detector.js';
+export { SKIP_GANOMALY_LOSS_WEIGHTS, type SkipGanomalyLossWeights } from './detectors/skip-ganomaly/losses.js';
 export type {
   BatchLogs,
   Calibration,

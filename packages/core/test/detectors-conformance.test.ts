@@ -8,7 +8,7 @@ import { createDetector, useBackend, type Detector } from '@ganomaly/core';
 import { images, TINY } from './helpers.js';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu', 'node', 'node-gpu'];
-const KINDS = ['autoencoder'];
+const KINDS = ['autoencoder', 'vae', 'skip-ganomaly'];
 const unavailable: Record<string, string | null> = {};
 for (const name of BACKENDS) {
   try {

@@ -7,6 +7,8 @@ import { PreloadedArtifacts, artifactsMetadata, describeLocation, readArtifacts 
 import type { ModelLocation } from '../types.js';
 import { Autoencoder } from './autoencoder/detector.js';
 import type { Detector, DetectorKind } from './detector.js';
+import { SkipGanomaly } from './skip-ganomaly/detector.js';
+import { Vae } from './vae/detector.js';
 
 /** What the registry needs of a detector class: its kind, `create` and `load`. */
 export interface DetectorClass {
@@ -18,6 +20,8 @@ export interface DetectorClass {
 const DETECTORS: Readonly<Record<string, DetectorClass>> = {
   ganomaly: Ganomaly as DetectorClass,
   autoencoder: Autoencoder,
+  vae: Vae,
+  'skip-ganomaly': SkipGanomaly,
 };
 
 /** The detector kinds `createDetector` and `loadDetector` know, 'ganomaly' first. */
