@@ -3,6 +3,34 @@
 // readModelMetadata, recoverInterruptedSave, ScoringPool) and its browser build (base.browser.ts,
 // where those throw). `@ganomaly/core` (index.ts, index.browser.ts) is `./base` plus the backends.
 export { Ganomaly } from './ganomaly.js';
+// The family of detectors behind one interface (detectors/): the registry, the shared base, each detector.
+export { createDetector, detectorKinds, loadDetector, type DetectorClass } from './detectors/registry.js';
+export type {
+  Detector,
+  DetectorBatchLogs,
+  DetectorEpochLogs,
+  DetectorEvaluateOptions,
+  DetectorFitOptions,
+  DetectorFitResult,
+  DetectorKind,
+  LossBatchLogs,
+  LossEpochLogs,
+} from './detectors/detector.js';
+export { BaseDetector, createAs, loadAs, type BaseFitOptions, type DetectorSpec, type SavedState, type StatisticsPass, type StepInfo } from './detectors/base.js';
+export {
+  DETECTOR_CONFIG_DEFAULTS,
+  numberIn,
+  oneOf,
+  resolveDetectorConfig,
+  type ConfigKey,
+  type DetectorConfig,
+  type DetectorConfigSpec,
+  type ResolvedDetectorConfig,
+} from './detectors/config.js';
+export { Autoencoder, type AutoencoderConfig, type ResolvedAutoencoderConfig } from './detectors/autoencoder/detector.js';
+export { VAE_LOSS_WEIGHTS, VAE_SCORE_VARIANTS, Vae, type ResolvedVaeConfig, type VaeConfig, type VaeLossWeights, type VaeScoreVariant } from './detectors/vae/detector.js';
+export { SkipGanomaly, type ResolvedSkipGanomalyConfig, type SkipGanomalyConfig } from './detectors/skip-ganomaly/detector.js';
+export { SKIP_GANOMALY_LOSS_WEIGHTS, type SkipGanomalyLossWeights } from './detectors/skip-ganomaly/losses.js';
 export type {
   BatchLogs,
   Calibration,
@@ -24,6 +52,7 @@ export type {
   SelectionOptions,
   ModelLocation,
   SavedMetadata,
+  DetectorMetadata,
 } from './types.js';
 export { CONFIG_DEFAULTS, resolveConfig, type GanomalyConfig, type ResolvedConfig } from './config.js';
 export { CALIBRATION_METHODS, FIT_SELECT_RULES, STATISTICS_MODES, type StatisticsMode } from './types.js';

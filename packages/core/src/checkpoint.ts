@@ -18,28 +18,42 @@ import { FORMAT_VERSION, VERSION } from './version.js';
  * for it that the caller disposes after saving.
  */
 export async function captureTrainingState(state: ModelState): Promise<{ info: TrainingStateInfo; tensors: tf.NamedTensorMap; temporary: tf.Tensor[] }> {
+  const { optimizers, tensors, temporary } = await captureOptimizers([['generator', state.optG], ['discriminator', state.optD]]);
+  const running = state.statistics === 'population' && state.runningStats !== null;
+  if (running) state.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
+  return { info: { resets: state.resets, partial: state.partial ? { ...state.partial, sums: [...state.partial.sums] } : null, optimizers, runningStatistics: running }, tensors, temporary };
+}
+
+/**
+ * The Adam state of named optimizers, as checkpoint tensors `<name>/<i>` and their JSON entries
+ * (shared by GANomaly and the other detectors). `temporary` are tensors made for it that the
+ * caller disposes after saving.
+ */
+export async function captureOptimizers(
+  named: readonly (readonly [string, tf.Optimizer])[],
+): Promise<{ optimizers: TrainingStateInfo['optimizers']; tensors: tf.NamedTensorMap; temporary: tf.Tensor[] }> {
   const tensors: tf.NamedTensorMap = {};
   const temporary: tf.Tensor[] = [];
-  const optimizers = {} as TrainingStateInfo['optimizers'];
-  for (const [key, opt] of [['generator', state.optG], ['discriminator', state.optD]] as const) {
+  const optimizers: TrainingStateInfo['optimizers'] = {};
+  for (const [key, opt] of named) {
     const weights = await opt.getWeights();
     temporary.push(weights[0].tensor); // the iteration count is a new tensor; the moments are the optimizer's own
     weights.forEach((w, i) => (tensors[`${key}/${i}`] = w.tensor));
     const { accBeta1, accBeta2 } = adamInternals(opt);
     optimizers[key] = { tensors: weights.length, accBeta1: (await accBeta1.data())[0], accBeta2: (await accBeta2.data())[0] };
   }
-  const running = state.statistics === 'population' && state.runningStats !== null;
-  if (running) state.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
-  return { info: { resets: state.resets, partial: state.partial ? { ...state.partial, sums: [...state.partial.sums] } : null, optimizers, runningStatistics: running }, tensors, temporary };
+  return { optimizers, tensors, temporary };
 }
 
-/** Puts a checkpoint's training state (read by `loadArtifacts`) back into a freshly loaded model. */
-export async function restoreTrainingState(state: ModelState, info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
-  const bad = (what: string) => new ModelFormatError(`The training state of the checkpoint at ${where} is corrupt: ${what}.`);
-  if (!info || typeof info !== 'object' || !Number.isInteger(info.resets) || info.resets < 0) throw bad('invalid reset counter');
-  const nets = live(state, 'load');
-  for (const [key, opt] of [['generator', state.optG], ['discriminator', state.optD]] as const) {
-    const o = info.optimizers?.[key];
+/** Puts the Adam state `captureOptimizers` saved back into the named optimizers; `bad` makes the error for a corrupt entry. */
+export async function restoreOptimizers(
+  named: readonly (readonly [string, tf.Optimizer])[],
+  entries: TrainingStateInfo['optimizers'] | undefined,
+  tensors: tf.NamedTensorMap,
+  bad: (what: string) => Error,
+): Promise<void> {
+  for (const [key, opt] of named) {
+    const o = entries?.[key];
     if (!o || !Number.isInteger(o.tensors) || o.tensors < 1 || o.tensors % 2 !== 1 || !Number.isFinite(o.accBeta1) || !Number.isFinite(o.accBeta2)) {
       throw bad(`invalid ${key} optimizer entry`);
     }
@@ -58,6 +72,14 @@ export async function restoreTrainingState(state: ModelState, info: TrainingStat
       accBeta2.assign(tf.scalar(o.accBeta2));
     });
   }
+}
+
+/** Puts a checkpoint's training state (read by `loadArtifacts`) back into a freshly loaded model. */
+export async function restoreTrainingState(state: ModelState, info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
+  const bad = (what: string) => new ModelFormatError(`The training state of the checkpoint at ${where} is corrupt: ${what}.`);
+  if (!info || typeof info !== 'object' || !Number.isInteger(info.resets) || info.resets < 0) throw bad('invalid reset counter');
+  const nets = live(state, 'load');
+  await restoreOptimizers([['generator', state.optG], ['discriminator', state.optD]], info.optimizers, tensors, bad);
   if (info.runningStatistics) {
     const running: tf.Tensor[] = [];
     for (let i = 0; tensors[`running/${i}`]; i++) running.push(tensors[`running/${i}`]!);
@@ -97,6 +119,7 @@ export function modelMetadata(state: ModelState): SavedMetadata {
     format: 'ganomaly',
     formatVersion: FORMAT_VERSION,
     libraryVersion: VERSION,
+    kind: 'ganomaly',
     config: { ...state.config },
     calibration: state.calibration,
     epochsTrained: state.epochsTrained,

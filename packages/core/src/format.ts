@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from '@ganomaly/common';
 import { checkComponentScaling } from '@ganomaly/math';
-import { CALIBRATION_METHODS, STATISTICS_MODES, type SavedMetadata } from './types.js';
+import { CALIBRATION_METHODS, STATISTICS_MODES, type DetectorMetadata, type SavedMetadata } from './types.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
 
 /** The files of a model folder written by `save('file://...')`. */
@@ -19,11 +19,11 @@ export const TRAINING_PREFIX = 'training/';
  * metadata, another format version, a bad calibration, ...). `where` names the source in messages.
  */
 export function parseMetadata(value: unknown, where: string): SavedMetadata {
-  checkMetadata(value as SavedMetadata | undefined, where);
+  checkMetadata(value as DetectorMetadata | undefined, where);
   return value as SavedMetadata;
 }
 
-export function checkMetadata(m: SavedMetadata | undefined, where: string): asserts m is SavedMetadata {
+export function checkMetadata(m: DetectorMetadata | undefined, where: string): asserts m is DetectorMetadata {
   if (!m || typeof m !== 'object' || m.format !== 'ganomaly') {
     throw new ModelFormatError(`${where} does not hold a GANomaly model (no GANomaly metadata in its model.json).`);
   }
@@ -34,6 +34,7 @@ export function checkMetadata(m: SavedMetadata | undefined, where: string): asse
   }
   if (!m.config || typeof m.config !== 'object') throw new ModelFormatError(`The metadata of the model at ${where} has no config.`);
   const bad = (what: string, got: unknown) => new ModelFormatError(`The metadata of the model at ${where} has ${what} ${JSON.stringify(got)}.`);
+  if (m.kind !== undefined && (typeof m.kind !== 'string' || !m.kind)) throw bad("an invalid 'kind'", m.kind);
   if (!(STATISTICS_MODES as readonly string[]).includes(m.statistics)) throw bad("an unknown 'statistics'", m.statistics);
   if (!Number.isInteger(m.epochsTrained) || m.epochsTrained < 0) throw bad("an invalid 'epochsTrained'", m.epochsTrained);
   const c = m.calibration;

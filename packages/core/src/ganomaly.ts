@@ -6,7 +6,8 @@ import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationT
 import { captureTrainingState, modelMetadata, restoreTrainingState } from './checkpoint.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from './inputs.js';
-import { loadArtifacts, saveArtifacts } from './persistence.js';
+import { describeLocation, loadArtifacts, saveArtifacts } from './persistence.js';
+import type { Detector } from './detectors/detector.js';
 import { calibrationScores, componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
@@ -39,7 +40,10 @@ import type {
  * in format.ts, persistence.ts and checkpoint.ts; this class holds the model's state and checks
  * what a call may do.
  */
-export class Ganomaly {
+export class Ganomaly implements Detector {
+  /** The detector kind (see detectors/registry.ts), saved in the metadata. */
+  static readonly kind = 'ganomaly';
+  readonly kind = Ganomaly.kind;
   private readonly state: ModelState;
 
   private constructor(
@@ -73,7 +77,10 @@ export class Ganomaly {
     return new Ganomaly(nets, resolved, backend);
   }
 
-  /** Loads a model saved with `save` (file://, indexeddb://, http(s)://, or any tfjs IOHandler). */
+  /**
+   * Loads a model saved with `save` (file://, indexeddb://, http(s)://, or any tfjs IOHandler). A
+   * model of another detector kind fails with a ModelFormatError that names `loadDetector`.
+   */
   static async load(location: ModelLocation, options: { backend?: string } = {}): Promise<Ganomaly> {
     const backend = await useBackend(options.backend ?? 'auto');
     const { metadata, networks, training } = await loadArtifacts(location, 'Ganomaly.load');
@@ -92,7 +99,7 @@ export class Ganomaly {
     });
     if (metadata.info && typeof metadata.info === 'object') model.info = metadata.info;
     try {
-      if (metadata.training) await restoreTrainingState(model.state, metadata.training, training ?? {}, typeof location === 'string' ? location : 'the given IOHandler');
+      if (metadata.training) await restoreTrainingState(model.state, metadata.training, training ?? {}, describeLocation(location));
     } catch (e) {
       model.dispose();
       throw e;

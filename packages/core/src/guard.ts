@@ -89,7 +89,9 @@ export function guardModel(proto: object): void {
   } as Method;
 
   for (const name of SHARED) {
-    const method = p[name]!;
+    const method = p[name];
+    // A detector without the method (only GANomaly exports ONNX) gets none.
+    if (typeof method !== 'function') continue;
     p[name] = async function (this: object, ...args: unknown[]) {
       const s = stateOf(this);
       if (s.disposeRequested) throw disposedError(name);

@@ -7,7 +7,7 @@ import { NETWORK_KEYS, type GanomalyNetworks } from '@ganomaly/models';
 import type { ResolvedConfig } from './config.js';
 import { TRAINING_PREFIX, checkMetadata, modelJson, specBytes, toMemoryArtifacts } from './format.js';
 import { nodeParts } from './node-parts.js';
-import type { ModelLocation, SavedMetadata } from './types.js';
+import type { DetectorMetadata, ModelLocation, SavedMetadata } from './types.js';
 import { checkWeightsChecksum } from './checksum.js';
 import { VERSION } from './version.js';
 
@@ -25,12 +25,28 @@ export async function saveArtifacts(
   fn: string,
   training?: tf.NamedTensorMap,
 ): Promise<void> {
+  await saveNetworks(location, nets as unknown as Record<string, tfl.LayersModel>, NETWORK_KEYS, metadata, fn, training);
+}
+
+/**
+ * The bundle of any detector: its networks (in the order of `keys`, which is the order of the
+ * weights), the metadata and a checkpoint's training state, in the layout `saveArtifacts`
+ * describes. GANomaly's four networks are one such bundle.
+ */
+export async function saveNetworks(
+  location: ModelLocation,
+  nets: Readonly<Record<string, tfl.LayersModel>>,
+  keys: readonly string[],
+  metadata: DetectorMetadata,
+  fn: string,
+  training?: tf.NamedTensorMap,
+): Promise<void> {
   const handler = handlerFor(location, fn, 'save');
   const networks: Record<string, unknown> = {};
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
-  for (const key of NETWORK_KEYS) {
-    const captured = await toMemoryArtifacts((handler) => nets[key].save(handler));
+  for (const key of keys) {
+    const captured = await toMemoryArtifacts((handler) => nets[key]!.save(handler));
     networks[key] = captured.modelTopology;
     weightSpecs.push(...captured.weightSpecs!.map((s) => ({ ...s, name: `${key}/${s.name}` })));
     buffers.push(captured.weightData as ArrayBuffer);
@@ -60,8 +76,57 @@ export interface LoadedModel {
 }
 
 export async function loadArtifacts(location: ModelLocation, fn: string): Promise<LoadedModel> {
+  const { metadata, networks, training } = await loadNetworks(
+    location,
+    fn,
+    (m, where) => {
+      // A model of another detector (see detectors/registry.ts); models saved before detectors had kinds are GANomaly's.
+      if (m.kind !== undefined && m.kind !== 'ganomaly') {
+        throw new ModelFormatError(
+          `The model at ${where} is a '${String(m.kind)}' detector, not a GANomaly model: load it with loadDetector(location), which returns the right class for its kind.`,
+        );
+      }
+      return NETWORK_KEYS;
+    },
+    (nets, m, where) => checkConfigMatches(m.config as ResolvedConfig, nets as unknown as GanomalyNetworks, where),
+  );
+  return { metadata: metadata as SavedMetadata, networks: networks as unknown as GanomalyNetworks, training };
+}
+
+/** What `loadNetworks` read: the metadata, every network of `keys`, and a checkpoint's training tensors. */
+export interface LoadedNetworks {
+  metadata: DetectorMetadata;
+  networks: Record<string, tfl.LayersModel>;
+  /** The training state's tensors of a checkpoint (names without the prefix); the caller disposes them. */
+  training?: tf.NamedTensorMap;
+}
+
+/** How messages name a location. */
+export function describeLocation(location: ModelLocation): string {
+  if (typeof location === 'string') return location;
+  if (location instanceof PreloadedArtifacts) return location.where;
+  return 'the given IOHandler';
+}
+
+/**
+ * Artifacts already read from `where` (by `loadDetector`, which reads a model once to learn its
+ * kind), handed on as an IOHandler so that the detector's own `load` does not read them again.
+ */
+export class PreloadedArtifacts implements tf.io.IOHandler {
+  constructor(
+    private readonly artifacts: tf.io.ModelArtifacts,
+    readonly where: string,
+  ) {}
+
+  async load(): Promise<tf.io.ModelArtifacts> {
+    return this.artifacts;
+  }
+}
+
+/** The raw artifacts at a location (no check but that there are some). */
+export async function readArtifacts(location: ModelLocation, fn: string): Promise<tf.io.ModelArtifacts> {
   const handler = handlerFor(location, fn, 'load');
-  const where = typeof location === 'string' ? location : 'the given IOHandler';
+  const where = describeLocation(location);
   let artifacts: tf.io.ModelArtifacts;
   try {
     artifacts = await handler.load!();
@@ -70,11 +135,33 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     throw new ModelFormatError(`Could not read a model from ${where}: ${(e as Error).message}`);
   }
   if (!artifacts || typeof artifacts !== 'object') throw new ModelFormatError(`${where} returned no model artifacts.`);
-  const topology = artifacts.modelTopology as { ganomaly?: SavedMetadata; networks?: Record<string, object> } | undefined;
-  const metadata = topology?.ganomaly;
+  return artifacts;
+}
+
+/** The metadata of read artifacts, checked (format, version, calibration, ...). */
+export function artifactsMetadata(artifacts: tf.io.ModelArtifacts, where: string): DetectorMetadata {
+  const metadata = (artifacts.modelTopology as { ganomaly?: DetectorMetadata } | undefined)?.ganomaly;
   checkMetadata(metadata, where);
-  const networksJson = topology!.networks;
-  const missing = NETWORK_KEYS.filter((k) => !networksJson?.[k]);
+  return metadata;
+}
+
+/**
+ * Reads a bundle written by `saveNetworks`: checks the metadata, asks `keysFor` which networks the
+ * metadata's model has (it may refuse the model with its own error), rebuilds them from their
+ * topologies and weights, and runs `check` on them (all networks are disposed when it throws).
+ */
+export async function loadNetworks(
+  location: ModelLocation,
+  fn: string,
+  keysFor: (metadata: DetectorMetadata, where: string) => readonly string[],
+  check?: (networks: Record<string, tfl.LayersModel>, metadata: DetectorMetadata, where: string) => void,
+): Promise<LoadedNetworks> {
+  const where = describeLocation(location);
+  const artifacts = await readArtifacts(location, fn);
+  const metadata = artifactsMetadata(artifacts, where);
+  const keys = keysFor(metadata, where);
+  const networksJson = (artifacts.modelTopology as { networks?: Record<string, object> }).networks;
+  const missing = keys.filter((k) => !networksJson?.[k]);
   if (missing.length) throw new ModelFormatError(`The model at ${where} lacks the network(s) ${missing.join(', ')}: the save is incomplete or corrupt.`);
   const specs = artifacts.weightSpecs ?? [];
   const data = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
@@ -85,8 +172,8 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     );
   }
   checkFinite(specs, data, where);
-  await checkWeightsChecksum(metadata!, data, where);
-  const networks: Partial<GanomalyNetworks> = {};
+  await checkWeightsChecksum(metadata, data, where);
+  const networks: Record<string, tfl.LayersModel> = {};
   let training: tf.NamedTensorMap | undefined;
   try {
     let offset = 0;
@@ -100,7 +187,7 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
       }
       const slash = s.name.indexOf('/');
       const key = s.name.slice(0, slash);
-      if (!(NETWORK_KEYS as readonly string[]).includes(key)) throw new ModelFormatError(`Weight '${s.name}' at ${where} belongs to no known network.`);
+      if (!keys.includes(key)) throw new ModelFormatError(`Weight '${s.name}' at ${where} belongs to no known network.`);
       const entry = slices.get(key) ?? { specs: [], start: offset, end: offset };
       if (entry.end !== offset) throw new ModelFormatError(`The weights of network '${key}' at ${where} are not stored contiguously.`);
       entry.specs.push({ ...s, name: s.name.slice(slash + 1) });
@@ -108,7 +195,7 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
       entry.end = offset;
       slices.set(key, entry);
     }
-    for (const key of NETWORK_KEYS) {
+    for (const key of keys) {
       const slice = slices.get(key) ?? { specs: [], start: 0, end: 0 };
       // Built first and filled second, so that a model whose weights do not fit can be disposed
       // (tfl.loadLayersModel would leave its half-built variables behind).
@@ -131,16 +218,16 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
         throw new ModelFormatError(`Network '${key}' of the model at ${where} could not be rebuilt from its topology and weights: ${msg}.${hint}`);
       }
     }
-    checkConfigMatches(metadata!.config, networks as GanomalyNetworks, where);
+    check?.(networks, metadata, where);
     if (trainingSpecs.length) {
       training = {};
       for (const { spec, start } of trainingSpecs) {
         Object.assign(training, tf.io.decodeWeights(data.slice(start, start + specBytes(spec)), [spec]));
       }
     }
-    return { metadata: metadata!, networks: networks as GanomalyNetworks, training };
+    return { metadata, networks, training };
   } catch (e) {
-    for (const k of NETWORK_KEYS) networks[k]?.dispose();
+    for (const k of keys) networks[k]?.dispose();
     if (training) tf.dispose(Object.values(training));
     throw e;
   }

@@ -260,8 +260,11 @@ export interface TrainingStateInfo {
   /** How often D was re-initialised so far (seeds the next re-initialisation). */
   resets: number;
   partial: PartialEpoch | null;
-  /** Per optimizer: how many tensors (iterations, first and second moments) and Adam's running beta powers. */
-  optimizers: Record<'generator' | 'discriminator', { tensors: number; accBeta1: number; accBeta2: number }>;
+  /**
+   * Per optimizer (GANomaly's 'generator' and 'discriminator'; other detectors name theirs): how
+   * many tensors (iterations, first and second moments) and Adam's running beta powers.
+   */
+  optimizers: Record<string, { tensors: number; accBeta1: number; accBeta2: number }>;
   /** Whether the running BatchNorm averages are stored beside recomputed population statistics. */
   runningStatistics: boolean;
 }
@@ -281,12 +284,20 @@ export interface SaveOptions {
 /** Where a model lives: a URL (`file://`, `indexeddb://`, `localstorage://`, `http(s)://`) or a tfjs IOHandler. */
 export type ModelLocation = string | tf.io.IOHandler;
 
-/** What `save` writes beside the weights, and `load` checks first. */
-export interface SavedMetadata {
+/**
+ * What `save` writes beside the weights, and `load` checks first: the part every detector's
+ * metadata shares (see detectors/detector.ts); `config` is the detector's own.
+ */
+export interface DetectorMetadata {
   format: 'ganomaly';
   formatVersion: number;
   libraryVersion: string;
-  config: ResolvedConfig;
+  /**
+   * Which detector the model is ('ganomaly', 'autoencoder', ...), so that `loadDetector` returns
+   * the right class. Models saved before there were several have none: they are GANomaly models.
+   */
+  kind?: string;
+  config: object;
   calibration: Calibration | null;
   epochsTrained: number;
   /** Which BatchNorm statistics the saved moving mean/variance hold. */
@@ -302,4 +313,9 @@ export interface SavedMetadata {
   info?: Record<string, unknown>;
   /** `file://` saves: sha256 (hex) of weights.bin, checked at load (flipped bytes fail there, not as wrong scores). */
   weightsSha256?: string;
+}
+
+/** What `Ganomaly.save` writes beside the weights, and `load` checks first. */
+export interface SavedMetadata extends DetectorMetadata {
+  config: ResolvedConfig;
 }
