@@ -87,6 +87,7 @@ export function makeConfig(o) {
     // Only when used, so that earlier records keep their resume key.
     ...(o.valNormal ? { val_normal: o.valNormal } : {}),
     ...(o.select && o.select !== 'last' ? { select: o.select } : {}),
+    ...(o.model && o.model !== 'ganomaly' ? { model: o.model } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ const HELP = `Usage: node experiments/run.mjs [options]
                                the model-selection rule studied (no test data involved)
                                (both impls: the held-out normals also calibrate the skip and
                                combined score variants of every record)
+  --model KIND                 the detector (library: ganomaly, autoencoder, vae, skip-ganomaly,
+                               anogan, egbad; pytorch: ganomaly, skip-ganomaly). Default ganomaly
   --select last|validation     (library only, with --val-normal) fit's model selection: 'validation'
                                = select: 'validation' with the held-out normals and their synthetic
                                anomalies; the record keeps the last epoch's figures and adds the
@@ -70,6 +72,7 @@ try {
     'max-test-anomalous': { type: 'string', default: '0' },
     'val-normal': { type: 'string', default: '0' },
     select: { type: 'string', default: 'last' },
+    model: { type: 'string', default: 'ganomaly' },
     width: { type: 'string', default: '64' },
     latent: { type: 'string', default: '100' },
     batch: { type: 'string', default: '64' },
@@ -147,7 +150,10 @@ const config = makeConfig({
   score,
   bn,
   select: oneOf('select', ['last', 'validation']),
+  model: String(a.model),
 });
+if (config.model && config.select) die('--select validation is implemented for --model ganomaly only');
+if (config.model && impl === 'pytorch' && config.model !== 'skip-ganomaly') die(`--impl pytorch knows --model ganomaly and skip-ganomaly, not '${config.model}'`);
 if (config.select && (impl !== 'ganomaly' || !config.val_normal)) die('--select validation needs --impl ganomaly and --val-normal N');
 const stopAfter = int('stop-after');
 const threads = int('threads');
@@ -226,6 +232,68 @@ function variantFields(perEpoch) {
 }
 
 const BEST_NOTE = "max over epochs of the test-set AUROC: the epoch the paper's code selected (selection on the test set, optimistic); auroc is the last epoch's";
+
+/**
+ * Another detector of the library's family (createDetector): trained on the same split with its
+ * defaults at the protocol's sizes; the test AUROC after every epoch (fit's `validation`), the last
+ * epoch's metrics from `evaluate`.
+ * @param {{ anomaly_class: number, seed: number }} p
+ */
+async function runDetector(p) {
+  const { train, test } = await loadData();
+  const { createDetector, data } = core;
+  const split = data.leaveOneClassOut(train, test, {
+    anomalyClass: p.anomaly_class,
+    seed: p.seed,
+    maxTrain: config.max_train ?? undefined,
+    maxTestNormal: config.max_test_normal ?? undefined,
+    maxTestAnomalous: config.max_test_anomalous ?? undefined,
+  });
+  const trainSet = config.max_train && config.val_normal ? data.subset(split.train, Array.from({ length: Math.min(config.max_train, split.train.count) }, (_, i) => i)) : split.train;
+  const t0 = performance.now();
+  const model = await createDetector(config.model, {
+    imageSize: config.image_size,
+    channels: dataset === 'mnist' ? 1 : 3,
+    latentDim: config.latent,
+    baseWidth: config.width,
+    learningRate: config.lr,
+    batchNormMode: config.bn,
+    seed: p.seed,
+    backend: String(a.backend),
+  });
+  try {
+    const labels = split.test.labels;
+    const { history } = await model.fit(trainSet, {
+      epochs: config.epochs,
+      batchSize: config.batch,
+      validation: { images: split.test, labels },
+      onEpochEnd: (/** @type {any} */ l) => log(`  epoch ${l.epoch}/${l.epochs}  test AUROC ${l.auroc?.toFixed(4)}  ${l.seconds.toFixed(1)} s`),
+    });
+    const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));
+    const ev = await model.evaluate(split.test, labels);
+    const b = best(perEpoch);
+    return {
+      per_epoch_auroc: perEpoch,
+      auroc: ev.auroc,
+      best_epoch_auroc: b.value,
+      best_epoch: b.epoch,
+      best_epoch_note: BEST_NOTE,
+      average_precision: ev.averagePrecision,
+      f1: ev.f1,
+      precision: ev.precision,
+      recall: ev.recall,
+      f1_threshold: { source: ev.thresholdSource, phi: 0.2, value: ev.threshold },
+      eer: ev.eer,
+      train_seconds: history.reduce((/** @type {number} */ s, /** @type {any} */ l) => s + l.seconds, 0),
+      total_seconds: (performance.now() - t0) / 1000,
+      split: { normal_pool: split.counts.normalPool, anomaly_pool: split.counts.anomalyPool, train: trainSet.count, test_normal: split.counts.testNormal, test_anomalous: split.counts.testAnomalous },
+      history: history.map((/** @type {any} */ l) => ({ epoch: l.epoch, seconds: l.seconds, losses: Object.fromEntries(Object.entries(l).filter(([k, v]) => /Loss$/.test(k) && typeof v === 'number')) })),
+      runtime: { backend: model.backend, node: process.version, data_source: loaded?.source },
+    };
+  } finally {
+    model.dispose();
+  }
+}
 
 /** @param {{ anomaly_class: number, seed: number }} p */
 async function runGanomaly(p) {
@@ -524,7 +592,7 @@ for (const p of todo) {
   }
   const name = dataset === 'cifar10' ? ` (${CIFAR10_NAMES[p.anomaly_class]})` : '';
   log(`run ${written + 1}/${todo.length}: ${impl} ${dataset} anomaly class ${p.anomaly_class}${name} seed ${p.seed}`);
-  const result = impl === 'ganomaly' ? await runGanomaly(p) : await runPytorch(p);
+  const result = impl === 'ganomaly' ? await (config.model ? runDetector(p) : runGanomaly(p)) : await runPytorch(p);
   const record = { impl, dataset, anomaly_class: p.anomaly_class, seed: p.seed, config, ...result, finished_at: new Date().toISOString() };
   appendRecord(outFile, record);
   written++;
