@@ -1,16 +1,16 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CALIBRATION_METHODS, ImageError, MODEL_FILES, VERSION, data, readModelMetadata, type Ganomaly } from '@ganomaly/core';
+import { CALIBRATION_METHODS, Ganomaly, ImageError, MODEL_FILES, VERSION, data, readModelMetadata } from '@ganomaly/core';
 import { createReport, csvField, reportMetrics, writeReport, type ClassMetrics } from '@ganomaly/report';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { countProgress } from './progress.js';
 import { imageFiles, loadSource, type LoadOptions } from './sources.js';
-import { isModelFolder, loadModel, printSkipped } from './shared.js';
+import { isModelFolder, loadModel, printSkipped, type CliModel } from './shared.js';
 import { atomicFile, checkOutputFile, checkReportDir, isSystemError, systemMessage } from './safety.js';
 import { loadOnnxModel, type ScoringModel } from './onnx.js';
 
-function imageLoadOptions(v: Record<string, unknown>, model: Ganomaly, io: CliIO, warn: (m: string) => void): LoadOptions {
+function imageLoadOptions(v: Record<string, unknown>, model: CliModel, io: CliIO, warn: (m: string) => void): LoadOptions {
   return {
     imageSize: model.config.imageSize,
     channels: model.config.channels as 1 | 3,
@@ -329,7 +329,10 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
   try {
     // One forward pass: weights that are finite but out of range give non-finite scores (exit 4).
     const n = model.config.imageSize;
-    await model.scoreComponents(data.imageSet(new Uint8Array(n * n * model.config.channels).fill(128), { count: 1, height: n, width: n, channels: model.config.channels as 1 | 3 }));
+    const probe = data.imageSet(new Uint8Array(n * n * model.config.channels).fill(128), { count: 1, height: n, width: n, channels: model.config.channels as 1 | 3 });
+    // GANomaly's components need no calibration (its 'skip' and 'combined' scores do); the other kinds score.
+    if (model instanceof Ganomaly) await model.scoreComponents(probe);
+    else await model.score(probe);
     const meta = model.metadata();
     let bytes = 0;
     for (const f of Object.values(MODEL_FILES)) bytes += (await stat(path.join(dir, f)).catch(() => null))?.size ?? 0;
@@ -339,10 +342,14 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
       writeLine(io.stdout, JSON.stringify({ ...meta, savedAt: saved.savedAt, libraryVersion: saved.libraryVersion, checkpoint: !!saved.training, interruptedEpoch: model.interruptedEpoch, bytes }, null, 2));
       return EXIT.ok;
     }
-    const c = meta.config;
+    const c = meta.config as typeof model.config & { encoder?: string; scoreVariant?: string; lossWeights?: Record<string, number> };
+    const kind = model.kind;
     const lines = [
-      `${dir}: GANomaly ${saved.training ? 'training checkpoint' : 'model'}, format ${meta.formatVersion}, saved by @ganomaly ${saved.libraryVersion} at ${saved.savedAt} (this is ${VERSION})`,
-      `input ${c.imageSize}x${c.imageSize}x${c.channels}, latent ${c.latentDim}, width ${c.baseWidth}, encoder ${c.encoder}, score ${c.scoreVariant}, BatchNorm ${c.batchNormMode} (${meta.statistics} statistics)`,
+      `${dir}: ${kind === 'ganomaly' ? 'GANomaly' : `'${kind}' detector`} ${saved.training ? 'training checkpoint' : 'model'}, format ${meta.formatVersion}, saved by @ganomaly ${saved.libraryVersion} at ${saved.savedAt} (this is ${VERSION})`,
+      kind === 'ganomaly'
+        ? `input ${c.imageSize}x${c.imageSize}x${c.channels}, latent ${c.latentDim}, width ${c.baseWidth}, encoder ${c.encoder}, score ${c.scoreVariant}, BatchNorm ${c.batchNormMode} (${meta.statistics} statistics)`
+        : `input ${c.imageSize}x${c.imageSize}x${c.channels}, latent ${c.latentDim}, width ${c.baseWidth}${c.scoreVariant ? `, score ${c.scoreVariant}` : ''}` +
+          `${c.lossWeights && Object.keys(c.lossWeights).length ? `, loss weights ${Object.entries(c.lossWeights).map(([k, w]) => `${k} ${w}`).join(', ')}` : ''}, BatchNorm ${c.batchNormMode} (${meta.statistics} statistics)`,
       `trained ${meta.epochsTrained} epoch(s)${model.interruptedEpoch ? ` + ${model.interruptedEpoch.nextBatch}/${model.interruptedEpoch.batches} batches of epoch ${model.interruptedEpoch.epoch}` : ''}, lr ${c.learningRate}, seed ${c.seed}`,
       meta.calibration
         ? `calibrated (${meta.calibration.method}) on ${meta.calibration.count} images: threshold ${meta.calibration.threshold.toPrecision(6)}, range [${meta.calibration.normalization.min.toPrecision(5)}, ${meta.calibration.normalization.max.toPrecision(5)}]`

@@ -6,7 +6,7 @@ import type { OnnxScorer } from '@ganomaly/onnx';
 import { CliError, EXIT, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, choice, parse, type CommandSpec } from './options.js';
 import { atomicFile, checkOutputFile, isSystemError, systemMessage } from './safety.js';
-import { loadModel } from './shared.js';
+import { loadGanomaly } from './shared.js';
 
 export const EXPORT: CommandSpec = {
   name: 'export',
@@ -41,7 +41,7 @@ export async function exportModel(argv: string[], io: CliIO): Promise<number> {
   const out = path.resolve(io.cwd, v.out);
   // Checked before anything is written: --out inside the model folder would damage the model.
   await checkOutputFile(out, [], dir, '--out');
-  const model = await loadModel(dir, v.backend as string | undefined);
+  const model = await loadGanomaly(dir, v.backend as string | undefined, 'ONNX export');
   try {
     let bytes: Uint8Array;
     try {
@@ -100,7 +100,7 @@ export async function loadOnnxModel(model: string, backend: string | undefined):
   }
   let bytes: Uint8Array | string = model;
   if (st.isDirectory()) {
-    const m = await loadModel(model, backend);
+    const m = await loadGanomaly(model, backend, '--engine onnx (scoring an ONNX export)');
     try {
       bytes = await m.exportOnnx();
     } catch (e) {

@@ -15,8 +15,11 @@ export interface BatchProgress {
   epochs: number;
   batch: number;
   batches: number;
-  generatorLoss: number;
-  discriminatorLoss: number;
+  /** GANomaly's two losses (shown as G and D) ... */
+  generatorLoss?: number;
+  discriminatorLoss?: number;
+  /** ... or another detector's, by name (shown under their names). */
+  losses?: Record<string, number>;
 }
 
 /**
@@ -31,8 +34,7 @@ export class ProgressBar {
   private firstBatch = 0;
   private epoch = -1;
   private lastQuarter = -1;
-  private gSum = 0;
-  private dSum = 0;
+  private sums = new Map<string, number>();
   private n = 0;
 
   constructor(
@@ -51,17 +53,18 @@ export class ProgressBar {
       this.epochStart = t;
       this.firstBatch = p.batch;
       this.lastQuarter = -1;
-      this.gSum = this.dSum = this.n = 0;
+      this.sums.clear();
+      this.n = 0;
     }
-    this.gSum += p.generatorLoss;
-    this.dSum += p.discriminatorLoss;
+    const named = p.losses ?? { G: p.generatorLoss ?? NaN, D: p.discriminatorLoss ?? NaN };
+    for (const [k, x] of Object.entries(named)) this.sums.set(k, (this.sums.get(k) ?? 0) + x);
     this.n++;
     const intervals = p.batch - this.firstBatch;
     const perBatch = intervals > 0 ? (t - this.epochStart) / 1000 / intervals : NaN;
     const eta = perBatch * (p.batches - p.batch);
     const total = eta + perBatch * p.batches * (p.epochs - p.epoch);
     const frac = p.batch / p.batches;
-    const losses = `G ${(this.gSum / this.n).toFixed(3)} D ${(this.dSum / this.n).toFixed(3)}`;
+    const losses = [...this.sums].map(([k, sum]) => `${k} ${(sum / this.n).toFixed(3)}`).join(' ');
     const head = `epoch ${p.epoch}/${p.epochs}`;
     const tail = `${p.batch}/${p.batches}  ETA ${formatDuration(eta)}${p.epoch < p.epochs ? ` (all ${formatDuration(total)})` : ''}  ${losses}`;
     if (this.out.isTTY) {

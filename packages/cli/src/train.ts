@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AbortError,
-  Ganomaly,
   ModelFormatError,
   checkModelSize,
+  createDetector,
   data,
+  detectorKinds,
   metrics,
   readModelMetadata,
   recoverInterruptedSave,
@@ -15,25 +16,32 @@ import {
   setWasmThreads,
   useBackend,
   wasmThreadsStatus,
+  type DetectorEpochLogs,
+  type DetectorFitOptions,
   type EpochLogs,
+  type FitOptions,
+  type FitResult,
   type FitSelection,
+  type LossBatchLogs,
+  type LossEpochLogs,
 } from '@ganomaly/core';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { ProgressBar, countProgress, formatDuration } from './progress.js';
 import { loadSource, sourceChannels } from './sources.js';
-import { isModelFolder, loadModel, printSkipped } from './shared.js';
+import { isModelFolder, loadModel, printSkipped, type CliModel } from './shared.js';
 import { FolderLock, checkCanWrite, isInside, isSystemError, systemMessage } from './safety.js';
 
 export const TRAIN: CommandSpec = {
   name: 'train',
   brief: 'Train on normal images (image folders, MNIST, CIFAR-10); Ctrl-C saves a checkpoint, --resume continues',
   summary:
-    'Trains GANomaly on normal images and saves the model. DATA is the layout of the authors\' code (DATA/train/normal, optional DATA/test/normal and DATA/test/<anomaly class>), a plain folder of normal images, image files, MNIST IDX files or CIFAR-10 binaries (a folder holding them, or `mnist` to find MNIST) with --anomaly-class.',
+    'Trains a detector (GANomaly by default; --model picks another) on normal images and saves the model. DATA is the layout of the authors\' code (DATA/train/normal, optional DATA/test/normal and DATA/test/<anomaly class>), a plain folder of normal images, image files, MNIST IDX files or CIFAR-10 binaries (a folder holding them, or `mnist` to find MNIST) with --anomaly-class.',
   usage: 'ganomaly train DATA... --out DIR [options]',
   positionals: { min: 1 },
   options: {
     out: { type: 'string', short: 'o', value: 'DIR', help: 'Folder for the trained model', default: './ganomaly-model' },
+    model: { type: 'string', value: 'KIND', help: `The detector: ${detectorKinds().join(', ')}`, default: 'ganomaly' },
     epochs: { type: 'string', short: 'e', value: 'N', help: 'Epochs', default: '15' },
     'batch-size': { type: 'string', short: 'b', value: 'N', help: 'Images per training step', default: '64' },
     'image-size': { type: 'string', value: 'N', help: 'Model input size (images are resized to N x N; a power of 2, >= 16)', default: '32' },
@@ -65,6 +73,7 @@ export const TRAIN: CommandSpec = {
     'Examples:',
     '  ganomaly train ./bottles --out ./bottle-model --epochs 15',
     '  ganomaly train mnist --anomaly-class 2 --limit 3000 --width 32 --epochs 3 --out ./mnist-2',
+    '  ganomaly train mnist --anomaly-class 2 --model skip-ganomaly --epochs 3 --out ./mnist-2-skip',
   ].join('\n'),
 };
 
@@ -87,7 +96,7 @@ interface RunInfo {
   select?: 'last' | 'validation';
 }
 
-const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed', 'score-variant'];
+const MODEL_FLAGS = ['image-size', 'channels', 'latent', 'width', 'lr', 'seed', 'score-variant', 'model'];
 
 export async function train(argv: string[], io: CliIO): Promise<number> {
   const held: { lock?: FolderLock; checkpointLock?: FolderLock } = {};
@@ -135,6 +144,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
   // Everything that can be checked without the data is checked before loading it.
   const backendName = ((v.backend as string | undefined) ?? 'auto').toLowerCase();
   const workersOpt = parseWorkers(v.workers);
+  const kindOpt = v.model === undefined ? undefined : choice(v, 'model', 'ganomaly', detectorKinds());
   // Data-parallel workers each take a core: wasm's XNNPACK threads on the main thread would only
   // contend with them (measured: 45.7 against 48.8 img/s on 2 cores), unless asked for.
   if (workersOpt !== 1 && !io.env.GANOMALY_WASM_THREADS && wasmThreadsStatus() === null) setWasmThreads(1);
@@ -170,6 +180,17 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
   const holdoutOpt = num(v, 'holdout', 0.1, 0, 0.9)!;
   num(v, 'quantile', 0.99, 0, 1);
   const selectOpt = choice(v, 'select', 'last', ['last', 'validation'] as const);
+  // Only GANomaly trains data-parallel, writes TensorBoard logs, has the score variants and selects
+  // an epoch (the other kinds say so before any data is read).
+  const kindOnly = (kind: string) => {
+    if (kind === 'ganomaly') return;
+    const only = (flag: string, what: string) => usage(`${flag}: ${what} GANomaly's only; --model ${kind} does not have it (drop ${flag.split(' ')[0]}).`);
+    if (workersOpt !== 1) throw only(`--workers ${String(workersOpt)}`, 'data-parallel training is');
+    if (tensorBoard !== undefined) throw only('--tensorboard', "TensorBoard logging of the losses is");
+    if (v['score-variant'] !== undefined) throw only(`--score-variant ${String(v['score-variant'])}`, 'the score variants are');
+    if (v.select !== undefined && v.select !== 'last') throw only(`--select ${String(v.select)}`, 'epoch selection is');
+  };
+  if (!resume) kindOnly(kindOpt ?? 'ganomaly');
   if (!resume && holdoutOpt === 0) {
     if (selectOpt === 'validation') throw usage('--select validation scores held-out normal images after every epoch: pass --holdout > 0 (e.g. 0.1).');
     if (modelOptions && metrics.CALIBRATED_SCORE_VARIANTS.includes(modelOptions.scoreVariant)) {
@@ -178,10 +199,21 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
   }
   int(v, 'val-limit', 2000, 0);
 
-  let model: Ganomaly | null = null;
+  let model: CliModel | null = null;
   let saved: RunInfo | null = null;
   if (resume) {
     model = await loadModel(checkpoint, backendName);
+    if (kindOpt !== undefined && kindOpt !== model.kind) {
+      const was = model.kind;
+      model.dispose();
+      throw usage(`--resume continues the checkpoint's '${was}' model; drop --model ${kindOpt}.`);
+    }
+    try {
+      kindOnly(model.kind);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
     saved = (model.info?.run as RunInfo | undefined) ?? null;
     if (!saved) {
       model.dispose();
@@ -189,7 +221,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     }
     // Only --epochs may change on resume (to train longer); the rest decides the result. Options
     // equal to the checkpoint's are fine.
-    const c = model.config;
+    const c = model.config as typeof model.config & { scoreVariant?: string };
     const modelDiffers = (
       [
         ['image-size', c.imageSize],
@@ -264,7 +296,8 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     let calibSet: data.ImageSet | null = null;
     const nHold = holdout > 0 ? Math.floor(trainSet.count * holdout) : 0;
     if (holdout > 0 && (nHold < 5 || trainSet.count - nHold < 2)) {
-      const needs = select === 'validation' ? '--select validation' : metrics.CALIBRATED_SCORE_VARIANTS.includes(model?.config.scoreVariant ?? modelOptions!.scoreVariant) ? `--score-variant ${model?.config.scoreVariant ?? modelOptions!.scoreVariant}` : null;
+      const variant = ((model?.config as { scoreVariant?: string } | undefined)?.scoreVariant ?? modelOptions!.scoreVariant) as (typeof metrics.SCORE_VARIANTS)[number];
+      const needs = select === 'validation' ? '--select validation' : (model?.kind ?? kindOpt ?? 'ganomaly') === 'ganomaly' && metrics.CALIBRATED_SCORE_VARIANTS.includes(variant) ? `--score-variant ${variant}` : null;
       if (needs) throw dataError(`${needs} needs held-out normal images, but ${trainSet.count} training images at --holdout ${holdout} leave ${nHold} (at least 5 are needed): raise --holdout or add images.`);
       warn(`only ${trainSet.count} training images: none held out, so the model is not calibrated (run 'ganomaly calibrate' with other normal images).`);
     } else if (nHold > 0) {
@@ -308,10 +341,15 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         `${validation ? `, ${validation.images.count} labelled for validation` : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
 
-    if (!model) model = await Ganomaly.create({ backend: backendName, ...modelOptions!, channels });
+    if (!model) {
+      const kind = kindOpt ?? 'ganomaly';
+      // --score-variant is GANomaly's (the other kinds refused it above).
+      const { scoreVariant, ...shared } = modelOptions!;
+      model = (await createDetector(kind, { backend: backendName, ...shared, ...(kind === 'ganomaly' ? { scoreVariant } : {}), channels })) as CliModel;
+    }
     const m = model;
     // Free space, now that the model's size is known: a save that cannot fit fails before training.
-    const modelBytes = Object.values(m.networks).reduce((sum, net) => sum + net.countParams() * 4, 0) + 64 * 1024;
+    const modelBytes = Object.values(m.networks as Record<string, { countParams(): number }>).reduce((sum, net) => sum + net.countParams() * 4, 0) + 64 * 1024;
     if (outSpace.free !== null && outSpace.free < modelBytes) {
       throw usage(`--out ${out}: only ${mb(outSpace.free)} free in ${outSpace.where}, the model needs about ${mb(modelBytes)}. Free some space or choose another --out (checked before training).`);
     }
@@ -321,30 +359,28 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     run.backend = saved?.backend ?? m.backend;
     const remaining = epochs - m.epochs;
     say(
-      `model: ${imageSize}x${imageSize}x${channels}, nz ${m.config.latentDim}, width ${m.config.baseWidth}, backend ${m.backend}${threadsNote(m.backend)}${workers !== 1 ? `, workers ${workers}` : ''}; ` +
+      `model: ${m.kind === 'ganomaly' ? '' : `${m.kind} `}${imageSize}x${imageSize}x${channels}, nz ${m.config.latentDim}, width ${m.config.baseWidth}, backend ${m.backend}${threadsNote(m.backend)}${workers !== 1 ? `, workers ${workers}` : ''}; ` +
         (resume ? `resuming after epoch ${m.epochs}${m.interruptedEpoch ? ` + ${m.interruptedEpoch.nextBatch}/${m.interruptedEpoch.batches} batches` : ''}, ` : '') +
         `${remaining} epoch(s) to go`,
     );
     const saveCheckpoint = () => m.save(`file://${checkpoint}`, { trainingState: true, info: { run } });
     let selected: FitSelection | undefined;
     if (remaining > 0) {
-      const history: EpochLogs[] = [];
+      const history: DetectorEpochLogs[] = [];
       try {
-        ({ selection: selected } = await m.fit(trainSet, {
+        const fitOptions: FitOptions = {
           epochs: remaining,
           batchSize,
-          workers,
           signal: io.signal,
           validation,
-          tensorBoard,
+          ...(m.kind === 'ganomaly' ? { workers, tensorBoard } : {}),
           // The held-out calibration images are the selection set's normal images (training-side data only).
           ...(select === 'validation' ? { select: 'validation' as const, selection: { images: calibSet! } } : {}),
-          onBatchEnd: (b) => progress.update({ ...b, epochs }),
+          onBatchEnd: (b) => progress.update({ ...b, ...(b.generatorLoss === undefined ? { losses: (b as unknown as LossBatchLogs).losses } : {}), epochs }),
           onEpochEnd: async (logs) => {
             history.push(logs);
             say(
-              `epoch ${logs.epoch}/${epochs}  G ${logs.generatorLoss.toFixed(4)}  D ${logs.discriminatorLoss.toFixed(4)}  ` +
-                `adv ${logs.adversarialLoss.toFixed(4)} con ${logs.contextualLoss.toFixed(4)} enc ${logs.encoderLoss.toFixed(4)}  ` +
+              `epoch ${logs.epoch}/${epochs}  ${epochLosses(logs)}  ` +
                 `${logs.imagesPerSecond.toFixed(1)} img/s  ${formatDuration(logs.seconds)}` +
                 (logs.auroc !== undefined ? `  val AUROC ${logs.auroc.toFixed(4)}` : '') +
                 (logs.validationAuroc !== undefined ? `  selection AUROC ${logs.validationAuroc.toFixed(4)}` : '') +
@@ -360,7 +396,8 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
               }
             }
           },
-        }));
+        };
+        ({ selection: selected } = (await m.fit(trainSet, fitOptions as DetectorFitOptions)) as FitResult);
         if (selected) {
           say(`selected epoch ${selected.epoch} of ${m.epochs} (selection AUROC ${selected.auroc.toFixed(4)}; the last epoch's ${selected.perEpoch[selected.perEpoch.length - 1]!.toFixed(4)})`);
         }
@@ -431,6 +468,15 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
 
 export { CliError };
 
+/** An epoch's losses: GANomaly's five as before, another detector's by name. */
+function epochLosses(logs: DetectorEpochLogs): string {
+  const g = logs as Partial<EpochLogs>;
+  if (g.generatorLoss !== undefined) {
+    return `G ${g.generatorLoss.toFixed(4)}  D ${g.discriminatorLoss!.toFixed(4)}  adv ${g.adversarialLoss!.toFixed(4)} con ${g.contextualLoss!.toFixed(4)} enc ${g.encoderLoss!.toFixed(4)}`;
+  }
+  return Object.entries((logs as LossEpochLogs).losses ?? {}).map(([k, x]) => `${k} ${x.toFixed(4)}`).join('  ');
+}
+
 /** ' (2 threads)' for wasm with XNNPACK threads, else ''. */
 function threadsNote(backend: string): string {
   const t = backend === 'wasm' ? wasmThreadsStatus()?.threads : null;
@@ -492,7 +538,7 @@ function mb(bytes: number): string {
  * Saves the model's full training state where it is safe: the checkpoint folder, else a new folder
  * in the system's temporary folder. Returns where, or null when neither could be written.
  */
-async function rescue(m: Ganomaly, run: RunInfo, checkpoint: string): Promise<string | null> {
+async function rescue(m: CliModel, run: RunInfo, checkpoint: string): Promise<string | null> {
   for (const dir of [checkpoint, null]) {
     const target = dir ?? (await mkdtemp(path.join(tmpdir(), 'ganomaly-rescue-')).catch(() => null));
     if (!target) continue;

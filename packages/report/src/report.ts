@@ -2,7 +2,7 @@
 // (createReport, as data), an offline HTML page for them (reportHtml), and the files on disk
 // (writeReport, Node only).
 import { ValueError, checkBinaryLabels } from '@ganomaly/common';
-import type { Ganomaly, EvaluationResult } from '@ganomaly/core';
+import type { Detector, EvaluationResult } from '@ganomaly/core';
 import { isImageSet, preprocess, subset, type ImageSet } from '@ganomaly/data';
 import { auroc as aurocOf } from '@ganomaly/math';
 import type { RgbaImage } from './rgba.js';
@@ -197,7 +197,7 @@ function toBytes(values: ArrayLike<number>): Uint8Array {
  * misclassified images. Only the images shown are reconstructed; they are shown as the model sees
  * them (resized and converted to its channels), back on the 0..255 scale.
  */
-export async function createReport(model: Ganomaly, input: ReportInput): Promise<Report> {
+export async function createReport(model: Pick<Detector, 'config' | 'evaluate'> & Required<Pick<Detector, 'reconstruct'>>, input: ReportInput): Promise<Report> {
   const fn = 'createReport';
   const { labels, topK, names, classes } = checkInput(input, fn);
   const n = input.images.count;

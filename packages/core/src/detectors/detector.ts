@@ -3,12 +3,14 @@
 // only; the shared implementation is base.ts, the list of kinds registry.ts.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../inputs.js';
+import type { ResolvedDetectorConfig } from './config.js';
 import type {
   CalibrateOptions,
   Calibration,
   DetectorMetadata,
   EvaluationResult,
   ModelLocation,
+  PartialEpoch,
   Prediction,
   SaveOptions,
   ScoreOptions,
@@ -86,8 +88,8 @@ export interface DetectorEvaluateOptions extends ScoreOptions {
  */
 export interface Detector {
   readonly kind: DetectorKind;
-  /** The resolved config (defaults filled in); its keys depend on the kind. */
-  readonly config: Readonly<object>;
+  /** The resolved config (defaults filled in): the keys every kind shares, and the kind's own. */
+  readonly config: Readonly<ResolvedDetectorConfig>;
   /** The tfjs backend the model runs on. */
   readonly backend: string;
   /** How many complete epochs the model was trained for. */
@@ -95,6 +97,10 @@ export interface Detector {
   /** Fitted by `calibrate`; saved with the model. */
   calibration: Calibration | null;
   readonly isDisposed: boolean;
+  /** The notes given to the last `save({ info })` or read by `load`; saved again by later saves. */
+  info: Record<string, unknown> | null;
+  /** Where an interrupted epoch stopped (the next `fit` completes it first), or null. */
+  readonly interruptedEpoch: Readonly<PartialEpoch> | null;
   /** Trains on normal images; BatchNorm population statistics are recomputed afterwards (the default mode). */
   fit(images: ImageInput, options?: DetectorFitOptions): Promise<DetectorFitResult>;
   /** One anomaly score per image, deterministic and independent of the other images (population mode). */

@@ -1,0 +1,77 @@
+// `ganomaly train --model KIND` for each detector besides GANomaly, and the commands that load
+// any kind (info, score, evaluate with --report, calibrate), on real MNIST digits written as PNG
+// files (normal 1, anomalies 7 and 0); what only GANomaly does (ONNX, data-parallel workers,
+// TensorBoard) fails with a message naming the kind.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '@ganomaly/cli';
+import { SMALL, cli, writeLayout } from './helpers.js';
+
+let dir: string;
+let layout: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'ganomaly-cli-models-'));
+  layout = path.join(dir, 'digits');
+  await writeLayout(layout);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('train --model', () => {
+  it('refuses an unknown kind, naming the known ones, and GANomaly-only options for other kinds', async () => {
+    const bad = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'nonesuch', ...SMALL], dir);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/--model must be one of ganomaly, autoencoder, vae, skip-ganomaly/);
+    const workers = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'vae', '--workers', '2', ...SMALL], dir);
+    expect(workers.code).toBe(EXIT.usage);
+    expect(workers.stderr).toMatch(/only GANomaly trains data-parallel; --model vae/);
+    const help = await cli(['train', '--help'], dir);
+    expect(help.stdout).toMatch(/--model KIND\s+The detector: ganomaly, autoencoder, vae, skip-ganomaly \(default ganomaly\)/);
+  });
+
+  for (const kind of ['autoencoder', 'vae', 'skip-ganomaly']) {
+    it(`${kind}: trains, saves, and info/score/evaluate/calibrate load it; export refuses it`, async () => {
+      const out = path.join(dir, kind);
+      const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', '0.002'], dir);
+      expect(t.stderr).toContain(`model: ${kind} 16x16x1`);
+      expect(t.stderr).toMatch(/epoch 3\/3 {2}\w+ \d/);
+      expect(t.stderr).toMatch(/validation: AUROC \d/);
+      expect(t.code, t.stderr).toBe(EXIT.ok);
+      expect(await readdir(path.join(dir))).not.toContain(`${kind}.checkpoint`);
+
+      const info = await cli(['info', out], dir);
+      expect(info.code).toBe(EXIT.ok);
+      expect(info.stdout).toContain(`'${kind}' detector model`);
+      expect(info.stdout).toMatch(/trained 3 epoch\(s\)/);
+      expect(info.stdout).toMatch(/calibrated \(quantile\)/);
+      expect(JSON.parse((await cli(['info', out, '--json'], dir)).stdout).kind).toBe(kind);
+
+      const s = await cli(['score', out, path.join(layout, 'test/normal'), '--format', 'jsonl'], dir);
+      expect(s.code).toBe(EXIT.ok);
+      const rows = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { score: number; anomaly: number });
+      expect(rows).toHaveLength(24);
+      expect(rows.every((r) => Number.isFinite(r.score) && (r.anomaly === 0 || r.anomaly === 1))).toBe(true);
+
+      const report = path.join(dir, `${kind}-report`);
+      const e = await cli(['evaluate', out, layout, '--json', ...(kind === 'vae' ? ['--report', report] : [])], dir);
+      expect(e.code, e.stderr).toBe(EXIT.ok);
+      const r = JSON.parse(e.stdout) as { auroc: number };
+      expect(r.auroc).toBeGreaterThan(0.5);
+      if (kind === 'vae') expect(await readdir(report)).toContain('index.html');
+
+      const recal = path.join(dir, `${kind}-recal`);
+      const c = await cli(['calibrate', out, path.join(layout, 'test/normal'), '--output', recal], dir);
+      expect(c.code, c.stderr).toBe(EXIT.ok);
+      expect((await cli(['info', recal], dir)).stdout).toContain(`'${kind}' detector model`);
+
+      const x = await cli(['export', out, '--out', path.join(dir, `${kind}.onnx`), '--backend', 'wasm'], dir);
+      expect(x.code).toBe(EXIT.model);
+      expect(x.stderr).toContain(`is a '${kind}' model: ONNX export is GANomaly's only`);
+    }, 120_000);
+  }
+});
