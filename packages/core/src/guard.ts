@@ -41,18 +41,19 @@ interface Guardable {
   dispose(this: object): void;
 }
 
-function disposedError(fn: string): DisposedError {
-  return new DisposedError(`'${fn}' was called on a Ganomaly model that was disposed. Create or load a new one.`);
+function disposedError(fn: string, what: string): DisposedError {
+  return new DisposedError(`'${fn}' was called on ${what} that was disposed. Create or load a new one.`);
 }
 
-export function guardModel(proto: object): void {
+/** `what` names the model in messages ('a Ganomaly model'; the other detectors say 'a model'). */
+export function guardModel(proto: object, what = 'a Ganomaly model'): void {
   const p = proto as Guardable & Record<string, Method>;
   const fit = p.fit;
   const dispose = p.dispose;
 
   p.fit = async function (this: object, images: unknown, options: Record<string, unknown> = {}) {
     const s = stateOf(this);
-    if (s.disposeRequested) throw disposedError('fit');
+    if (s.disposeRequested) throw disposedError('fit', what);
     if (s.fitting) throw new BusyError("'fit' was called while this model is already training (an earlier 'fit' has not settled). Await it first, or train another model.");
     if (s.running.length) throw new BusyError(`'fit' was called while this model is busy with '${s.running[0]}'. Await that call first.`);
     const stop = new AbortController();
@@ -94,7 +95,7 @@ export function guardModel(proto: object): void {
     if (typeof method !== 'function') continue;
     p[name] = async function (this: object, ...args: unknown[]) {
       const s = stateOf(this);
-      if (s.disposeRequested) throw disposedError(name);
+      if (s.disposeRequested) throw disposedError(name, what);
       if (s.fitting && s.inCallback === 0) {
         throw new BusyError(`'${name}' was called while this model is training ('fit' has not settled). Await fit first, or call it from fit's onEpochEnd/onBatchEnd.`);
       }

@@ -34,6 +34,7 @@ import {
 import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationThreshold, fitCalibration } from '../calibration.js';
 import { captureOptimizers, restoreOptimizers } from '../checkpoint.js';
 import { guardModel, checkFiniteScores } from '../guard.js';
+import { checkModelSize } from '../limits.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from '../inputs.js';
 import { describeLocation, loadNetworks, saveNetworks } from '../persistence.js';
 import type {
@@ -121,6 +122,9 @@ export interface DetectorSpec<C extends ResolvedDetectorConfig, D extends BaseDe
 export async function createAs<C extends ResolvedDetectorConfig, D extends BaseDetector<C>>(config: unknown, spec: DetectorSpec<C, D>): Promise<D> {
   const fn = `${spec.name}.create`;
   const resolved = spec.resolveConfig(config ?? {}, fn);
+  // The size check of Ganomaly.create (an estimate from the DCGAN networks' shapes): a config that
+  // would not fit in memory fails here, not deep inside tfjs.
+  checkModelSize(resolved, fn);
   const backend = await useBackend((config as { backend?: string } | undefined)?.backend ?? 'auto');
   return spec.make(spec.buildNetworks(resolved), resolved, backend, {});
 }
@@ -677,7 +681,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
 }
 
 // Concurrent calls (BusyError), dispose during fit (DisposedError): see guard.ts.
-guardModel(BaseDetector.prototype);
+guardModel(BaseDetector.prototype, 'a model');
 
 function named(names: readonly string[], values: readonly number[]): Record<string, number> {
   return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
