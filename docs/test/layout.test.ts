@@ -18,21 +18,27 @@ interface Module {
   bare: string[];
 }
 
+/** Every .ts file under the package's src/ (subfolders such as core's detectors/ included), by its path from src/. */
+function sourceFiles(dir: string, sub = ''): string[] {
+  return readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(dir, path.posix.join(sub, e.name)) : e.name.endsWith('.ts') ? [path.posix.join(sub, e.name)] : [],
+  );
+}
+
 function modules(pkg: string): Module[] {
   const dir = path.join(root, 'packages', pkg, 'src');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => {
-      const text = readFileSync(path.join(dir, f), 'utf8');
-      const local = new Set<string>();
-      const bare = new Set<string>();
-      for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|import\('(\.[^']+)'\)/gm)) {
-        const spec = m[1] ?? m[2] ?? m[3]!;
-        if (spec.startsWith('.')) local.add(path.basename(spec).replace(/\.js$/, '.ts'));
-        else bare.add(spec);
-      }
-      return { file: f, local: [...local], bare: [...bare] };
-    });
+  return sourceFiles(dir).map((f) => {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    const local = new Set<string>();
+    const bare = new Set<string>();
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|import\('(\.[^']+)'\)/gm)) {
+      const spec = m[1] ?? m[2] ?? m[3]!;
+      // Resolved against the importing file's folder: detectors/base.ts is not base.ts.
+      if (spec.startsWith('.')) local.add(path.posix.join(path.posix.dirname(f), spec).replace(/\.js$/, '.ts'));
+      else bare.add(spec);
+    }
+    return { file: f, local: [...local], bare: [...bare] };
+  });
 }
 
 function findCycle(mods: Module[]): string[] | null {

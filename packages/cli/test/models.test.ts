@@ -29,7 +29,13 @@ describe('train --model', () => {
     expect(bad.stderr).toMatch(/--model must be one of ganomaly, autoencoder, vae, skip-ganomaly/);
     const workers = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'vae', '--workers', '2', ...SMALL], dir);
     expect(workers.code).toBe(EXIT.usage);
-    expect(workers.stderr).toMatch(/only GANomaly trains data-parallel; --model vae/);
+    expect(workers.stderr).toMatch(/--workers 2: data-parallel training is GANomaly's only; --model vae does not have it/);
+    const variant = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'autoencoder', '--score-variant', 'l1', ...SMALL], dir);
+    expect(variant.code).toBe(EXIT.usage);
+    expect(variant.stderr).toMatch(/--score-variant l1: the score variants are GANomaly's only; --model autoencoder/);
+    const select = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'skip-ganomaly', '--select', 'validation', ...SMALL], dir);
+    expect(select.code).toBe(EXIT.usage);
+    expect(select.stderr).toMatch(/--select validation: epoch selection is GANomaly's only/);
     const help = await cli(['train', '--help'], dir);
     expect(help.stdout).toMatch(/--model KIND\s+The detector: ganomaly, autoencoder, vae, skip-ganomaly \(default ganomaly\)/);
   });

@@ -545,9 +545,10 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
     const mode = options.batchNormMode ?? this.config.batchNormMode;
     const src = await imageSource(images, 'images', fn, this.target());
-    const restore = this.useStatistics(mode, fn);
+    let restore: (() => void) | null = null;
     const parts: tf.Tensor4D[] = [];
     try {
+      restore = this.useStatistics(mode, fn);
       for (const idx of batchIndices(src.count, batchSize)) {
         parts.push(tf.tidy(() => tf.mul(tf.add(this.reconstructBatch(src.batch(idx), mode === 'batch'), 1), 127.5) as tf.Tensor4D));
       }
