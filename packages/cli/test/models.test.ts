@@ -2,7 +2,7 @@
 // any kind (info, score, evaluate with --report, calibrate), on real MNIST digits written as PNG
 // files (normal 1, anomalies 7 and 0); what only GANomaly does (ONNX, data-parallel workers,
 // TensorBoard) fails with a message naming the kind.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,4 +80,25 @@ describe('train --model', () => {
       expect(x.stderr).toContain(`is a '${kind}' model: ONNX export is GANomaly's only`);
     }, 120_000);
   }
+
+  it('vae: Ctrl-C saves a checkpoint; --resume (with the checkpoint\'s kind) ends with the weights of the uninterrupted run', async () => {
+    const TRAIN = (out: string) => ['train', layout, '--out', out, '--model', 'vae', ...SMALL, '--val-limit', '0'];
+    const reference = path.join(dir, 'vae-reference');
+    expect((await cli(TRAIN(reference), dir)).code).toBe(EXIT.ok);
+    const out = path.join(dir, 'vae-interrupted');
+    const ctl = new AbortController();
+    const atBatch = (text: string) => [...text.matchAll(/^epoch 2\/3 +\d+% (\d+)\/13/gm)].some((m) => Number(m[1]) >= 6);
+    const r = await cli(TRAIN(out), dir, { signal: ctl.signal, onStderr: (t) => void (atBatch(t) && ctl.abort()) });
+    expect(r.code, r.stderr).toBe(EXIT.interrupted);
+    expect((await cli(['info', `${out}.checkpoint`], dir)).stdout).toMatch(/'vae' detector training checkpoint/);
+    const other = await cli(['train', layout, '--out', out, '--backend', 'wasm', '--model', 'autoencoder', '--resume'], dir);
+    expect(other.code).toBe(EXIT.usage);
+    expect(other.stderr).toMatch(/--resume continues the checkpoint's 'vae' model; drop --model autoencoder/);
+    const printed = r.stderr.match(/Continue with: ganomaly (.*)$/m)![1]!.split(' ');
+    expect(printed).not.toContain('--model');
+    const resumed = await cli(printed, dir);
+    expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
+    expect(resumed.stderr).toMatch(/resuming after epoch 1 \+ \d+\/13 batches, 2 epoch\(s\) to go/);
+    expect((await readFile(path.join(out, 'weights.bin'))).equals(await readFile(path.join(reference, 'weights.bin')))).toBe(true);
+  }, 120_000);
 });
