@@ -8,7 +8,8 @@
  * `batch/generator_loss`, `batch/discriminator_loss`; per epoch (step = epoch)
  * `epoch/generator_loss`, `epoch/discriminator_loss`, `epoch/adversarial_loss`,
  * `epoch/contextual_loss`, `epoch/encoder_loss`, `epoch/images_per_second`,
- * `epoch/discriminator_resets`, `epoch/learning_rate` and, with validation images, `epoch/validation_auroc`.
+ * `epoch/discriminator_resets`, `epoch/learning_rate` and, with validation images, `epoch/validation_auroc`
+ * (with select: 'validation', `epoch/selection_auroc`).
  */
 import { ValueError } from '@ganomaly/common';
 import type { TensorBoardLog } from './tensorboard.js';
@@ -59,6 +60,7 @@ export async function openTensorBoard(dir: string, backend: string, learningRate
       // Adam's step size: constant in GANomaly's recipe, logged so that runs can be told apart.
       writer.scalar('epoch/learning_rate', learningRate, e);
       if (logs.auroc !== undefined) writer.scalar('epoch/validation_auroc', logs.auroc, e);
+      if (logs.validationAuroc !== undefined) writer.scalar('epoch/selection_auroc', logs.validationAuroc, e);
       writer.flush();
     },
     close() {

@@ -36,10 +36,11 @@ export async function exportOnnx(state: ModelState, options: OnnxExportOptions):
   }
   const { buildOnnxScorer } = await import('@ganomaly/onnx');
   const c = state.config;
-  // The graph computes the latent scores; x̂ − x and D's features are not in it.
-  if (c.scoreVariant !== 'mse' && c.scoreVariant !== 'l1' && c.scoreVariant !== 'latent') {
+  // The graph has z, ẑ, x and x̂; D (and so 'features', 'skip', 'combined') is not in it.
+  const variant = c.scoreVariant === 'latent' ? 'mse' : c.scoreVariant;
+  if (variant !== 'mse' && variant !== 'l1' && variant !== 'reconstruction') {
     throw new ValueError(
-      `exportOnnx: the model's scoreVariant '${c.scoreVariant}' cannot be exported: the ONNX scorer computes the latent scores only ('latent' = 'mse', and 'l1'). Score with the library, or export a model created with scoreVariant 'latent' or 'l1'.`,
+      `exportOnnx: the model's scoreVariant '${c.scoreVariant}' cannot be exported: the ONNX scorer computes 'latent' (= 'mse'), 'l1' and 'reconstruction' only (the discriminator is not part of the graph). Score with the library, or export a model created with one of those.`,
     );
   }
   const restore = useStatistics(state, nets, mode, fn);
@@ -48,7 +49,7 @@ export async function exportOnnx(state: ModelState, options: OnnxExportOptions):
       imageSize: c.imageSize,
       channels: c.channels as 1 | 3,
       latentDim: c.latentDim,
-      scoreVariant: c.scoreVariant === 'l1' ? 'l1' : 'mse',
+      scoreVariant: variant,
       calibration: state.calibration ? JSON.parse(JSON.stringify(state.calibration)) : null,
       batchNormStatistics: mode === 'running' ? 'running' : state.statistics,
       libraryVersion: VERSION,

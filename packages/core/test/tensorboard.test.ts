@@ -67,6 +67,9 @@ describe('fit({ tensorBoard })', () => {
       epochs: 2,
       batchSize: 8,
       validation: { images: v, labels: [0, 0, 0, 0, 1, 1, 1, 1] },
+      // Given selection images: nothing is held out, so the 4 batches an epoch stay.
+      select: 'validation',
+      selection: { images: v },
       tensorBoard: dir,
       onBatchEnd: (l) => void batchLosses.push(l.generatorLoss),
     });
@@ -101,6 +104,7 @@ print(json.dumps(out))`, dir], { encoding: 'utf8' });
       ['epoch/discriminator_loss', 'discriminatorLoss'],
       ['epoch/contextual_loss', 'contextualLoss'],
       ['epoch/validation_auroc', 'auroc'],
+      ['epoch/selection_auroc', 'validationAuroc'],
     ] as const) {
       expect(got[tag].map(([s]) => s)).toEqual([1, 2]);
       got[tag].forEach(([, val], i) => expect(val).toBeCloseTo(history[i][key] as number, 4));

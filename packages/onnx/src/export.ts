@@ -24,6 +24,10 @@ export interface ScorerNetworks {
 export type ExtraOutput = 'z' | 'zHat' | 'xHat';
 export const EXTRA_OUTPUTS: readonly ExtraOutput[] = ['z', 'zHat', 'xHat'];
 
+/** The scores an exported graph computes ('mse' is the library's 'latent'). */
+export type OnnxScoreVariant = 'mse' | 'l1' | 'reconstruction';
+export const ONNX_SCORE_VARIANTS: readonly OnnxScoreVariant[] = ['mse', 'l1', 'reconstruction'];
+
 /** What an exported model says about itself (metadata_props 'ganomaly', JSON). */
 export interface OnnxModelInfo {
   format: 'ganomaly-onnx';
@@ -33,7 +37,8 @@ export interface OnnxModelInfo {
   imageSize: number;
   channels: 1 | 3;
   latentDim: number;
-  scoreVariant: 'mse' | 'l1';
+  /** 'mse' (mean (z − ẑ)²), 'l1' (Σ |z − ẑ|) or 'reconstruction' (mean |x − x̂|, x and x̂ in [−1, 1]). */
+  scoreVariant: OnnxScoreVariant;
   /** Which BatchNorm statistics the graph uses ('population' or 'running'). */
   batchNormStatistics: 'population' | 'running' | 'initial';
   /** The calibration saved with the model, or null (then the graph has only the `score` output). */
@@ -49,7 +54,7 @@ export interface BuildScorerOptions {
   imageSize: number;
   channels: 1 | 3;
   latentDim: number;
-  scoreVariant: 'mse' | 'l1';
+  scoreVariant: OnnxScoreVariant;
   calibration: OnnxModelInfo['calibration'];
   batchNormStatistics: OnnxModelInfo['batchNormStatistics'];
   libraryVersion: string;
@@ -567,10 +572,14 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
   const axes = [1, 2, 3];
   const diff = g.node('Sub', [enc.out, re.out], 'score/diff');
   const outputs: ValueInfoProto[] = [];
+  if (!ONNX_SCORE_VARIANTS.includes(scoreVariant)) throw new ValueError(`exportOnnx: unknown score variant '${String(scoreVariant)}'; the graph computes ${ONNX_SCORE_VARIANTS.join(', ')}.`);
   const score =
     scoreVariant === 'mse'
       ? g.node('ReduceMean', [g.node('Mul', [diff, diff], 'score/square')], 'score/mean', [ints('axes', axes), int('keepdims', 0)], 'score')
-      : g.node('ReduceSum', [g.node('Abs', [diff], 'score/abs'), g.int64s('score/axes', axes)], 'score/sum', [int('keepdims', 0)], 'score');
+      : scoreVariant === 'l1'
+        ? g.node('ReduceSum', [g.node('Abs', [diff], 'score/abs'), g.int64s('score/axes', axes)], 'score/sum', [int('keepdims', 0)], 'score')
+        : // mean |x − x̂| over channels and pixels (NCHW), x the clipped [−1, 1] input, as the library's 'reconstruction'.
+          g.node('ReduceMean', [g.node('Abs', [g.node('Sub', [x, dec.out], 'score/pixel_diff')], 'score/pixel_abs')], 'score/pixel_mean', [ints('axes', axes), int('keepdims', 0)], 'score');
   g.name('score');
   outputs.push(valueInfo('score', DataType.FLOAT, ['n'], `anomaly score (${scoreVariant}), higher = more anomalous`));
   if (calibration) {

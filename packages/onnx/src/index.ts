@@ -9,6 +9,8 @@ export {
   type ExtraOutput,
   type OnnxModelInfo,
   type BuildScorerOptions,
+  type OnnxScoreVariant,
+  ONNX_SCORE_VARIANTS,
   EXTRA_OUTPUTS,
   METADATA_KEY,
   ONNX_OPSET,

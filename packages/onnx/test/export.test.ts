@@ -1,5 +1,5 @@
 // The exported scorer against the library: trained models (sizes 16/32/64, 1 and 3 channels,
-// extra layers, both score variants) on real MNIST and CIFAR-10 images; ONNX Runtime's scores in
+// extra layers, the three score variants the graph computes) on real MNIST and CIFAR-10 images; ONNX Runtime's scores in
 // Node (onnxruntime-node) and in Python (onnx.checker + onnxruntime of .venv) equal Ganomaly's.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,12 +17,13 @@ interface Case {
   imageSize: number;
   channels: 1 | 3;
   extraLayers: number;
-  scoreVariant: 'mse' | 'l1';
+  scoreVariant: 'mse' | 'l1' | 'reconstruction';
 }
 
 const CASES: Case[] = [
   { name: 'mnist16', set: 'mnist', imageSize: 16, channels: 1, extraLayers: 0, scoreVariant: 'mse' },
   { name: 'mnist32_extra1_l1', set: 'mnist', imageSize: 32, channels: 1, extraLayers: 1, scoreVariant: 'l1' },
+  { name: 'mnist16_reconstruction', set: 'mnist', imageSize: 16, channels: 1, extraLayers: 0, scoreVariant: 'reconstruction' },
   { name: 'cifar32', set: 'cifar', imageSize: 32, channels: 3, extraLayers: 0, scoreVariant: 'mse' },
   { name: 'cifar64_extra2', set: 'cifar', imageSize: 64, channels: 3, extraLayers: 2, scoreVariant: 'mse' },
 ];
