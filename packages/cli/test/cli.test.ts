@@ -288,7 +288,7 @@ describe('nothing is lost by a bad command line', () => {
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toMatch(/--out .*busy is a folder with other files in it/);
     expect(r.stderr).not.toMatch(/epoch/); // refused before any training
-    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(performance.now() - t0).toBeLessThan(30_000) // no training started: loose, so that a loaded machine still meets it;
     expect(await readdir(busy)).toEqual(['notes.txt']);
   });
 

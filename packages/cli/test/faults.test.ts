@@ -349,7 +349,7 @@ describe('wrong answers and crashes', () => {
     const r = await cli(['train', layout, '--out', path.join(dir, 'huge'), '--image-size', '1024', '--backend', 'wasm'], dir);
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toMatch(/--image-size must give a model of at most 200 million parameters \(the limit of this library\), but imageSize 1024, baseWidth 64/);
-    expect(performance.now() - t).toBeLessThan(5000);
+    expect(performance.now() - t).toBeLessThan(30_000) // building it would take minutes: a loose bound that a loaded machine still meets;
   });
 
   for (const [sig, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {

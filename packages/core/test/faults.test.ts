@@ -95,7 +95,7 @@ describe('fault 7: sizes that cannot be built', () => {
   it('create({ imageSize: 1024 }) fails at once with a ValueError naming the limit', async () => {
     const t = performance.now();
     const err = await Ganomaly.create({ imageSize: 1024, backend: BACKEND }).catch((e: unknown) => e);
-    expect(performance.now() - t).toBeLessThan(2000);
+    expect(performance.now() - t).toBeLessThan(20_000) // building it would take minutes: loose, so that a loaded machine still meets it;
     expect(err).toBeInstanceOf(ValueError);
     expect((err as Error).message).toMatch(/at most 200 million parameters \(the limit of this library\), but imageSize 1024, baseWidth 64, latentDim 100 gives about 2\.\d+ G parameters/);
     // Small widths at large sizes are bounded by their activations.

@@ -354,9 +354,9 @@ describe('decodeImage', () => {
   it('refuses a PNG claiming 100000x100000 from its header, before decoding', () => {
     const bytes = Uint8Array.from([...PNG_SIG, ...ihdr(100_000, 100_000, 8, 2)]); // IHDR only: no pixel data at all
     expect(imageHeader(bytes)).toEqual({ format: 'png', width: 100_000, height: 100_000, channels: 3 });
-    const t0 = performance.now();
+    // No wall-clock bound (it flaked on a loaded machine): 'before decoding' is shown by the
+    // message and by the different error the same bytes give without the limit, below.
     const e = imageErrorOf(() => decodeImage(bytes, { file: 'huge.png' }));
-    expect(performance.now() - t0).toBeLessThan(200);
     expect(e.file).toBe('huge.png');
     expect(e.message).toContain('huge.png');
     expect(e.message).toContain('100000x100000');
@@ -614,7 +614,7 @@ describe('loadImageFiles and loadImageFolder', () => {
     const warnings: string[] = [];
     const t0 = performance.now();
     const r = await loadImageFiles(files, { imageSize: 16, channels: 3, onWarning: (m) => warnings.push(m) });
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(20_000) // decoding 6-huge.png would take minutes: loose, so that a loaded machine still meets it;
     expect(r.files.map((f) => path.basename(f))).toEqual(['1-good.png', '9-good.jpg']);
     expect(r.set.count).toBe(2);
     expect(r.set.pixels.length).toBe(2 * 16 * 16 * 3);
