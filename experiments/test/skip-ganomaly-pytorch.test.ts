@@ -1,0 +1,122 @@
+// bench/pytorch/skip_ganomaly.py, the PyTorch Skip-GANomaly that run.mjs can call like
+// ganomaly.py: its networks' shapes and skip connections, the split it shares with ganomaly.py,
+// the held-out calibration images, and one tiny protocol run's JSON. Skipped without the
+// repository's .venv/bin/python (torch, numpy) or without MNIST in ../shared/data.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const python = path.join(root, '.venv/bin/python');
+const script = path.join(root, 'bench/pytorch/skip_ganomaly.py');
+const mnist = path.resolve(root, '../shared/data/mnist');
+const hasTorch = fs.existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+if (!hasTorch) console.warn('skip-ganomaly-pytorch.test.ts skipped: no .venv/bin/python with torch and numpy');
+const hasMnist = fs.existsSync(mnist);
+
+function py(code: string): string {
+  const r = spawnSync(python, ['-c', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`python exited with ${r.status}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+describe.skipIf(!hasTorch)('bench/pytorch/skip_ganomaly.py', () => {
+  it('builds the U-Net (skips at every scale) and the discriminator with the expected shapes', () => {
+    const out = py(`
+import sys, json, torch
+sys.path.insert(0, 'bench/pytorch')
+import skip_ganomaly as s
+torch.manual_seed(0)
+g = s.UnetGenerator(32, 3, 4); d = s.Discriminator(32, 10, 3, 4)
+g.apply(s.init_weights); d.apply(s.init_weights)
+x = torch.rand(2, 3, 32, 32) * 2 - 1
+seen = []
+for m in g.modules():
+    if isinstance(m, s.UnetSkipBlock) and not m.outermost:
+        m.register_forward_hook(lambda mod, i, o: seen.append([list(i[0].shape), list(o.shape)]))
+y = g(x); p, f = d(x)
+convs = [m for m in g.modules() if isinstance(m, torch.nn.Conv2d)]
+try:
+    s.UnetGenerator(16, 1, 4); small = 'built'
+except ValueError as e:
+    small = str(e)
+print(json.dumps({'y': list(y.shape), 'ymax': float(y.abs().max()), 'p': list(p.shape), 'f': list(f.shape),
+  'pmin': float(p.min()), 'pmax': float(p.max()), 'blocks': seen, 'downs': len(convs), 'small': small}))
+`);
+    const r = JSON.parse(out);
+    expect(r.y).toEqual([2, 3, 32, 32]);
+    expect(r.ymax).toBeLessThanOrEqual(1);
+    expect(r.p).toEqual([2]);
+    expect(r.f).toEqual([2, 10, 1, 1]);
+    expect(r.pmin).toBeGreaterThan(0);
+    expect(r.pmax).toBeLessThan(1);
+    expect(r.downs).toBe(5); // log2(32) stride-2 convs down to 1x1
+    // Each inner level returns its input concatenated with its up path: channels = in + out of
+    // the up conv (= in), at sizes 16, 8, 4, 2 (innermost first in hook order).
+    expect(r.blocks).toEqual([
+      [[2, 32, 2, 2], [2, 64, 2, 2]],
+      [[2, 16, 4, 4], [2, 32, 4, 4]],
+      [[2, 8, 8, 8], [2, 16, 8, 8]],
+      [[2, 4, 16, 16], [2, 8, 16, 16]],
+    ]);
+    expect(r.small).toMatch(/power of two >= 32/);
+  });
+
+  it.skipIf(!hasMnist)('uses ganomaly.py\'s split and holds out calibration images that are neither trained on nor tested', () => {
+    const out = py(`
+import sys, json, argparse, numpy as np
+sys.path.insert(0, 'bench/pytorch')
+import skip_ganomaly as s
+from pathlib import Path
+xtr, ytr, xte, yte = s.gan.load_mnist(Path('${path.dirname(mnist)}'))
+labels = np.concatenate([ytr, yte])
+res = {}
+for cap in (200, None):
+    a = argparse.Namespace(anomaly_class=3, seed=1, max_train=cap, max_test_normal=50, max_test_anomalous=40, calib_normal=30)
+    split, tr, ca, src = s.calibration_split(labels, a)
+    ref = s.gan.leave_one_class_out(labels, 3, 1, cap, 50, 40)
+    res[str(cap)] = {'train': len(tr), 'calib': len(ca), 'same_test': bool(np.array_equal(split.test_idx, ref.test_idx)),
+      'prefix': bool(np.array_equal(tr, ref.train_idx[:len(tr)])), 'same_train': bool(np.array_equal(tr, ref.train_idx)),
+      'overlap': len(set(ca) & (set(tr) | set(split.test_idx))), 'normal': bool(np.all(labels[ca] != 3)), 'src': src}
+print(json.dumps(res))
+`);
+    const r = JSON.parse(out);
+    // capped: the training set is ganomaly.py's exactly, the calibration images follow it
+    expect(r['200']).toMatchObject({ train: 200, calib: 30, same_test: true, same_train: true, overlap: 0, normal: true });
+    expect(r['200'].src).toMatch(/after the 200 training images/);
+    // uncapped: the last 30 of the training prefix are held out
+    const n = Math.floor((70000 - 7141) * 0.8);
+    expect(r.None).toMatchObject({ train: n - 30, calib: 30, same_test: true, prefix: true, same_train: false, overlap: 0, normal: true });
+  });
+
+  it.skipIf(!hasMnist)('runs the protocol at a tiny size and prints the fields run.mjs reads', () => {
+    const args = ['protocol', '--dataset', 'mnist', '--anomaly-class', '1', '--seed', '0', '--epochs', '2', '--max-train', '64',
+      '--max-test-normal', '32', '--max-test-anomalous', '32', '--ngf', '4', '--nz', '8', '--batch', '32', '--threads', '1',
+      '--calib-normal', '40', '--w-enc', '2', '--data-dir', path.dirname(mnist)];
+    const r = spawnSync(python, [script, ...args], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+    if (r.status !== 0) throw new Error(`skip_ganomaly.py exited with ${r.status}:\n${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    const res = JSON.parse(lines[lines.length - 1]);
+    expect(res).toMatchObject({ system: 'pytorch', model: 'skip-ganomaly', dataset: 'mnist', anomaly_class: 1, seed: 0, epochs: 2 });
+    expect(res.split).toEqual({ normal_pool: 70000 - 7877, anomaly_pool: 7877, train: 64, test_normal: 32, test_anomalous: 32, calibration: 40 });
+    expect(res.per_epoch_auroc).toHaveLength(2);
+    expect(res.auroc).toBe(res.per_epoch_auroc[1]);
+    expect(Object.keys(res.auroc_by_bn_mode).sort()).toEqual(['batch', 'population', 'running']);
+    expect(res.auroc_by_bn_mode.population).toBe(res.auroc);
+    for (const v of Object.values(res.auroc_by_bn_mode) as number[]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+    expect(res.history.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2]);
+    for (const h of res.history) for (const k of ['g', 'd', 'adv', 'con', 'lat']) expect(Number.isFinite(h[k])).toBe(true);
+    expect(res.config).toMatchObject({ w_adv: 1, w_con: 50, w_lat: 2, d_lat: true, rec_weight: 0.9, nz: 8, ngf: 4, ndf: 4, bn_mode: 'population' });
+    expect(res.test_labels).toEqual([...Array(32).fill(0), ...Array(32).fill(1)]);
+    expect(res.test_scores).toHaveLength(64);
+    // scaled with the held-out normal images' min and max, not the test set's
+    const { min, max, count } = res.calibration;
+    expect(count).toBe(40);
+    expect(max).toBeGreaterThan(min);
+    res.test_scores_raw.forEach((raw: number, i: number) => expect(res.test_scores[i]).toBeCloseTo((raw - min) / (max - min), 9));
+    expect(Math.min(...res.test_scores_raw) === min && Math.max(...res.test_scores_raw) === max).toBe(false);
+  });
+});
