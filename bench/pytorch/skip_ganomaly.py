@@ -34,10 +34,12 @@ are on the same seeded splits as GANomaly's:
   score = 0.9 * rec + 0.1 * lat (``--score-variant l1`` uses mean absolute errors instead).
   The code then min-max scales the scores over the *test* set. Here the scaling is fitted on
   **held-out normal images of the training side** (``calibration`` in the JSON): with
-  ``--max-train N`` they are the ``--calib-normal`` images that follow the N training images in
-  the seeded order (so the training set is exactly GANomaly's); without a cap, the last
-  ``--calib-normal`` images of the training prefix are held out and not trained on. The scaling is
-  monotone, so AUROC is the same with or without it; it matters for a threshold on scaled scores.
+  ``--max-train N`` they are the K images that follow the N training images in the seeded order
+  (ganomaly.py's ``--val-normal K``; the training set is then exactly GANomaly's); without a cap,
+  the last K images of the training prefix are held out and not trained on. K = ``--val-normal``,
+  else ``--calib-normal``, else max(64, 10 % of the training images). ``--score-scaling
+  combined`` (default, the code's order) scales the combined score, which is monotone and leaves
+  the AUROC unchanged; ``parts`` scales each term first (experiments/variants.mjs's 'skip').
 * BatchNorm at scoring (``--bn-mode``, as ganomaly.py): ``population`` recomputes the statistics of
   every BatchNorm layer of G (over the training images) and of D (over the same real training
   images), then scores in eval mode; ``running`` uses the running averages; ``batch`` is the
@@ -48,12 +50,15 @@ are on the same seeded splits as GANomaly's:
         --max-train 600 --max-test-normal 200 --max-test-anomalous 200 --epochs 3 --ngf 16 --nz 32
 
 Prints one JSON object on the last line of stdout (the fields of experiments/pytorch_protocol.py's
-output, plus ``model`` and ``calibration``); one JSON line per epoch goes to stderr.
+output, plus ``model``, ``calibration`` and ``test_scores_raw``); one JSON line per epoch goes to
+stderr. ``serve`` reads one JSON argument list per stdin line and answers one ``{"ok": result}``
+or ``{"error": message}`` line each, as pytorch_protocol.py's ``serve`` does for run.mjs.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import math
@@ -207,6 +212,7 @@ class Config:
     d_reset_threshold: float = 1e-5
     rec_weight: float = 0.9  # score = rec_weight * rec + (1 - rec_weight) * lat
     score_variant: str = "l2"  # 'l2': mean squared errors (the code's); 'l1': mean absolute errors
+    score_scaling: str = "combined"  # 'combined': min-max of the combined score (the code's order); 'parts'
     seed: int = 0
 
 
@@ -374,8 +380,10 @@ class SkipGanomaly:
         return dr.pow(2).mean(dim=1), dl.pow(2).mean(dim=1)
 
     @torch.no_grad()
-    def score(self, images: Tensor, bn_mode: str = "population", batch_size: int = 256) -> np.ndarray:
-        """Raw scores rec_weight * rec + (1 - rec_weight) * lat, one per image (float64)."""
+    def score_parts(self, images: Tensor, bn_mode: str = "population", batch_size: int = 256) -> Dict[str, np.ndarray]:
+        """Per-image components (float64): reconstruction = mean |x - x_hat|, reconstruction_l2 =
+        mean (x - x_hat)^2, features_l1 = mean |f(x) - f(x_hat)|, features = mean (f(x) - f(x_hat))^2,
+        in BatchNorm mode ``bn_mode`` (as ganomaly.py's ``score``)."""
         if bn_mode == "population":
             if self._running is None:
                 raise RuntimeError("bn_mode 'population': call recompute_population_stats(train_images) first")
@@ -390,22 +398,52 @@ class SkipGanomaly:
         train = bn_mode == "batch"
         self.netg.train(train)
         self.netd.train(train)
-        w = self.cfg.rec_weight
-        out = []
+        out: Dict[str, List[Tensor]] = {k: [] for k in COMPONENTS}
         try:
             for start in range(0, images.shape[0], batch_size):
                 x = images[start : start + batch_size].to(self.device)
                 x_hat = self.netg(x)
                 _, f = self.netd(x)
                 _, f_hat = self.netd(x_hat)
-                rec, lat = self.parts(x, x_hat, f, f_hat)
-                out.append((w * rec + (1 - w) * lat).double().cpu())
+                dr = (x - x_hat).flatten(1)
+                dl = (f - f_hat).flatten(1)
+                out["reconstruction"].append(dr.abs().mean(dim=1))
+                out["reconstruction_l2"].append(dr.pow(2).mean(dim=1))
+                out["features_l1"].append(dl.abs().mean(dim=1))
+                out["features"].append(dl.pow(2).mean(dim=1))
         finally:
             if restore is not None:
                 gan.bn_restore(restore)
             self.netg.eval()
             self.netd.eval()
-        return torch.cat(out).numpy()
+        return {k: torch.cat(v).double().cpu().numpy() for k, v in out.items()}
+
+    def combine(self, parts: Dict[str, np.ndarray], calib: Dict[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray, Dict]:
+        """(raw, scaled, scaling): the score rec_weight * rec + (1 - rec_weight) * lat from the
+        components ('l2': the squared errors, the code's; 'l1': the absolute ones) and its min-max
+        scaling fitted on the calibration images' components ``calib``.
+        scaling 'combined' (the code's order): the raw score, then one min-max of it;
+        scaling 'parts': each term min-max scaled first, then combined (experiments/variants.mjs's
+        'skip'), which changes the weighting and so the AUROC."""
+        cfg = self.cfg
+        rk, lk = ("reconstruction_l2", "features") if cfg.score_variant == "l2" else ("reconstruction", "features_l1")
+        w = cfg.rec_weight
+
+        def mm(v: np.ndarray, ref: np.ndarray) -> Tuple[np.ndarray, float, float]:
+            lo, hi = float(ref.min()), float(ref.max())
+            return (v - lo) / (hi - lo if hi > lo else 1.0), lo, hi
+
+        raw = w * parts[rk] + (1 - w) * parts[lk]
+        if cfg.score_scaling == "combined":
+            ref = w * calib[rk] + (1 - w) * calib[lk]
+            scaled, lo, hi = mm(raw, ref)
+            return raw, scaled, {"min": lo, "max": hi}
+        r, rlo, rhi = mm(parts[rk], calib[rk])
+        l, llo, lhi = mm(parts[lk], calib[lk])
+        return raw, w * r + (1 - w) * l, {"reconstruction": {"min": rlo, "max": rhi}, "features": {"min": llo, "max": lhi}}
+
+
+COMPONENTS = ("reconstruction", "reconstruction_l2", "features_l1", "features")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -417,34 +455,39 @@ def calibration_split(labels: np.ndarray, args: argparse.Namespace) -> Tuple[obj
     """The seeded split of ganomaly.py's protocol, and held-out normal images of the training side.
 
     Returns (split, train_idx, calib_idx, source). With --max-train N the calibration images are
-    the next --calib-normal images of the seeded normal order after the N training images (the
-    training set is then exactly ganomaly.py's); without a cap they are the last --calib-normal
-    images of the training prefix, which then trains on the rest."""
+    the next K images of the seeded normal order after the N training images (ganomaly.py's
+    --val-normal K; the training set is exactly ganomaly.py's); without a cap they are the last K
+    images of the training prefix, which then trains on the rest. K = --val-normal, else
+    --calib-normal, else max(64, 10 % of the training images)."""
     base = gan.leave_one_class_out(labels, args.anomaly_class, args.seed, args.max_train,
                                    args.max_test_normal, args.max_test_anomalous)
     n_train = len(base.train_idx)
-    k = args.calib_normal if args.calib_normal else max(64, round(0.1 * n_train))
+    k = args.val_normal or args.calib_normal or max(64, round(0.1 * n_train))
     if args.max_train is not None:
         wide = gan.leave_one_class_out(labels, args.anomaly_class, args.seed, args.max_train + k,
                                        args.max_test_normal, args.max_test_anomalous)
         spare = wide.train_idx[n_train:]
         if len(spare) == k and np.array_equal(wide.train_idx[:n_train], base.train_idx):
             return base, base.train_idx, spare, f"the {k} normal images after the {n_train} training images in the seeded order"
+        if args.val_normal:
+            raise SystemExit(f"--val-normal {k}: fewer than {k} normal images follow the {n_train} training images")
     if k >= n_train - 1:
-        raise SystemExit(f"--calib-normal {k} leaves fewer than 2 of the {n_train} training images")
+        raise SystemExit(f"{k} calibration images leave fewer than 2 of the {n_train} training images")
     return (base, base.train_idx[:-k], base.train_idx[-k:],
             f"the last {k} of the {n_train} images of the training prefix (held out, not trained on)")
+
+
+@functools.lru_cache(maxsize=2)
+def load_data(dataset: str, data_dir: Path) -> Tuple[np.ndarray, np.ndarray]:
+    """Pooled images and labels (train then test), cached for ``serve``."""
+    xtr, ytr, xte, yte = gan.load_mnist(data_dir) if dataset == "mnist" else gan.load_cifar10(data_dir)
+    return np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
 
 
 def cmd_protocol(args: argparse.Namespace) -> Dict:
     device = gan._setup(args)
     data_dir = Path(args.data_dir).resolve() if args.data_dir else gan.default_data_dir()
-    if args.dataset == "mnist":
-        xtr, ytr, xte, yte = gan.load_mnist(data_dir)
-    else:
-        xtr, ytr, xte, yte = gan.load_cifar10(data_dir)
-    images = np.concatenate([xtr, xte])
-    labels = np.concatenate([ytr, yte])
+    images, labels = load_data(args.dataset, data_dir)
     split, train_idx, calib_idx, calib_source = calibration_split(labels, args)
     train_x = gan.to_input(images[train_idx], args.isize)
     calib_x = gan.to_input(images[calib_idx], args.isize)
@@ -452,24 +495,32 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
     cfg = Config(
         isize=args.isize, nc=images.shape[1], nz=args.nz, ngf=args.ngf, ndf=args.ndf or args.ngf, lr=args.lr,
         w_adv=args.w_adv, w_con=args.w_con, w_lat=args.w_lat if args.w_lat is not None else args.w_enc,
-        d_lat=args.d_lat, rec_weight=args.rec_weight, score_variant=args.score_variant, seed=args.seed,
+        d_lat=args.d_lat, rec_weight=args.rec_weight, score_variant=args.score_variant,
+        score_scaling=args.score_scaling, seed=args.seed,
     )
     model = SkipGanomaly(cfg, device)
+    components: List[Dict] = []
 
-    def evaluate(modes: Sequence[str]) -> Dict[str, Tuple[float, np.ndarray]]:
+    def evaluate(modes: Sequence[str], epoch: int) -> Dict[str, Dict]:
+        """Per mode: test and calibration components, the scores and the test AUROC."""
         out = {}
         for mode in modes:
             if mode == "population":
                 model.recompute_population_stats(train_x, args.batch, args.population_method)
-            s = model.score(test_x, mode, args.score_batch)
-            out[mode] = (gan.auroc(s, split.test_labels), s)
+            parts = model.score_parts(test_x, mode, args.score_batch)
+            calib = model.score_parts(calib_x, mode, args.score_batch)
+            raw, scaled, scaling = model.combine(parts, calib)
+            out[mode] = {"auroc": gan.auroc(scaled, split.test_labels), "raw": raw, "scaled": scaled, "scaling": scaling}
+            if mode == "population" and args.components:
+                components.append({"epoch": epoch, "test": {k: v.tolist() for k, v in parts.items()},
+                                   "val_normal": {k: v.tolist() for k, v in calib.items()}})
         return out
 
     per_epoch: List[Optional[float]] = []
     history: List[Dict] = []
     train_seconds = 0.0
     t_all = time.perf_counter()
-    final: Dict[str, Tuple[float, np.ndarray]] = {}
+    final: Dict[str, Dict] = {}
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()
         logs = model.train_epoch(train_x, args.batch, epoch)
@@ -477,21 +528,16 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         sec = time.perf_counter() - t0
         train_seconds += sec
         last = epoch == args.epochs
-        # The chosen mode last, so that its statistics are the ones in the layers afterwards.
-        res = evaluate([m for m in BN_MODES if m != args.bn_mode] + [args.bn_mode] if last else [args.bn_mode])
+        modes = list(BN_MODES) if last else sorted({args.bn_mode, "population"} if args.components else {args.bn_mode})
+        res = evaluate(modes, epoch)
+        model.use_running_stats()
         if last:
             final = res
-        per_epoch.append(gan._finite_or_none(res[args.bn_mode][0]))
+        per_epoch.append(gan._finite_or_none(res[args.bn_mode]["auroc"]))
         history.append({"epoch": epoch, "seconds": sec, "auroc": per_epoch[-1], **logs})
         print(json.dumps(history[-1]), file=sys.stderr, flush=True)
 
-    # Scaling fitted on the held-out normal images (in the same BatchNorm mode), never the test set.
-    raw = final[args.bn_mode][1]
-    calib = model.score(calib_x, args.bn_mode, args.score_batch)
-    lo, hi = float(calib.min()), float(calib.max())
-    scaled = (raw - lo) / (hi - lo) if hi > lo else raw - lo
-    model.use_running_stats()
-
+    chosen = final[args.bn_mode]
     return {
         "system": "pytorch",
         "model": "skip-ganomaly",
@@ -501,16 +547,17 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         "epochs": args.epochs,
         "per_epoch_auroc": per_epoch,
         "auroc": per_epoch[-1] if per_epoch else None,
-        "auroc_by_bn_mode": {m: gan._finite_or_none(final[m][0]) for m in BN_MODES},
+        "auroc_by_bn_mode": {m: gan._finite_or_none(final[m]["auroc"]) for m in BN_MODES},
         "train_seconds": train_seconds,
         "total_seconds": time.perf_counter() - t_all,
         "history": history,
-        "split": {**split.counts, "train": int(len(train_idx)), "calibration": int(len(calib_idx))},
-        "calibration": {"source": calib_source, "count": int(len(calib_idx)), "min": lo, "max": hi,
-                        "bn_mode": args.bn_mode},
-        "test_scores": [float(v) for v in scaled],
-        "test_scores_raw": [float(v) for v in raw],
+        "split": {**split.counts, "train": int(len(train_idx)), "val_normal": int(len(calib_idx))},
+        "calibration": {"source": calib_source, "count": int(len(calib_idx)), "bn_mode": args.bn_mode,
+                        "scaling": cfg.score_scaling, **chosen["scaling"]},
+        "test_scores": [float(v) for v in chosen["scaled"]],
+        "test_scores_raw": [float(v) for v in chosen["raw"]],
         "test_labels": [int(v) for v in split.test_labels],
+        **({"components": components, "test_labels_components": [int(v) for v in split.test_labels]} if args.components else {}),
         "config": {
             **asdict(cfg),
             "bn_mode": args.bn_mode,
@@ -520,7 +567,7 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
             "max_train": args.max_train,
             "max_test_normal": args.max_test_normal,
             "max_test_anomalous": args.max_test_anomalous,
-            "calib_normal": int(len(calib_idx)),
+            "val_normal": int(len(calib_idx)),
             "data_dir": str(data_dir),
             "device": device.type,
             "threads": torch.get_num_threads(),
@@ -553,7 +600,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-d-lat", dest="d_lat", action="store_false", help="leave the latent term out of D's loss")
     r.add_argument("--rec-weight", type=float, default=0.9, help="score = w * rec + (1 - w) * lat")
     r.add_argument("--score-variant", choices=("l2", "l1"), default="l2", help="l2: mean squared errors (code); l1: mean absolute")
-    r.add_argument("--calib-normal", type=int, default=0, help="held-out normal images for the score scaling (0: max(64, 10%% of train))")
+    r.add_argument("--score-scaling", choices=("combined", "parts"), default="combined",
+                   help="combined: min-max of the combined score (the code's order); parts: each term scaled, then combined")
+    r.add_argument("--val-normal", type=int, default=0, help="calibration images: this many normal images after the --max-train prefix (as ganomaly.py)")
+    r.add_argument("--calib-normal", type=int, default=0, help="calibration images when --val-normal is not given (0: max(64, 10%% of train))")
+    r.add_argument("--components", action="store_true", help="add every epoch's score components (test and calibration images, population mode)")
     r.add_argument("--bn-mode", choices=BN_MODES, default="population")
     r.add_argument("--population-method", choices=("exact", "cumulative"), default="exact")
     r.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: all cores)")
@@ -565,21 +616,42 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    args = build_parser().parse_args(argv)
+def run(argv: Sequence[str]) -> Dict:
+    args = build_parser().parse_args(list(argv))
     for name in ("max_train", "max_test_normal", "max_test_anomalous"):
         v = getattr(args, name, None)
         if v is not None and v < (1 if name == "max_train" else 0):
             raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
-    if args.calib_normal < 0:
-        raise SystemExit("--calib-normal must be >= 0")
+    if args.calib_normal < 0 or args.val_normal < 0:
+        raise SystemExit("--calib-normal and --val-normal must be >= 0")
+    if args.val_normal and args.max_train is None:
+        raise SystemExit("--val-normal needs --max-train (the held-out images follow the training prefix)")
     if not 0.0 <= args.rec_weight <= 1.0:
         raise SystemExit(f"--rec-weight must be in [0, 1], got {args.rec_weight}")
     try:
         check_isize(args.isize)
     except ValueError as e:
         raise SystemExit(f"--isize: {e}")
-    print(json.dumps(cmd_protocol(args)))
+    return cmd_protocol(args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] != ["serve"]:
+        print(json.dumps(run(argv)))
+        return
+    # serve (as experiments/pytorch_protocol.py): one JSON array of arguments per stdin line ->
+    # one line {"ok": result} or {"error": message} on stdout; per-epoch progress on stderr.
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            out = {"ok": run(json.loads(line))}
+        except SystemExit as e:
+            out = {"error": f"exit {e.code}"}
+        except Exception as e:  # noqa: BLE001 - reported to the harness
+            out = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,30 @@ print(json.dumps({'y': list(y.shape), 'ymax': float(y.abs().max()), 'p': list(p.
     expect(r.small).toMatch(/power of two >= 32/);
   });
 
+  it('combines 0.9·rec + 0.1·features and scales on the calibration images, by hand', () => {
+    const out = py(`
+import sys, json, numpy as np, torch
+sys.path.insert(0, 'bench/pytorch')
+import skip_ganomaly as s
+parts = {'reconstruction_l2': np.array([1., 2., 3.]), 'features': np.array([10., 0., 5.]), 'reconstruction': np.zeros(3), 'features_l1': np.zeros(3)}
+calib = {'reconstruction_l2': np.array([1., 3.]), 'features': np.array([0., 10.]), 'reconstruction': np.zeros(2), 'features_l1': np.zeros(2)}
+res = {}
+for scaling in ('combined', 'parts'):
+    m = s.SkipGanomaly(s.Config(nc=1, nz=4, ngf=2, score_scaling=scaling), torch.device('cpu'))
+    raw, scaled, info = m.combine(parts, calib)
+    res[scaling] = {'raw': raw.tolist(), 'scaled': scaled.tolist(), 'info': info}
+print(json.dumps(res))
+`);
+    const r = JSON.parse(out);
+    // raw = 0.9·[1, 2, 3] + 0.1·[10, 0, 5] = [1.9, 1.8, 3.2]; calibration raw [0.9, 3.7]
+    r.combined.raw.forEach((v: number, i: number) => expect(v).toBeCloseTo([1.9, 1.8, 3.2][i]!, 12));
+    expect(r.combined.info).toEqual({ min: 0.9, max: 3.7 });
+    r.combined.scaled.forEach((v: number, i: number) => expect(v).toBeCloseTo(([1.9, 1.8, 3.2][i]! - 0.9) / 2.8, 12));
+    // parts: rec' = (r − 1)/2 = [0, 0.5, 1], features' = f/10 = [1, 0, 0.5] -> [0.1, 0.45, 0.95]
+    r.parts.scaled.forEach((v: number, i: number) => expect(v).toBeCloseTo([0.1, 0.45, 0.95][i]!, 12));
+    expect(r.parts.info).toEqual({ reconstruction: { min: 1, max: 3 }, features: { min: 0, max: 10 } });
+  });
+
   it.skipIf(!hasMnist)('uses ganomaly.py\'s split and holds out calibration images that are neither trained on nor tested', () => {
     const out = py(`
 import sys, json, argparse, numpy as np
@@ -75,7 +99,7 @@ xtr, ytr, xte, yte = s.gan.load_mnist(Path('${path.dirname(mnist)}'))
 labels = np.concatenate([ytr, yte])
 res = {}
 for cap in (200, None):
-    a = argparse.Namespace(anomaly_class=3, seed=1, max_train=cap, max_test_normal=50, max_test_anomalous=40, calib_normal=30)
+    a = argparse.Namespace(anomaly_class=3, seed=1, max_train=cap, max_test_normal=50, max_test_anomalous=40, val_normal=30 if cap else 0, calib_normal=0 if cap else 30)
     split, tr, ca, src = s.calibration_split(labels, a)
     ref = s.gan.leave_one_class_out(labels, 3, 1, cap, 50, 40)
     res[str(cap)] = {'train': len(tr), 'calib': len(ca), 'same_test': bool(np.array_equal(split.test_idx, ref.test_idx)),
@@ -92,31 +116,43 @@ print(json.dumps(res))
     expect(r.None).toMatchObject({ train: n - 30, calib: 30, same_test: true, prefix: true, same_train: false, overlap: 0, normal: true });
   });
 
-  it.skipIf(!hasMnist)('runs the protocol at a tiny size and prints the fields run.mjs reads', () => {
+  it.skipIf(!hasMnist)('serves a tiny protocol run (the fields run.mjs reads) and reports a bad one', () => {
     const args = ['protocol', '--dataset', 'mnist', '--anomaly-class', '1', '--seed', '0', '--epochs', '2', '--max-train', '64',
       '--max-test-normal', '32', '--max-test-anomalous', '32', '--ngf', '4', '--nz', '8', '--batch', '32', '--threads', '1',
-      '--calib-normal', '40', '--w-enc', '2', '--data-dir', path.dirname(mnist)];
-    const r = spawnSync(python, [script, ...args], { cwd: root, encoding: 'utf8', timeout: 90_000 });
-    if (r.status !== 0) throw new Error(`skip_ganomaly.py exited with ${r.status}:\n${r.stderr}`);
-    const lines = r.stdout.trim().split('\n');
-    const res = JSON.parse(lines[lines.length - 1]);
+      '--val-normal', '40', '--w-enc', '2', '--components', '--data-dir', path.dirname(mnist)];
+    const input = `${JSON.stringify(args)}\n${JSON.stringify(['protocol', '--isize', '16'])}\n`;
+    const r = spawnSync(python, [script, 'serve'], { cwd: root, encoding: 'utf8', timeout: 90_000, input });
+    if (r.status !== 0) throw new Error(`skip_ganomaly.py serve exited with ${r.status}:\n${r.stderr}`);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[1].error).toMatch(/exit --isize: isize must be a power of two >= 32/);
+    const res = lines[0].ok;
     expect(res).toMatchObject({ system: 'pytorch', model: 'skip-ganomaly', dataset: 'mnist', anomaly_class: 1, seed: 0, epochs: 2 });
-    expect(res.split).toEqual({ normal_pool: 70000 - 7877, anomaly_pool: 7877, train: 64, test_normal: 32, test_anomalous: 32, calibration: 40 });
+    expect(res.split).toEqual({ normal_pool: 70000 - 7877, anomaly_pool: 7877, train: 64, test_normal: 32, test_anomalous: 32, val_normal: 40 });
     expect(res.per_epoch_auroc).toHaveLength(2);
     expect(res.auroc).toBe(res.per_epoch_auroc[1]);
     expect(Object.keys(res.auroc_by_bn_mode).sort()).toEqual(['batch', 'population', 'running']);
     expect(res.auroc_by_bn_mode.population).toBe(res.auroc);
-    for (const v of Object.values(res.auroc_by_bn_mode) as number[]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+    for (const v of Object.values(res.auroc_by_bn_mode) as number[]) expect(v >= 0 && v <= 1).toBe(true);
     expect(res.history.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2]);
     for (const h of res.history) for (const k of ['g', 'd', 'adv', 'con', 'lat']) expect(Number.isFinite(h[k])).toBe(true);
-    expect(res.config).toMatchObject({ w_adv: 1, w_con: 50, w_lat: 2, d_lat: true, rec_weight: 0.9, nz: 8, ngf: 4, ndf: 4, bn_mode: 'population' });
+    expect(res.config).toMatchObject({ w_adv: 1, w_con: 50, w_lat: 2, d_lat: true, rec_weight: 0.9, score_scaling: 'combined', nz: 8, ngf: 4, ndf: 4, bn_mode: 'population' });
     expect(res.test_labels).toEqual([...Array(32).fill(0), ...Array(32).fill(1)]);
     expect(res.test_scores).toHaveLength(64);
-    // scaled with the held-out normal images' min and max, not the test set's
+    // the score is 0.9·rec² + 0.1·features², scaled with the held-out normal images' min and max
+    const last = res.components[1];
+    expect(res.components.map((c: { epoch: number }) => c.epoch)).toEqual([1, 2]);
+    expect(Object.keys(last.test).sort()).toEqual(['features', 'features_l1', 'reconstruction', 'reconstruction_l2']);
+    expect(last.val_normal.features).toHaveLength(40);
+    const calRaw = last.val_normal.reconstruction_l2.map((v: number, i: number) => 0.9 * v + 0.1 * last.val_normal.features[i]);
     const { min, max, count } = res.calibration;
     expect(count).toBe(40);
-    expect(max).toBeGreaterThan(min);
-    res.test_scores_raw.forEach((raw: number, i: number) => expect(res.test_scores[i]).toBeCloseTo((raw - min) / (max - min), 9));
-    expect(Math.min(...res.test_scores_raw) === min && Math.max(...res.test_scores_raw) === max).toBe(false);
+    expect(min).toBeCloseTo(Math.min(...calRaw), 12);
+    expect(max).toBeCloseTo(Math.max(...calRaw), 12);
+    res.test_scores_raw.forEach((raw: number, i: number) => {
+      expect(raw).toBeCloseTo(0.9 * last.test.reconstruction_l2[i] + 0.1 * last.test.features[i], 12);
+      expect(res.test_scores[i]).toBeCloseTo((raw - min) / (max - min), 9);
+    });
+    expect(res.test_labels_components).toEqual(res.test_labels);
   });
 });
