@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ValueError } from '@ganomaly/common';
-import { useBackend } from '@ganomaly/core';
+import { Anogan, createDetector, loadDetector, useBackend, type AnoganProgress } from '@ganomaly/core';
+import { images } from './helpers.js';
 import { buildAnoganNetworks, type AnoganNetworks } from '../src/detectors/anogan/networks.js';
 import { anomalyLoss, discriminationLoss, ganDiscriminatorLoss, ganGeneratorLoss, residualLoss } from '../src/detectors/anogan/losses.js';
 import { searchLatent } from '../src/detectors/anogan/search.js';
@@ -138,5 +139,95 @@ describe('AnoGAN latent search', () => {
     const bad = tf.zeros([1, 1, 1, 3]);
     await expect(searchLatent(nets, x, { steps: 1, learningRate: 0.05, z0: bad })).rejects.toThrow(/'options.z0'.*\[1,1,1,8\]/);
     bad.dispose();
+  });
+});
+
+/** A memory IOHandler: what save wrote, for load. */
+function memory(): tf.io.IOHandler {
+  let saved: tf.io.ModelArtifacts | undefined;
+  return {
+    save: async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+    load: async () => saved!,
+  };
+}
+
+describe('the Anogan detector', () => {
+  const FAST = { ...TINY, backend: 'cpu', searchSteps: 6 };
+  let m: Anogan;
+  let x: tf.Tensor4D;
+  beforeAll(async () => {
+    m = (await createDetector('anogan', FAST)) as Anogan;
+    x = images(12, 16, 1, 4);
+    await m.fit(x, { epochs: 1, batchSize: 4 });
+  });
+
+  it('is created by kind with the paper\'s λ and the documented search defaults; checks its keys', async () => {
+    expect(m).toBeInstanceOf(Anogan);
+    expect(m.kind).toBe('anogan');
+    const d = await Anogan.create({ ...TINY, backend: 'cpu' });
+    expect(d.config).toMatchObject({ lambda: 0.1, searchSteps: 100, searchLearningRate: 0.1, latentDim: 8 });
+    d.dispose();
+    await expect(Anogan.create({ ...TINY, searchSteps: 2.5 })).rejects.toThrow(/'config.searchSteps'.*integer >= 0/);
+    await expect(Anogan.create({ ...TINY, lambda: 1.5 })).rejects.toThrow(ValueError);
+    await expect(Anogan.create({ ...TINY, searchLr: 1 } as object)).rejects.toThrow(/unknown key 'searchLr'/);
+  });
+
+  it('trains (G and D losses), scores per image, reconstructs, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const { history } = await m.fit(x, { epochs: 1, batchSize: 4 });
+    expect(Object.keys(history[0]!.losses)).toEqual(['generator', 'discriminator']);
+    const all = await m.score(x);
+    expect(all).toHaveLength(12);
+    for (const v of all) expect(v).toBeGreaterThan(0);
+    const few = await m.score(tf.slice(x, [3, 0, 0, 0], [2, 16, 16, 1]) as tf.Tensor4D);
+    expect(few[0]).toBeCloseTo(all[3]!, 3);
+    expect(few[1]).toBeCloseTo(all[4]!, 3);
+    const rec = await m.reconstruct(x);
+    expect(rec.shape).toEqual([12, 16, 16, 1]);
+    const v = rec.dataSync();
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...v)).toBeLessThanOrEqual(255);
+    rec.dispose();
+    // (the slice above is the caller's) and 'few' is a plain array
+    expect(tf.memory().numTensors - before).toBe(1);
+  });
+
+  it('reports the search\'s progress and stops on abort', async () => {
+    const seen: AnoganProgress[] = [];
+    await m.score(x, { batchSize: 8, onProgress: (p) => void seen.push(p) });
+    // 6 steps per batch, reported after step 6 (the last); two batches (8 + 4 images)
+    expect(seen).toEqual([
+      { step: 6, steps: 6, batchImages: 8, imagesDone: 0, images: 12 },
+      { step: 6, steps: 6, batchImages: 4, imagesDone: 8, images: 12 },
+    ]);
+    const before = tf.memory().numTensors;
+    const stop = new AbortController();
+    const slow = await Anogan.create({ ...FAST, searchSteps: 1000 });
+    let calls = 0;
+    const run = slow.score(x, {
+      signal: stop.signal,
+      onProgress: () => {
+        if (++calls === 2) stop.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(AbortError);
+    expect(calls).toBe(2); // stopped 10 steps after the first report, 980 steps early
+    slow.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('save and load give the same scores; loadDetector returns an Anogan', async () => {
+    await m.calibrate(x);
+    const h = memory();
+    await m.save(h);
+    const a = await loadDetector(h, { backend: 'cpu' });
+    expect(a).toBeInstanceOf(Anogan);
+    expect(a.config).toEqual(m.config);
+    expect(a.calibration).toEqual(m.calibration);
+    expect(await a.score(x)).toEqual(await m.score(x));
+    a.dispose();
   });
 });

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValueError } from '@ganomaly/common';
-import { useBackend } from '@ganomaly/core';
+import { Egbad, createDetector, loadDetector, useBackend } from '@ganomaly/core';
+import { images } from './helpers.js';
 import { SeededDropout, buildEgbadNetworks } from '../src/detectors/egbad/networks.js';
 import { biganDiscriminatorLoss, biganEncoderLoss, biganGeneratorLoss, egbadScore } from '../src/detectors/egbad/losses.js';
 
@@ -119,5 +120,82 @@ describe('EGBAD losses and score', () => {
     expect(() => egbadScore({ x, xHat, logitsReconstructed }, 0.9, 'l2' as never)).toThrow(/'method'/);
     expect(() => egbadScore({ x, xHat, featuresReal, featuresReconstructed }, -0.1)).toThrow(/'alpha'/);
     tf.dispose([x, xHat, featuresReal, featuresReconstructed, logitsReconstructed]);
+  });
+});
+
+function memory(): tf.io.IOHandler {
+  let saved: tf.io.ModelArtifacts | undefined;
+  return {
+    save: async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+    load: async () => saved!,
+  };
+}
+
+describe('the Egbad detector', () => {
+  const TINY = { imageSize: 16, channels: 1, latentDim: 8, baseWidth: 4, seed: 3, backend: 'cpu', learningRate: 2e-4 };
+  let x: tf.Tensor4D;
+  beforeAll(() => {
+    x = images(12, 16, 1, 4);
+  });
+
+  it("is created by kind with the authors' defaults; checks its keys", async () => {
+    const d = (await createDetector('egbad', { imageSize: 16, channels: 1, baseWidth: 2, backend: 'cpu' })) as Egbad;
+    expect(d).toBeInstanceOf(Egbad);
+    expect(d.config).toMatchObject({ latentDim: 200, learningRate: 1e-5, alpha: 0.9, scoreMethod: 'fm', dropout: 0.5, beta1: 0.5 });
+    d.dispose();
+    await expect(Egbad.create({ ...TINY, scoreMethod: 'l2' } as object)).rejects.toThrow(/'config.scoreMethod'/);
+    await expect(Egbad.create({ ...TINY, alpha: -1 })).rejects.toThrow(ValueError);
+  });
+
+  it('trains E, G and D deterministically, scores per image, reconstructs, and leaks nothing', async () => {
+    const [a, b] = [await Egbad.create(TINY), await Egbad.create(TINY)];
+    await a.fit(x, { epochs: 1, batchSize: 4 });
+    const before = tf.memory().numTensors;
+    const ha = (await a.fit(x, { epochs: 2, batchSize: 4 })).history;
+    expect(tf.memory().numTensors).toBe(before);
+    await b.fit(x, { epochs: 1, batchSize: 4 });
+    const hb = (await b.fit(x, { epochs: 2, batchSize: 4 })).history;
+    expect(Object.keys(ha[0]!.losses)).toEqual(['generator', 'encoder', 'discriminator']);
+    expect(hb.map((h) => h.losses)).toEqual(ha.map((h) => h.losses)); // seeded noise and dropout
+    const all = await a.score(x);
+    expect(all).toHaveLength(12);
+    const few = await a.score(tf.slice(x, [5, 0, 0, 0], [1, 16, 16, 1]) as tf.Tensor4D);
+    expect(few[0]).toBeCloseTo(all[5]!, 4);
+    const rec = await a.reconstruct(x);
+    expect(rec.shape).toEqual([12, 16, 16, 1]);
+    rec.dispose();
+    b.dispose();
+    // saved and loaded (the seeded dropout layers included): the same scores
+    const h = memory();
+    await a.save(h);
+    const ce = await Egbad.load(h, { backend: 'cpu' });
+    expect(await ce.score(x)).toEqual(all);
+    ce.dispose();
+    a.dispose();
+  });
+
+  it('save and load give the same scores; loadDetector returns an Egbad; the score variant is a config key', async () => {
+    const m = await Egbad.create({ ...TINY, scoreMethod: 'cross-entropy' });
+    await m.fit(x, { epochs: 1, batchSize: 4 });
+    await m.calibrate(x);
+    const h = memory();
+    await m.save(h);
+    const loaded = await loadDetector(h, { backend: 'cpu' });
+    expect(loaded).toBeInstanceOf(Egbad);
+    expect(loaded.config).toEqual(m.config);
+    expect(loaded.calibration).toEqual(m.calibration);
+    const s = await m.score(x);
+    expect(await loaded.score(x)).toEqual(s);
+    // fm on the same weights: another score
+    const fm = memory();
+    await m.save(fm);
+    const artifacts = await fm.load!();
+    (artifacts.modelTopology as { ganomaly: { config: { scoreMethod: string } } }).ganomaly.config.scoreMethod = 'fm';
+    const asFm = await Egbad.load({ load: async () => artifacts } as tf.io.IOHandler, { backend: 'cpu' });
+    expect(Array.from(await asFm.score(x))).not.toEqual(Array.from(s));
+    for (const d of [m, loaded, asFm]) d.dispose();
   });
 });

@@ -21,6 +21,8 @@ export interface LatentSearchOptions {
   z0: tf.Tensor;
   /** Stops the search between two steps with an AbortError. */
   signal?: AbortSignal;
+  /** BatchNorm in training mode (the 'batch' scoring mode; searches then depend on the batch). Default false. */
+  training?: boolean;
   /** Called every `progressEvery` steps and after the last one, with the steps done. */
   onStep?: (step: number, steps: number) => void | Promise<void>;
   /** How often `onStep` runs and the search yields to the event loop (so that an abort can land). Default 10. */
@@ -55,14 +57,15 @@ export async function searchLatent(nets: AnoganNetworks, x: tf.Tensor4D, o: Late
   if (o.signal?.aborted) throw abortError();
 
   const n = x.shape[0];
-  const fx = tf.tidy(() => (nets.discriminator.apply(x, { training: false }) as tf.Tensor[])[1]!);
+  const training = o.training ?? false;
+  const fx = tf.tidy(() => (nets.discriminator.apply(x, { training }) as tf.Tensor[])[1]!);
   const start = tf.tile(o.z0, [n, 1, 1, 1]);
   const z = tf.variable(start, true);
   start.dispose();
   const lossAt = () =>
     tf.tidy(() => {
-      const gz = nets.generator.apply(z, { training: false }) as tf.Tensor4D;
-      const fgz = (nets.discriminator.apply(gz, { training: false }) as tf.Tensor[])[1]!;
+      const gz = nets.generator.apply(z, { training }) as tf.Tensor4D;
+      const fgz = (nets.discriminator.apply(gz, { training }) as tf.Tensor[])[1]!;
       return anomalyLoss(x, gz, fx, fgz, lambda);
     });
   const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-8);
