@@ -13,10 +13,12 @@ are on the same seeded splits as GANomaly's:
   (none on the outermost and innermost convs); up: ReLU + ConvT + BatchNorm, the outermost ends in
   Tanh. Convs without bias except the outermost ConvT (as with BatchNorm in the pix2pix code).
   ``isize`` must be a power of two >= 32 (the fixed five levels of the U-Net).
-* Discriminator: the authors' ``define_D`` = ``BasicDiscriminator``: the DCGAN encoder
-  (Conv k4 s2 p1 + LeakyReLU(0.2), then Conv + BN + LeakyReLU per halving down to 4x4) and its
-  final Conv(k4 s1 p0) to ``nz`` channels; that [n, nz, 1, 1] output is the feature map f(x);
-  the classifier is Conv(nz -> 1, k3 s1 p1, no bias) + Sigmoid on it.
+* Discriminator (``--netd``): ``dcgan`` (default) is GANomaly's DCGAN discriminator, ganomaly.py's
+  ``Discriminator`` (features f(x) = the last LeakyReLU, 4x4; classifier Conv k4 s1 p0 + Sigmoid),
+  the one the TypeScript library's skip-ganomaly uses, for parity; ``basic`` is the authors'
+  ``define_D`` = ``BasicDiscriminator``: the same DCGAN body and final Conv(k4 s1 p0) to ``nz``
+  channels, whose [n, nz, 1, 1] output is f(x), and a classifier Conv(nz -> 1, k3 s1 p1, no bias)
+  + Sigmoid on it.
 * Init (``init_weights(..., 'normal', 0.02)``): conv weights N(0, 0.02), biases 0, BatchNorm
   gamma N(1, 0.02), beta 0.
 * Generator loss: w_adv * BCE(D(x_hat), 1) + w_con * mean|x - x_hat| + w_lat * mean((f(x) -
@@ -201,6 +203,7 @@ class Config:
     nz: int = 100
     ngf: int = 64
     ndf: int = 64
+    netd: str = "dcgan"  # 'dcgan': GANomaly's D (as the TS library); 'basic': the authors' BasicDiscriminator
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
@@ -250,7 +253,12 @@ class SkipGanomaly:
         self.device = device
         torch.manual_seed(cfg.seed)
         self.netg = UnetGenerator(cfg.isize, cfg.nc, cfg.ngf).to(device)
-        self.netd = Discriminator(cfg.isize, cfg.nz, cfg.nc, cfg.ndf).to(device)
+        if cfg.netd == "basic":
+            self.netd = Discriminator(cfg.isize, cfg.nz, cfg.nc, cfg.ndf).to(device)
+        elif cfg.netd == "dcgan":
+            self.netd = gan.Discriminator(cfg.isize, cfg.nc, cfg.ndf).to(device)
+        else:
+            raise ValueError(f"unknown netd {cfg.netd!r}; expected 'dcgan' or 'basic'")
         self.netg.apply(init_weights)
         self.netd.apply(init_weights)
         betas = (cfg.beta1, cfg.beta2)
@@ -493,7 +501,7 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
     calib_x = gan.to_input(images[calib_idx], args.isize)
     test_x = gan.to_input(images[split.test_idx], args.isize)
     cfg = Config(
-        isize=args.isize, nc=images.shape[1], nz=args.nz, ngf=args.ngf, ndf=args.ndf or args.ngf, lr=args.lr,
+        isize=args.isize, nc=images.shape[1], nz=args.nz, ngf=args.ngf, ndf=args.ndf or args.ngf, netd=args.netd, lr=args.lr,
         w_adv=args.w_adv, w_con=args.w_con, w_lat=args.w_lat if args.w_lat is not None else args.w_enc,
         d_lat=args.d_lat, rec_weight=args.rec_weight, score_variant=args.score_variant,
         score_scaling=args.score_scaling, seed=args.seed,
@@ -586,7 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--epochs", type=int, default=15)
     r.add_argument("--isize", type=int, default=32, help="image size (power of two >= 32)")
-    r.add_argument("--nz", type=int, default=100, help="D's feature size (its final conv's channels)")
+    r.add_argument("--nz", type=int, default=100, help="--netd basic: D's feature size (its final conv's channels); unused by dcgan")
+    r.add_argument("--netd", choices=("dcgan", "basic"), default="dcgan", help="dcgan: GANomaly's D (the TS library's); basic: the authors' BasicDiscriminator")
     r.add_argument("--ngf", type=int, default=64, help="base width of G (and of D unless --ndf)")
     r.add_argument("--ndf", type=int, default=0, help="base width of D (0: = ngf)")
     r.add_argument("--extra-layers", type=int, default=0, choices=(0,), help="accepted for ganomaly.py's CLI; must be 0")

@@ -24,7 +24,7 @@ function py(code: string): string {
 }
 
 describe.skipIf(!hasTorch)('bench/pytorch/skip_ganomaly.py', () => {
-  it('builds the U-Net (skips at every scale) and the discriminator with the expected shapes', () => {
+  it('builds the U-Net (skips at every scale) and both discriminators with the expected shapes', () => {
     const out = py(`
 import sys, json, torch
 sys.path.insert(0, 'bench/pytorch')
@@ -32,6 +32,8 @@ import skip_ganomaly as s
 torch.manual_seed(0)
 g = s.UnetGenerator(32, 3, 4); d = s.Discriminator(32, 10, 3, 4)
 g.apply(s.init_weights); d.apply(s.init_weights)
+dc = s.SkipGanomaly(s.Config(isize=32, nc=3, ngf=4, ndf=4), torch.device('cpu')).netd
+pc, fc = dc(torch.rand(2, 3, 32, 32) * 2 - 1)
 x = torch.rand(2, 3, 32, 32) * 2 - 1
 seen = []
 for m in g.modules():
@@ -43,11 +45,13 @@ try:
     s.UnetGenerator(16, 1, 4); small = 'built'
 except ValueError as e:
     small = str(e)
-print(json.dumps({'y': list(y.shape), 'ymax': float(y.abs().max()), 'p': list(p.shape), 'f': list(f.shape),
+print(json.dumps({'dcgan': [type(dc).__name__, list(pc.shape), list(fc.shape)], 'y': list(y.shape), 'ymax': float(y.abs().max()), 'p': list(p.shape), 'f': list(f.shape),
   'pmin': float(p.min()), 'pmax': float(p.max()), 'blocks': seen, 'downs': len(convs), 'small': small}))
 `);
     const r = JSON.parse(out);
     expect(r.y).toEqual([2, 3, 32, 32]);
+    // the default D is GANomaly's (the library's): features = the last LeakyReLU, 4x4x(4·4)
+    expect(r.dcgan).toEqual(['Discriminator', [2], [2, 16, 4, 4]]);
     expect(r.ymax).toBeLessThanOrEqual(1);
     expect(r.p).toEqual([2]);
     expect(r.f).toEqual([2, 10, 1, 1]);
@@ -136,7 +140,7 @@ print(json.dumps(res))
     for (const v of Object.values(res.auroc_by_bn_mode) as number[]) expect(v >= 0 && v <= 1).toBe(true);
     expect(res.history.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2]);
     for (const h of res.history) for (const k of ['g', 'd', 'adv', 'con', 'lat']) expect(Number.isFinite(h[k])).toBe(true);
-    expect(res.config).toMatchObject({ w_adv: 1, w_con: 50, w_lat: 2, d_lat: true, rec_weight: 0.9, score_scaling: 'combined', nz: 8, ngf: 4, ndf: 4, bn_mode: 'population' });
+    expect(res.config).toMatchObject({ w_adv: 1, w_con: 50, w_lat: 2, d_lat: true, rec_weight: 0.9, score_scaling: 'combined', netd: 'dcgan', nz: 8, ngf: 4, ndf: 4, bn_mode: 'population' });
     expect(res.test_labels).toEqual([...Array(32).fill(0), ...Array(32).fill(1)]);
     expect(res.test_scores).toHaveLength(64);
     // the score is 0.9·rec² + 0.1·features², scaled with the held-out normal images' min and max
