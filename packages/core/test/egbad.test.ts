@@ -164,6 +164,10 @@ describe('the Egbad detector', () => {
     expect(all).toHaveLength(12);
     const few = await a.score(tf.slice(x, [5, 0, 0, 0], [1, 16, 16, 1]) as tf.Tensor4D);
     expect(few[0]).toBeCloseTo(all[5]!, 4);
+    // 'batch' BatchNorm mode normalises by the batch but keeps D's dropout off: deterministic
+    const batch = await a.score(x, { batchNormMode: 'batch' });
+    expect(await a.score(x, { batchNormMode: 'batch' })).toEqual(batch);
+    expect(Array.from(batch)).not.toEqual(Array.from(all));
     const rec = await a.reconstruct(x);
     expect(rec.shape).toEqual([12, 16, 16, 1]);
     rec.dispose();

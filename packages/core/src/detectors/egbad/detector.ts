@@ -9,7 +9,7 @@ import type { ModelLocation } from '../../types.js';
 import { createAs, loadAs, BaseDetector, type DetectorSpec, type SavedState, type StatisticsPass, type StepInfo } from '../base.js';
 import { numberIn, oneOf, resolveDetectorConfig, type DetectorConfig, type ResolvedDetectorConfig } from '../config.js';
 import { EGBAD_ALPHA, EGBAD_SCORE_METHODS, biganDiscriminatorLoss, biganEncoderLoss, biganGeneratorLoss, egbadScore, type EgbadScoreMethod } from './losses.js';
-import { EGBAD_LATENT_DIM, EGBAD_NETWORK_KEYS, buildEgbadNetworks } from './networks.js';
+import { EGBAD_LATENT_DIM, EGBAD_NETWORK_KEYS, SeededDropout, buildEgbadNetworks } from './networks.js';
 
 /** Adam's learning rate in the authors' MNIST code. */
 export const EGBAD_LEARNING_RATE = 1e-5;
@@ -81,6 +81,7 @@ export class Egbad extends BaseDetector<ResolvedEgbadConfig> {
 
   private constructor(networks: Record<string, tfl.LayersModel>, config: ResolvedEgbadConfig, backend: string, saved: SavedState) {
     super(networks, config, backend, ['generator', 'encoder', 'discriminator'], saved);
+    for (const l of this.dropouts()) l.suspended = true;
   }
 
   /** Builds a new, untrained EGBAD (selects the backend first: `config.backend`, default 'auto'). */
@@ -119,6 +120,16 @@ export class Egbad extends BaseDetector<ResolvedEgbadConfig> {
    * on the same batch.
    */
   protected trainStep(x: tf.Tensor4D, step: StepInfo): tf.Tensor1D {
+    const drops = this.dropouts();
+    for (const l of drops) l.suspended = false;
+    try {
+      return this.iteration(x, step);
+    } finally {
+      for (const l of drops) l.suspended = true;
+    }
+  }
+
+  private iteration(x: tf.Tensor4D, step: StepInfo): tf.Tensor1D {
     const z = this.noise(x.shape[0], step.seed);
     const dLoss = this.optimizers.discriminator!.minimize(
       () => {
@@ -143,6 +154,11 @@ export class Egbad extends BaseDetector<ResolvedEgbadConfig> {
     return tf.stack([gLoss, eLoss, dLoss]) as tf.Tensor1D;
   }
 
+  /** D's dropout layers, on only inside `trainStep` (scoring and the statistics passes run without it, as the code scores). */
+  private dropouts(): SeededDropout[] {
+    return this.d.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
+  }
+
   protected scoreBatch(x: tf.Tensor4D, training: boolean): tf.Tensor1D {
     const z = this.e.apply(x, { training }) as tf.Tensor;
     const xHat = this.g.apply(z, { training }) as tf.Tensor4D;
@@ -152,9 +168,11 @@ export class Egbad extends BaseDetector<ResolvedEgbadConfig> {
   }
 
   protected reconstructBatch(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    // D plays no part: x̂ = G(E(x)).
     return this.g.apply(this.e.apply(x, { training }) as tf.Tensor, { training }) as tf.Tensor4D;
   }
 
+  /** D's x branch up to its flatten, on D's own layers and nodes (shared weights): what D's BatchNorm statistics are computed on. */
   private discriminatorXBranch(): tfl.LayersModel {
     if (!this.xBranch) {
       const d = this.d;
@@ -167,7 +185,8 @@ export class Egbad extends BaseDetector<ResolvedEgbadConfig> {
 
   protected statisticsPasses(): StatisticsPass[] {
     // As in training: E on the images; G on codes z ~ N(0, I) (it never sees E(x) in training);
-    // D's only BatchNorm is in its x branch, which the real images feed.
+    // D's only BatchNorm is in its x branch, which the real images feed (dropout is off outside
+    // trainStep, so these are the statistics of what the BatchNorm sees when scoring).
     return [
       { chain: [this.e] },
       { chain: [this.g], input: (x, seed) => this.noise(x.shape[0], seed) },

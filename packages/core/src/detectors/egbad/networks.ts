@@ -29,6 +29,8 @@ export class SeededDropout extends tfl.layers.Layer {
   static className = 'GanomalySeededDropout';
   readonly rate: number;
   readonly seed: number;
+  /** While true the layer is the identity in training mode too (EGBAD's 'batch'-mode scoring). */
+  suspended = false;
   private calls = 0;
 
   constructor(args: { rate: number; seed: number; name?: string; trainable?: boolean }) {
@@ -43,7 +45,7 @@ export class SeededDropout extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    if (!kwargs['training'] || !(this.rate > 0)) return x;
+    if (!kwargs['training'] || this.suspended || !(this.rate > 0)) return x;
     this.calls++;
     // An integer hash of (seed, call), as SeededInit derives its layer seeds.
     let h = (this.seed * 0x9e3779b1 + this.calls * 0x85ebca6b) >>> 0;
