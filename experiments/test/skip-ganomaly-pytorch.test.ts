@@ -13,42 +13,73 @@ const root = path.resolve(here, '../..');
 const python = path.join(root, '.venv/bin/python');
 const script = path.join(root, 'bench/pytorch/skip_ganomaly.py');
 const mnist = path.resolve(root, '../shared/data/mnist');
-const hasTorch = fs.existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
-if (!hasTorch) console.warn('skip-ganomaly-pytorch.test.ts skipped: no .venv/bin/python with torch and numpy');
+const hasTorch = fs.existsSync(python); // the repository's venv (npm run setup:python) has torch and numpy
+if (!hasTorch) console.warn('skip-ganomaly-pytorch.test.ts skipped: no .venv/bin/python (npm run setup:python)');
 const hasMnist = fs.existsSync(mnist);
 
-function py(code: string): string {
-  const r = spawnSync(python, ['-c', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`python exited with ${r.status}:\n${r.stderr}`);
-  return r.stdout;
+/** The unit checks below, in one Python process (torch's import costs seconds): their results by name. */
+const UNIT = String.raw`
+import sys, json, argparse, numpy as np, torch
+from pathlib import Path
+sys.path.insert(0, 'bench/pytorch')
+import skip_ganomaly as s
+def shapes():
+    torch.manual_seed(0)
+    g = s.UnetGenerator(32, 3, 4); d = s.Discriminator(32, 10, 3, 4)
+    g.apply(s.init_weights); d.apply(s.init_weights)
+    dc = s.SkipGanomaly(s.Config(isize=32, nc=3, ngf=4, ndf=4), torch.device('cpu')).netd
+    pc, fc = dc(torch.rand(2, 3, 32, 32) * 2 - 1)
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    seen = []
+    for m in g.modules():
+        if isinstance(m, s.UnetSkipBlock) and not m.outermost:
+            m.register_forward_hook(lambda mod, i, o: seen.append([list(i[0].shape), list(o.shape)]))
+    y = g(x); p, f = d(x)
+    convs = [m for m in g.modules() if isinstance(m, torch.nn.Conv2d)]
+    try:
+        s.UnetGenerator(16, 1, 4); small = 'built'
+    except ValueError as e:
+        small = str(e)
+    return ({'dcgan': [type(dc).__name__, list(pc.shape), list(fc.shape)], 'y': list(y.shape), 'ymax': float(y.abs().max()), 'p': list(p.shape), 'f': list(f.shape),
+      'pmin': float(p.min()), 'pmax': float(p.max()), 'blocks': seen, 'downs': len(convs), 'small': small})
+def combine():
+    parts = {'reconstruction_l2': np.array([1., 2., 3.]), 'features': np.array([10., 0., 5.]), 'reconstruction': np.zeros(3), 'features_l1': np.zeros(3)}
+    calib = {'reconstruction_l2': np.array([1., 3.]), 'features': np.array([0., 10.]), 'reconstruction': np.zeros(2), 'features_l1': np.zeros(2)}
+    res = {}
+    for scaling in ('combined', 'parts'):
+        m = s.SkipGanomaly(s.Config(nc=1, nz=4, ngf=2, score_scaling=scaling), torch.device('cpu'))
+        raw, scaled, info = m.combine(parts, calib)
+        res[scaling] = {'raw': raw.tolist(), 'scaled': scaled.tolist(), 'info': info}
+    return (res)
+def split():
+    xtr, ytr, xte, yte = s.gan.load_mnist(Path(sys.argv[1]))
+    labels = np.concatenate([ytr, yte])
+    res = {}
+    for cap in (200, None):
+        a = argparse.Namespace(anomaly_class=3, seed=1, max_train=cap, max_test_normal=50, max_test_anomalous=40, val_normal=30 if cap else 0, calib_normal=0 if cap else 30)
+        split, tr, ca, src = s.calibration_split(labels, a)
+        ref = s.gan.leave_one_class_out(labels, 3, 1, cap, 50, 40)
+        res[str(cap)] = {'train': len(tr), 'calib': len(ca), 'same_test': bool(np.array_equal(split.test_idx, ref.test_idx)),
+          'prefix': bool(np.array_equal(tr, ref.train_idx[:len(tr)])), 'same_train': bool(np.array_equal(tr, ref.train_idx)),
+          'overlap': len(set(ca) & (set(tr) | set(split.test_idx))), 'normal': bool(np.all(labels[ca] != 3)), 'src': src}
+    return (res)
+out = {'shapes': shapes(), 'combine': combine()}
+if len(sys.argv) > 1: out['split'] = split()
+print(json.dumps(out))
+`;
+let units: Record<string, any> | null = null;
+function unit(): Record<string, any> {
+  if (!units) {
+    const r = spawnSync(python, ['-c', UNIT, ...(hasMnist ? [path.dirname(mnist)] : [])], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+    if (r.status !== 0) throw new Error(`python exited with ${r.status}:\n${r.stderr}`);
+    units = JSON.parse(r.stdout) as Record<string, any>;
+  }
+  return units;
 }
 
 describe.skipIf(!hasTorch)('bench/pytorch/skip_ganomaly.py', () => {
   it('builds the U-Net (skips at every scale) and both discriminators with the expected shapes', () => {
-    const out = py(`
-import sys, json, torch
-sys.path.insert(0, 'bench/pytorch')
-import skip_ganomaly as s
-torch.manual_seed(0)
-g = s.UnetGenerator(32, 3, 4); d = s.Discriminator(32, 10, 3, 4)
-g.apply(s.init_weights); d.apply(s.init_weights)
-dc = s.SkipGanomaly(s.Config(isize=32, nc=3, ngf=4, ndf=4), torch.device('cpu')).netd
-pc, fc = dc(torch.rand(2, 3, 32, 32) * 2 - 1)
-x = torch.rand(2, 3, 32, 32) * 2 - 1
-seen = []
-for m in g.modules():
-    if isinstance(m, s.UnetSkipBlock) and not m.outermost:
-        m.register_forward_hook(lambda mod, i, o: seen.append([list(i[0].shape), list(o.shape)]))
-y = g(x); p, f = d(x)
-convs = [m for m in g.modules() if isinstance(m, torch.nn.Conv2d)]
-try:
-    s.UnetGenerator(16, 1, 4); small = 'built'
-except ValueError as e:
-    small = str(e)
-print(json.dumps({'dcgan': [type(dc).__name__, list(pc.shape), list(fc.shape)], 'y': list(y.shape), 'ymax': float(y.abs().max()), 'p': list(p.shape), 'f': list(f.shape),
-  'pmin': float(p.min()), 'pmax': float(p.max()), 'blocks': seen, 'downs': len(convs), 'small': small}))
-`);
-    const r = JSON.parse(out);
+    const r = unit().shapes;
     expect(r.y).toEqual([2, 3, 32, 32]);
     // the default D is GANomaly's (the library's): features = the last LeakyReLU, 4x4x(4·4)
     expect(r.dcgan).toEqual(['Discriminator', [2], [2, 16, 4, 4]]);
@@ -70,20 +101,7 @@ print(json.dumps({'dcgan': [type(dc).__name__, list(pc.shape), list(fc.shape)], 
   });
 
   it('combines 0.9·rec + 0.1·features and scales on the calibration images, by hand', () => {
-    const out = py(`
-import sys, json, numpy as np, torch
-sys.path.insert(0, 'bench/pytorch')
-import skip_ganomaly as s
-parts = {'reconstruction_l2': np.array([1., 2., 3.]), 'features': np.array([10., 0., 5.]), 'reconstruction': np.zeros(3), 'features_l1': np.zeros(3)}
-calib = {'reconstruction_l2': np.array([1., 3.]), 'features': np.array([0., 10.]), 'reconstruction': np.zeros(2), 'features_l1': np.zeros(2)}
-res = {}
-for scaling in ('combined', 'parts'):
-    m = s.SkipGanomaly(s.Config(nc=1, nz=4, ngf=2, score_scaling=scaling), torch.device('cpu'))
-    raw, scaled, info = m.combine(parts, calib)
-    res[scaling] = {'raw': raw.tolist(), 'scaled': scaled.tolist(), 'info': info}
-print(json.dumps(res))
-`);
-    const r = JSON.parse(out);
+    const r = unit().combine;
     // raw = 0.9·[1, 2, 3] + 0.1·[10, 0, 5] = [1.9, 1.8, 3.2]; calibration raw [0.9, 3.7]
     r.combined.raw.forEach((v: number, i: number) => expect(v).toBeCloseTo([1.9, 1.8, 3.2][i]!, 12));
     expect(r.combined.info).toEqual({ min: 0.9, max: 3.7 });
@@ -94,24 +112,7 @@ print(json.dumps(res))
   });
 
   it.skipIf(!hasMnist)('uses ganomaly.py\'s split and holds out calibration images that are neither trained on nor tested', () => {
-    const out = py(`
-import sys, json, argparse, numpy as np
-sys.path.insert(0, 'bench/pytorch')
-import skip_ganomaly as s
-from pathlib import Path
-xtr, ytr, xte, yte = s.gan.load_mnist(Path('${path.dirname(mnist)}'))
-labels = np.concatenate([ytr, yte])
-res = {}
-for cap in (200, None):
-    a = argparse.Namespace(anomaly_class=3, seed=1, max_train=cap, max_test_normal=50, max_test_anomalous=40, val_normal=30 if cap else 0, calib_normal=0 if cap else 30)
-    split, tr, ca, src = s.calibration_split(labels, a)
-    ref = s.gan.leave_one_class_out(labels, 3, 1, cap, 50, 40)
-    res[str(cap)] = {'train': len(tr), 'calib': len(ca), 'same_test': bool(np.array_equal(split.test_idx, ref.test_idx)),
-      'prefix': bool(np.array_equal(tr, ref.train_idx[:len(tr)])), 'same_train': bool(np.array_equal(tr, ref.train_idx)),
-      'overlap': len(set(ca) & (set(tr) | set(split.test_idx))), 'normal': bool(np.all(labels[ca] != 3)), 'src': src}
-print(json.dumps(res))
-`);
-    const r = JSON.parse(out);
+    const r = unit().split;
     // capped: the training set is ganomaly.py's exactly, the calibration images follow it
     expect(r['200']).toMatchObject({ train: 200, calib: 30, same_test: true, same_train: true, overlap: 0, normal: true });
     expect(r['200'].src).toMatch(/after the 200 training images/);
