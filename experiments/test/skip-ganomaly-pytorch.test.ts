@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,8 @@ const mnist = path.resolve(root, '../shared/data/mnist');
 const hasTorch = fs.existsSync(python); // the repository's venv (npm run setup:python) has torch and numpy
 if (!hasTorch) console.warn('skip-ganomaly-pytorch.test.ts skipped: no .venv/bin/python (npm run setup:python)');
 const hasMnist = fs.existsSync(mnist);
+// run.mjs imports @ganomaly/core from dist (npm run build)
+const built = fs.existsSync(path.join(root, 'packages/core/dist/index.js'));
 
 /** The unit checks below, in one Python process (torch's import costs seconds): their results by name. */
 const UNIT = String.raw`
@@ -159,5 +162,25 @@ describe.skipIf(!hasTorch)('bench/pytorch/skip_ganomaly.py', () => {
       expect(res.test_scores[i]).toBeCloseTo((raw - min) / (max - min), 9);
     });
     expect(res.test_labels_components).toEqual(res.test_labels);
+  });
+
+  it.skipIf(!hasMnist || !built)("is what run.mjs --impl pytorch --model skip-ganomaly runs (not GANomaly's script)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exp-skip-'));
+    const out = path.join(dir, 'r.jsonl');
+    try {
+      const r = spawnSync(process.execPath, [path.join(root, 'experiments/run.mjs'), '--impl', 'pytorch', '--model', 'skip-ganomaly', '--dataset', 'mnist',
+        '--classes', '1', '--seeds', '0', '--epochs', '1', '--max-train', '64', '--val-normal', '32', '--max-test-normal', '32', '--max-test-anomalous', '32',
+        '--width', '4', '--latent', '8', '--batch', '32', '--threads', '1', '--python', python, '--data-dir', path.dirname(mnist), '--out', out], { encoding: 'utf8', timeout: 90_000 });
+      if (r.status !== 0) throw new Error(`run.mjs exited with ${r.status}:\n${r.stderr}`);
+      const rec = JSON.parse(fs.readFileSync(out, 'utf8').trim());
+      expect(rec).toMatchObject({ impl: 'pytorch', anomaly_class: 1, seed: 0, config: { model: 'skip-ganomaly', val_normal: 32 } });
+      expect(rec.calibration).toMatchObject({ count: 32, scaling: 'combined' });
+      expect(rec.split).toMatchObject({ train: 64, val_normal: 32, test_normal: 32, test_anomalous: 32 });
+      expect(rec.auroc_recomputed).toBeCloseTo(rec.auroc, 9);
+      expect(rec.history[0]).toHaveProperty('lat'); // Skip-GANomaly's losses, not GANomaly's 'enc'
+      expect(rec.history[0]).not.toHaveProperty('enc');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
