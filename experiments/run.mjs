@@ -459,13 +459,14 @@ async function runGanomaly(p) {
 let server = null;
 
 /**
- * One `pytorch_protocol.py serve` process for the whole sweep (torch is imported and the data
- * files read once, not once per run): each run is one JSON argument list on its stdin and one
- * result line on its stdout; its stderr carries the per-epoch progress.
+ * One `serve` process of `script` for the whole sweep (pytorch_protocol.py, or
+ * bench/pytorch/skip_ganomaly.py for --model skip-ganomaly; torch is imported and the data files
+ * read once, not once per run): each run is one JSON argument list on its stdin and one result
+ * line on its stdout; its stderr carries the per-epoch progress.
+ * @param {string} script
  */
-function pythonServer() {
+function pythonServer(script) {
   if (server) return server;
-  const script = path.join(here, 'pytorch_protocol.py');
   const child = spawn(String(a.python), [script, 'serve'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   let errTail = '';
   let outBuf = '';
@@ -522,8 +523,12 @@ function pythonServer() {
 
 /** @param {{ anomaly_class: number, seed: number }} p */
 async function runPytorch(p) {
+  // --model skip-ganomaly: bench/pytorch/skip_ganomaly.py, with pytorch_protocol.py's flags and
+  // JSON fields (its components are Skip-GANomaly's own, not GANomaly's score variants).
+  const skip = config.model === 'skip-ganomaly';
+  const script = skip ? path.join(repoRoot, 'bench', 'pytorch', 'skip_ganomaly.py') : path.join(here, 'pytorch_protocol.py');
   const args = [
-    path.join(here, 'pytorch_protocol.py'),
+    script,
     'protocol',
     '--dataset', dataset,
     '--anomaly-class', String(p.anomaly_class),
@@ -547,9 +552,9 @@ async function runPytorch(p) {
   if (config.max_test_normal) args.push('--max-test-normal', String(config.max_test_normal));
   if (config.max_test_anomalous) args.push('--max-test-anomalous', String(config.max_test_anomalous));
   if (config.val_normal) args.push('--val-normal', String(config.val_normal));
-  args.push('--components');
+  if (!skip) args.push('--components');
   const t0 = performance.now();
-  const res = await pythonServer().run(args.slice(1));
+  const res = await pythonServer(script).run(args.slice(1));
   const metrics = await import('@ganomaly/math');
   const scores = Float64Array.from(res.test_scores);
   const labels = Uint8Array.from(res.test_labels);
@@ -558,11 +563,12 @@ async function runPytorch(p) {
   const ev = metrics.evaluateScores(scores, labels, threshold);
   const perEpoch = res.per_epoch_auroc;
   const b = best(perEpoch.map((/** @type {number|null} */ v) => (v === null ? NaN : v)));
-  const componentLabels = Uint8Array.from(res.test_labels_components);
-  const perEpochVariants = res.components.map((/** @type {any} */ e) => variantAurocs(e.test, componentLabels, e.val_normal ?? null));
+  const componentLabels = skip ? null : Uint8Array.from(res.test_labels_components);
+  const perEpochVariants = skip ? null : res.components.map((/** @type {any} */ e) => variantAurocs(e.test, componentLabels, e.val_normal ?? null));
   return {
     per_epoch_auroc: perEpoch,
-    ...variantFields(perEpochVariants),
+    ...(perEpochVariants ? variantFields(perEpochVariants) : {}),
+    ...(skip ? { calibration: res.calibration } : {}),
     auroc: res.auroc,
     auroc_recomputed: ev.auroc,
     best_epoch_auroc: b.value,

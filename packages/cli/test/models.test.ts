@@ -26,7 +26,7 @@ describe('train --model', () => {
   it('refuses an unknown kind, naming the known ones, and GANomaly-only options for other kinds', async () => {
     const bad = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'nonesuch', ...SMALL], dir);
     expect(bad.code).toBe(EXIT.usage);
-    expect(bad.stderr).toMatch(/--model must be one of ganomaly, autoencoder, vae, skip-ganomaly/);
+    expect(bad.stderr).toMatch(/--model must be one of ganomaly, autoencoder, vae, skip-ganomaly, anogan, egbad/);
     const workers = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'vae', '--workers', '2', ...SMALL], dir);
     expect(workers.code).toBe(EXIT.usage);
     expect(workers.stderr).toMatch(/--workers 2: data-parallel training is GANomaly's only; --model vae does not have it/);
@@ -37,10 +37,10 @@ describe('train --model', () => {
     expect(select.code).toBe(EXIT.usage);
     expect(select.stderr).toMatch(/--select validation: epoch selection is GANomaly's only/);
     const help = await cli(['train', '--help'], dir);
-    expect(help.stdout).toMatch(/--model KIND\s+The detector: ganomaly, autoencoder, vae, skip-ganomaly \(default ganomaly\)/);
+    expect(help.stdout).toMatch(/--model KIND\s+The detector: ganomaly, autoencoder, vae, skip-ganomaly, anogan, egbad \(default ganomaly\)/);
   });
 
-  for (const kind of ['autoencoder', 'vae', 'skip-ganomaly']) {
+  for (const kind of ['autoencoder', 'vae', 'skip-ganomaly', 'anogan', 'egbad']) {
     it(`${kind}: trains, saves, and info/score/evaluate/calibrate load it; export refuses it`, async () => {
       const out = path.join(dir, kind);
       const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', '0.002'], dir);

@@ -82,3 +82,15 @@ export * as data from '@ganomaly/data';
 // The evaluation functions of @ganomaly/math (not its losses).
 export * as metrics from './metrics.js';
 export type { StepTimings } from './data-parallel.js';
+// The GAN detectors of the paper's comparison: AnoGAN (latent search) and EGBAD (BiGAN).
+export {
+  ANOGAN_SEARCH_LEARNING_RATE,
+  ANOGAN_SEARCH_STEPS,
+  Anogan,
+  type AnoganConfig,
+  type AnoganProgress,
+  type AnoganScoreOptions,
+  type ResolvedAnoganConfig,
+} from './detectors/anogan/detector.js';
+export { EGBAD_LEARNING_RATE, Egbad, type EgbadConfig, type ResolvedEgbadConfig } from './detectors/egbad/detector.js';
+export { EGBAD_ALPHA, EGBAD_SCORE_METHODS, type EgbadScoreMethod } from './detectors/egbad/losses.js';

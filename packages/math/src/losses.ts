@@ -179,3 +179,20 @@ export function generatorLoss(parts: GeneratorLossParts, weights: Partial<LossWe
     () => tf.addN([tf.mul(adv, wAdv), tf.mul(con, wCon), tf.mul(enc, wEnc)]) as tf.Scalar,
   );
 }
+
+/**
+ * Per-element sigmoid cross-entropy of logits against a constant target, averaged:
+ * mean(max(l, 0) − l·t + log(1 + e^−|l|)), the stable form of BCE(sigmoid(l), t) (TensorFlow's
+ * `sigmoid_cross_entropy_with_logits`, PyTorch's `BCEWithLogitsLoss`). Finite value and gradient
+ * for any finite logit, which BCE on probabilities is not once the sigmoid saturates in float32.
+ * Used by the GAN detectors whose discriminators output logits (AnoGAN, EGBAD).
+ *
+ * @param logits D's logits, any shape.
+ * @param target the label of every element: a number in [0, 1] (1 = real, 0 = fake).
+ */
+export function sigmoidCrossEntropy(logits: tf.Tensor, target: number): tf.Scalar {
+  const fn = 'sigmoidCrossEntropy';
+  const l = checkFloatTensor(logits, 'logits', fn);
+  if (typeof target !== 'number' || !(target >= 0 && target <= 1)) fail('target', fn, 'a number in [0, 1]', target);
+  return tf.tidy(() => tf.mean(tf.add(tf.sub(tf.relu(l), tf.mul(l, target)), tf.log1p(tf.exp(tf.neg(tf.abs(l)))))) as tf.Scalar);
+}

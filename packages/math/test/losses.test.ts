@@ -11,6 +11,7 @@ import {
   discriminatorLoss,
   encoderLoss,
   generatorLoss,
+  sigmoidCrossEntropy,
 } from '@ganomaly/math';
 import { expectValueError } from './helpers.js';
 
@@ -210,5 +211,39 @@ describe('no tensor leaks', () => {
     out.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([a, b, p, ...Object.values(parts)]);
+  });
+});
+
+describe('sigmoidCrossEntropy', () => {
+  it('is BCE(sigmoid(l), t) averaged, by hand', () => {
+    // l = 0, t = 1: ln 2 = 0.6931472;  l = 2, t = 1: ln(1 + e^-2) = 0.1269280;  mean = 0.4100376
+    const a = tf.tensor1d([0, 2]);
+    expect(value(sigmoidCrossEntropy(a, 1))).toBeCloseTo((Math.LN2 + Math.log1p(Math.exp(-2))) / 2, 6);
+    // l = -3, t = 0: ln(1 + e^-3) = 0.0485874;  l = 1, t = 0: 1 + ln(1 + e^-1) = 1.3132617
+    const b = tf.tensor2d([[-3], [1]]);
+    expect(value(sigmoidCrossEntropy(b, 0))).toBeCloseTo((0.0485874 + 1.3132617) / 2, 6);
+    // t = 0.5 at l = 0: still ln 2
+    const c = tf.scalar(0);
+    expect(value(sigmoidCrossEntropy(c, 0.5))).toBeCloseTo(Math.LN2, 6);
+    tf.dispose([a, b, c]);
+  });
+
+  it('stays finite where the sigmoid saturates, with gradient (sigmoid(l) - t) / n', () => {
+    const l = tf.tensor1d([1000, -1000, 0]);
+    expect(value(sigmoidCrossEntropy(l, 0))).toBeCloseTo((1000 + Math.LN2) / 3, 3); // terms 1000, 0, ln 2
+    const g = tf.grad((x: tf.Tensor) => sigmoidCrossEntropy(x, 1))(l);
+    const v = Array.from(g.dataSync());
+    // sigmoid(1000) - 1 = 0, sigmoid(-1000) - 1 = -1, sigmoid(0) - 1 = -0.5; over n = 3
+    expect(v[0]).toBeCloseTo(0, 6);
+    expect(v[1]).toBeCloseTo(-1 / 3, 6);
+    expect(v[2]).toBeCloseTo(-0.5 / 3, 6);
+    tf.dispose([l, g]);
+  });
+
+  it('rejects a target outside [0, 1] and a non-tensor', () => {
+    const l = tf.tensor1d([0]);
+    expectValueError(() => sigmoidCrossEntropy(l, 2), /'target'/, /sigmoidCrossEntropy/);
+    expectValueError(() => sigmoidCrossEntropy([0] as unknown as tf.Tensor, 1), /'logits'/);
+    l.dispose();
   });
 });

@@ -5,7 +5,9 @@ import { ModelFormatError, UnknownNameError, useBackend } from '@ganomaly/common
 import { Ganomaly } from '../ganomaly.js';
 import { PreloadedArtifacts, artifactsMetadata, describeLocation, readArtifacts } from '../persistence.js';
 import type { ModelLocation } from '../types.js';
+import { Anogan } from './anogan/detector.js';
 import { Autoencoder } from './autoencoder/detector.js';
+import { Egbad } from './egbad/detector.js';
 import type { Detector, DetectorKind } from './detector.js';
 import { SkipGanomaly } from './skip-ganomaly/detector.js';
 import { Vae } from './vae/detector.js';
@@ -22,6 +24,8 @@ const DETECTORS: Readonly<Record<string, DetectorClass>> = {
   autoencoder: Autoencoder,
   vae: Vae,
   'skip-ganomaly': SkipGanomaly,
+  anogan: Anogan,
+  egbad: Egbad,
 };
 
 /** The detector kinds `createDetector` and `loadDetector` know, 'ganomaly' first. */
