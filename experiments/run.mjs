@@ -287,7 +287,7 @@ async function runDetector(p) {
       train_seconds: history.reduce((/** @type {number} */ s, /** @type {any} */ l) => s + l.seconds, 0),
       total_seconds: (performance.now() - t0) / 1000,
       split: { normal_pool: split.counts.normalPool, anomaly_pool: split.counts.anomalyPool, train: trainSet.count, test_normal: split.counts.testNormal, test_anomalous: split.counts.testAnomalous },
-      history: history.map((/** @type {any} */ l) => ({ epoch: l.epoch, seconds: l.seconds, losses: Object.fromEntries(Object.entries(l).filter(([k, v]) => /Loss$/.test(k) && typeof v === 'number')) })),
+      history: history.map((/** @type {any} */ l) => ({ epoch: l.epoch, seconds: l.seconds, losses: l.losses ?? Object.fromEntries(Object.entries(l).filter(([k, v]) => /Loss$/.test(k) && typeof v === 'number')) })),
       runtime: { backend: model.backend, node: process.version, data_source: loaded?.source },
     };
   } finally {
@@ -350,8 +350,10 @@ async function runGanomaly(p) {
       ...(config.select === 'validation' ? { select: 'validation', selection: { images: valSet } } : { validation: { images: split.test, labels } }),
       onEpochEnd: async (/** @type {any} */ l) => {
         const test = fromLibrary(await model.scoreComponents(split.test));
-        lastLatent = Array.from(test.latent);
-        if (config.select === 'validation') l.auroc = metricsLib.auroc(test.latent, labels);
+        // The model's own score: 'mse' is the latent component, 'l1' the latent_l1 one.
+        const own = test[config.score === 'l1' ? 'latent_l1' : 'latent'];
+        lastLatent = Array.from(own);
+        if (config.select === 'validation') l.auroc = metricsLib.auroc(own, labels);
         if (valSet && synthetic && valLabels) {
           const cal = fromLibrary(await model.scoreComponents(valSet));
           const syn = fromLibrary(await model.scoreComponents(synthetic));
@@ -372,7 +374,7 @@ async function runGanomaly(p) {
     const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));
     const selecting = config.select === 'validation';
     // The last epoch's metrics: from the model itself, or (when fit restored the selected epoch's
-    // weights) from the last epoch's latent scores, which are the model's 'mse' scores.
+    // weights) from the last epoch's scores of the model's own variant (lastLatent).
     const metrics = await import('@ganomaly/math');
     let ev;
     if (selecting) {

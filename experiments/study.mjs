@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dedupe, formatMeanStd, meanOverClasses, readJsonl } from './lib.mjs';
+import { dedupe, formatMeanStd, meanOverClasses, readJsonl, stableStringify } from './lib.mjs';
 import { VARIANTS } from './variants.mjs';
 import { drawChart } from './summary.mjs';
 
@@ -20,6 +20,14 @@ import { drawChart } from './summary.mjs';
  */
 export function studies(records) {
   const rs = dedupe(records);
+  // One study = one impl, data set and protocol: records that differ in anything but nz and w_con
+  // (epochs, caps, width, score, BatchNorm mode, select, model) would collide on (seed, class).
+  const rest = (/** @type {any} */ r) => {
+    const { latent: _l, loss_weights: lw, ...c } = r.config;
+    return stableStringify({ impl: r.impl, dataset: r.dataset, ...c, w_adv: lw.adversarial, w_enc: lw.encoder });
+  };
+  const kinds = [...new Set(rs.map(rest))];
+  if (kinds.length > 1) throw new Error(`study.mjs: the records hold ${kinds.length} different protocols (impl, data set or config beyond nz and w_con); give it one study's records:\n${kinds.join('\n')}`);
   const classes = [...new Set(rs.map((r) => r.anomaly_class))].sort((x, y) => x - y);
   const groups = (/** @type {(r: any) => boolean} */ keep, /** @type {(r: any) => number} */ key) => {
     const values = [...new Set(rs.filter(keep).map(key))].sort((x, y) => x - y);

@@ -128,5 +128,7 @@ describe('study.mjs', () => {
     expect(st.wCon.map((r) => r.value)).toEqual([10, 50]); // nz 50 w_con 10 is in neither study
     expect(st.wCon[0].byVariant.latent.mean).toBeCloseTo(0.9, 12);
     expect(st.wCon[1].best.mean).toBeCloseTo(0.75, 12);
+    // records of another protocol are refused, not mixed in
+    expect(() => studies([...rs, { ...mk(100, 50, 0, 1, 0.5), config: { ...mk(100, 50, 0, 1, 0.5).config, epochs: 5 } }])).toThrow(/2 different protocols/);
   });
 });
