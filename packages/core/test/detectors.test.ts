@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AbortError, Autoencoder, Ganomaly, ModelFormatError, SkipGanomaly, UnknownNameError, ValueError, Vae, createDetector, detectorKinds, loadDetector, type Detector } from '@ganomaly/core';
+import { AbortError, Anogan, Autoencoder, Egbad, Ganomaly, ModelFormatError, SkipGanomaly, UnknownNameError, ValueError, Vae, createDetector, detectorKinds, loadDetector, type Detector } from '@ganomaly/core';
 import { reconstructionLoss, reconstructionScore } from '../src/detectors/autoencoder/losses.js';
 import { images, TINY } from './helpers.js';
 
@@ -109,7 +109,7 @@ describe('autoencoder', () => {
   });
 });
 
-const CLASSES = { autoencoder: Autoencoder, vae: Vae, 'skip-ganomaly': SkipGanomaly } as const;
+const CLASSES = { autoencoder: Autoencoder, vae: Vae, 'skip-ganomaly': SkipGanomaly, anogan: Anogan, egbad: Egbad } as const;
 type Kind = keyof typeof CLASSES;
 type Base = Detector & { info: Record<string, unknown> | null; interruptedEpoch: unknown; networks: Record<string, { getWeights(): tf.Tensor[] }> };
 

@@ -121,7 +121,10 @@ export class Egbad extends BaseDetector<ResolvedEgbadConfig> {
    */
   protected trainStep(x: tf.Tensor4D, step: StepInfo): tf.Tensor1D {
     const drops = this.dropouts();
-    for (const l of drops) l.suspended = false;
+    for (const l of drops) {
+      l.suspended = false;
+      l.startStep(step.seed);
+    }
     try {
       return this.iteration(x, step);
     } finally {

@@ -20,23 +20,32 @@ import { fail } from '@ganomaly/common';
 import { SeededInit, resolveNetworkOptions, type NetworkOptions } from '@ganomaly/models';
 
 /**
- * Dropout whose masks are drawn from a seed and a call counter: the same seed gives the same
- * sequence of masks, so training is deterministic (tfjs's Dropout with a seed draws the SAME mask
- * at every call; without one it draws from Math.random). Identity outside training. Registered
- * for serialisation, so saved models load.
+ * Dropout whose masks are drawn from its seed, a step seed and a call counter: the same seeds give
+ * the same masks, so training is deterministic (tfjs's Dropout with a seed draws the SAME mask at
+ * every call; without one it draws from Math.random). `startStep(seed)` (EGBAD calls it at each
+ * training step with the step's seed) restarts the counter, so a run resumed from a checkpoint
+ * draws what an uninterrupted one does. Identity outside training. Registered for serialisation,
+ * so saved models load.
  */
 export class SeededDropout extends tfl.layers.Layer {
   static className = 'GanomalySeededDropout';
   readonly rate: number;
   readonly seed: number;
-  /** While true the layer is the identity in training mode too (EGBAD's 'batch'-mode scoring). */
+  /** While true the layer is the identity in training mode too (EGBAD keeps dropout to its training steps). */
   suspended = false;
+  private stepSeed = 0;
   private calls = 0;
 
   constructor(args: { rate: number; seed: number; name?: string; trainable?: boolean }) {
     super(args);
     this.rate = args.rate;
     this.seed = args.seed;
+  }
+
+  /** The masks of the next calls are drawn from (seed, stepSeed, 1), (seed, stepSeed, 2), ... */
+  startStep(stepSeed: number): void {
+    this.stepSeed = stepSeed >>> 0;
+    this.calls = 0;
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
@@ -47,8 +56,8 @@ export class SeededDropout extends tfl.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (!kwargs['training'] || this.suspended || !(this.rate > 0)) return x;
     this.calls++;
-    // An integer hash of (seed, call), as SeededInit derives its layer seeds.
-    let h = (this.seed * 0x9e3779b1 + this.calls * 0x85ebca6b) >>> 0;
+    // An integer hash of (seed, step seed, call), as SeededInit derives its layer seeds.
+    let h = (Math.imul(this.seed, 0x9e3779b1) + Math.imul(this.stepSeed ^ 0x5bd1e995, 0xc2b2ae35) + Math.imul(this.calls, 0x85ebca6b)) >>> 0;
     h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
     h = (Math.imul(h ^ (h >>> 15), 0x846ca68b) ^ (h >>> 16)) >>> 0;
     return tf.dropout(x, this.rate, undefined, h);
