@@ -43,7 +43,8 @@ describe('train --model', () => {
   for (const kind of ['autoencoder', 'vae', 'skip-ganomaly', 'anogan', 'egbad']) {
     it(`${kind}: trains, saves, and info/score/evaluate/calibrate load it; export refuses it`, async () => {
       const out = path.join(dir, kind);
-      const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', '0.002'], dir);
+      // EGBAD's BiGAN is the touchy one at 45 steps: measured here, lr 2e-3 left AUROC 0.40, 1e-3 gave 0.95.
+      const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', kind === 'egbad' ? '0.001' : '0.002'], dir);
       expect(t.stderr).toContain(`model: ${kind} 16x16x1`);
       expect(t.stderr).toMatch(/epoch 3\/3 {2}\w+ \d/);
       expect(t.stderr).toMatch(/validation: AUROC \d/);
