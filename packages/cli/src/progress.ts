@@ -15,10 +15,10 @@ export interface BatchProgress {
   epochs: number;
   batch: number;
   batches: number;
-  /** GANomaly's two losses (shown as G and D) ... */
+  /** GANomaly's two losses, shown as G and D (its five named `losses` are not all shown) ... */
   generatorLoss?: number;
   discriminatorLoss?: number;
-  /** ... or another detector's, by name (shown under their names). */
+  /** ... or, without them, another detector's losses by name (shown under their names). */
   losses?: Record<string, number>;
 }
 
@@ -56,7 +56,7 @@ export class ProgressBar {
       this.sums.clear();
       this.n = 0;
     }
-    const named = p.losses ?? { G: p.generatorLoss ?? NaN, D: p.discriminatorLoss ?? NaN };
+    const named = p.generatorLoss !== undefined ? { G: p.generatorLoss, D: p.discriminatorLoss ?? NaN } : (p.losses ?? {});
     for (const [k, x] of Object.entries(named)) this.sums.set(k, (this.sums.get(k) ?? 0) + x);
     this.n++;
     const intervals = p.batch - this.firstBatch;

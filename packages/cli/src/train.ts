@@ -22,8 +22,8 @@ import {
   type FitOptions,
   type FitResult,
   type FitSelection,
-  type LossBatchLogs,
   type LossEpochLogs,
+  VAE_SCORE_VARIANTS,
 } from '@ganomaly/core';
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
@@ -52,7 +52,7 @@ export const TRAIN: CommandSpec = {
     seed: { type: 'string', value: 'N', help: 'Seed of weights, shuffles and splits', default: '0' },
     holdout: { type: 'string', value: 'F', help: 'Share of the normal training images held out to calibrate the threshold, and with --select validation to select the epoch (0: none, no calibration)', default: '0.1' },
     select: { type: 'string', value: 'last|validation', help: "Weights kept: the last epoch's, or (validation) the epoch with the best AUROC on the held-out normal images against synthetic anomalies made from them (no test data)", default: 'last' },
-    'score-variant': { type: 'string', value: 'V', help: 'Anomaly score: latent (= mse), l1, reconstruction, features, skip, combined (skip and combined are scaled on the held-out images)', default: 'mse' },
+    'score-variant': { type: 'string', value: 'V', help: "Anomaly score: latent (= mse), l1, reconstruction, features, skip, combined (skip and combined are scaled on the held-out images); with --model vae: reconstruction (its default) or elbo", default: 'mse' },
     quantile: { type: 'string', value: 'Q', help: 'Threshold = this quantile of the held-out normal scores', default: '0.99' },
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
     limit: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: use only the first N training images of the seeded order' },
@@ -164,11 +164,12 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         baseWidth: int(v, 'width', 64, 1)!,
         learningRate: num(v, 'lr', 0.0002, 0, 1, true)!,
         seed: int(v, 'seed', 0, 0)!,
-        scoreVariant: choice(v, 'score-variant', 'mse', metrics.SCORE_VARIANTS),
+        // GANomaly's variants, or the VAE's own ('reconstruction' | 'elbo') with --model vae.
+        scoreVariant: (kindOpt === 'vae' ? choice(v, 'score-variant', 'reconstruction', VAE_SCORE_VARIANTS) : choice(v, 'score-variant', 'mse', metrics.SCORE_VARIANTS)) as string,
       };
   if (modelOptions) {
     try {
-      checkModelSize(resolveConfig({ ...modelOptions, channels: 1 }, 'ganomaly train').config, 'ganomaly train');
+      checkModelSize(resolveConfig({ ...modelOptions, scoreVariant: undefined, channels: 1 }, 'ganomaly train').config, 'ganomaly train');
     } catch (e) {
       const flags: Record<string, string> = { imageSize: '--image-size', latentDim: '--latent', baseWidth: '--width', learningRate: '--lr', seed: '--seed' };
       throw usage((e as Error).message.replace(/^Argument 'config\.(\w+)' passed to '[^']*'/, (_, k: string) => flags[k] ?? `--${k}`));
@@ -187,13 +188,15 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     const only = (flag: string, what: string) => usage(`${flag}: ${what} GANomaly's only; --model ${kind} does not have it (drop ${flag.split(' ')[0]}).`);
     if (workersOpt !== 1) throw only(`--workers ${String(workersOpt)}`, 'data-parallel training is');
     if (tensorBoard !== undefined) throw only('--tensorboard', "TensorBoard logging of the losses is");
-    if (v['score-variant'] !== undefined) throw only(`--score-variant ${String(v['score-variant'])}`, 'the score variants are');
+    // The VAE has score variants of its own (checked against its list where the options are read).
+    if (kind === 'vae' && v['score-variant'] !== undefined) choice(v, 'score-variant', 'reconstruction', VAE_SCORE_VARIANTS);
+    else if (v['score-variant'] !== undefined) throw only(`--score-variant ${String(v['score-variant'])}`, 'the score variants are');
     if (v.select !== undefined && v.select !== 'last') throw only(`--select ${String(v.select)}`, 'epoch selection is');
   };
   if (!resume) kindOnly(kindOpt ?? 'ganomaly');
   if (!resume && holdoutOpt === 0) {
     if (selectOpt === 'validation') throw usage('--select validation scores held-out normal images after every epoch: pass --holdout > 0 (e.g. 0.1).');
-    if (modelOptions && metrics.CALIBRATED_SCORE_VARIANTS.includes(modelOptions.scoreVariant)) {
+    if (modelOptions && (kindOpt ?? 'ganomaly') === 'ganomaly' && metrics.CALIBRATED_SCORE_VARIANTS.includes(modelOptions.scoreVariant as metrics.ScoreVariant)) {
       throw usage(`--score-variant ${modelOptions.scoreVariant} is scaled on held-out normal images at calibration: pass --holdout > 0 (e.g. 0.1).`);
     }
   }
@@ -343,9 +346,9 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
 
     if (!model) {
       const kind = kindOpt ?? 'ganomaly';
-      // --score-variant is GANomaly's (the other kinds refused it above).
+      // --score-variant is GANomaly's and the VAE's (the other kinds refused it above).
       const { scoreVariant, ...shared } = modelOptions!;
-      model = (await createDetector(kind, { backend: backendName, ...shared, ...(kind === 'ganomaly' ? { scoreVariant } : {}), channels })) as CliModel;
+      model = (await createDetector(kind, { backend: backendName, ...shared, ...(kind === 'ganomaly' || kind === 'vae' ? { scoreVariant } : {}), channels })) as CliModel;
     }
     const m = model;
     // Free space, now that the model's size is known: a save that cannot fit fails before training.
@@ -376,14 +379,14 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
           ...(m.kind === 'ganomaly' ? { workers, tensorBoard } : {}),
           // The held-out calibration images are the selection set's normal images (training-side data only).
           ...(select === 'validation' ? { select: 'validation' as const, selection: { images: calibSet! } } : {}),
-          onBatchEnd: (b) => progress.update({ ...b, ...(b.generatorLoss === undefined ? { losses: (b as unknown as LossBatchLogs).losses } : {}), epochs }),
+          onBatchEnd: (b) => progress.update({ ...b, epochs }),
           onEpochEnd: async (logs) => {
             history.push(logs);
             say(
               `epoch ${logs.epoch}/${epochs}  ${epochLosses(logs)}  ` +
                 `${logs.imagesPerSecond.toFixed(1)} img/s  ${formatDuration(logs.seconds)}` +
                 (logs.auroc !== undefined ? `  val AUROC ${logs.auroc.toFixed(4)}` : '') +
-                (logs.validationAuroc !== undefined ? `  selection AUROC ${logs.validationAuroc.toFixed(4)}` : '') +
+                (logs.selectionAuroc !== undefined ? `  selection AUROC ${logs.selectionAuroc.toFixed(4)}` : '') +
                 (logs.discriminatorResets ? `  (D re-initialised ${logs.discriminatorResets}x)` : ''),
             );
             if (logs.epoch < epochs) {

@@ -33,6 +33,10 @@ describe('train --model', () => {
     const variant = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'autoencoder', '--score-variant', 'l1', ...SMALL], dir);
     expect(variant.code).toBe(EXIT.usage);
     expect(variant.stderr).toMatch(/--score-variant l1: the score variants are GANomaly's only; --model autoencoder/);
+    // The VAE has score variants of its own: GANomaly's are refused for it, by its list.
+    const vaeVariant = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'vae', '--score-variant', 'l1', ...SMALL], dir);
+    expect(vaeVariant.code).toBe(EXIT.usage);
+    expect(vaeVariant.stderr).toMatch(/--score-variant must be one of reconstruction, elbo, got 'l1'/);
     const select = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'skip-ganomaly', '--select', 'validation', ...SMALL], dir);
     expect(select.code).toBe(EXIT.usage);
     expect(select.stderr).toMatch(/--select validation: epoch selection is GANomaly's only/);
@@ -44,7 +48,8 @@ describe('train --model', () => {
     it(`${kind}: trains, saves, and info/score/evaluate/calibrate load it; export refuses it`, async () => {
       const out = path.join(dir, kind);
       // EGBAD's BiGAN is the touchy one at 45 steps: measured here, lr 2e-3 left AUROC 0.40, 1e-3 gave 0.95.
-      const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', kind === 'egbad' ? '0.001' : '0.002'], dir);
+      // The VAE trains with its 'elbo' score variant (accepted for --model vae), the others with their default.
+      const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', kind === 'egbad' ? '0.001' : '0.002', ...(kind === 'vae' ? ['--score-variant', 'elbo'] : [])], dir);
       expect(t.stderr).toContain(`model: ${kind} 16x16x1`);
       expect(t.stderr).toMatch(/epoch 3\/3 {2}\w+ \d/);
       expect(t.stderr).toMatch(/validation: AUROC \d/);
@@ -55,6 +60,7 @@ describe('train --model', () => {
       expect(info.code).toBe(EXIT.ok);
       expect(info.stdout).toContain(`'${kind}' detector model`);
       expect(info.stdout).toMatch(/trained 3 epoch\(s\)/);
+      if (kind === 'vae') expect(info.stdout).toContain('score elbo');
       expect(info.stdout).toMatch(/calibrated \(quantile\)/);
       expect(JSON.parse((await cli(['info', out, '--json'], dir)).stdout).kind).toBe(kind);
 

@@ -38,6 +38,7 @@ export type {
   CalibrationMethod,
   CreateOptions,
   EpochLogs,
+  GanomalyLosses,
   EvaluationResult,
   FitOptions,
   FitResult,

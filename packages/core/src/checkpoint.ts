@@ -124,6 +124,8 @@ export function modelMetadata(state: ModelState): SavedMetadata {
     calibration: state.calibration,
     epochsTrained: state.epochsTrained,
     statistics: state.statistics,
+    // Models without it hold D's running averages beside the chain's population statistics.
+    ...(state.statistics === 'population' && state.discriminatorRecomputed ? { discriminatorStatistics: 'population' as const } : {}),
     savedAt: new Date().toISOString(),
     ...(state.info ? { info: state.info } : {}),
   };

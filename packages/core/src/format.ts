@@ -36,6 +36,7 @@ export function checkMetadata(m: DetectorMetadata | undefined, where: string): a
   const bad = (what: string, got: unknown) => new ModelFormatError(`The metadata of the model at ${where} has ${what} ${JSON.stringify(got)}.`);
   if (m.kind !== undefined && (typeof m.kind !== 'string' || !m.kind)) throw bad("an invalid 'kind'", m.kind);
   if (!(STATISTICS_MODES as readonly string[]).includes(m.statistics)) throw bad("an unknown 'statistics'", m.statistics);
+  if (m.discriminatorStatistics !== undefined && m.discriminatorStatistics !== 'population') throw bad("an unknown 'discriminatorStatistics'", m.discriminatorStatistics);
   if (!Number.isInteger(m.epochsTrained) || m.epochsTrained < 0) throw bad("an invalid 'epochsTrained'", m.epochsTrained);
   const c = m.calibration;
   if (c !== null && c !== undefined) {

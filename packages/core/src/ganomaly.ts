@@ -50,7 +50,7 @@ export class Ganomaly implements Detector {
     nets: GanomalyNetworks,
     readonly config: Readonly<ResolvedConfig>,
     readonly backend: string,
-    saved: { calibration?: Calibration | null; epochsTrained?: number; statistics?: StatisticsMode } = {},
+    saved: { calibration?: Calibration | null; epochsTrained?: number; statistics?: StatisticsMode; discriminatorStatistics?: 'population' } = {},
   ) {
     this.state = {
       nets,
@@ -62,6 +62,7 @@ export class Ganomaly implements Detector {
       partial: null,
       epochsTrained: saved.epochsTrained ?? 0,
       statistics: saved.statistics ?? 'initial',
+      discriminatorRecomputed: saved.discriminatorStatistics === 'population',
       runningStats: null,
       calibration: saved.calibration ?? null,
       info: null,
@@ -96,6 +97,7 @@ export class Ganomaly implements Detector {
       calibration: metadata.calibration,
       epochsTrained: metadata.epochsTrained,
       statistics: metadata.statistics,
+      discriminatorStatistics: metadata.discriminatorStatistics,
     });
     if (metadata.info && typeof metadata.info === 'object') model.info = metadata.info;
     try {

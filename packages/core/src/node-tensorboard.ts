@@ -60,7 +60,7 @@ export async function openTensorBoard(dir: string, backend: string, learningRate
       // Adam's step size: constant in GANomaly's recipe, logged so that runs can be told apart.
       writer.scalar('epoch/learning_rate', learningRate, e);
       if (logs.auroc !== undefined) writer.scalar('epoch/validation_auroc', logs.auroc, e);
-      if (logs.validationAuroc !== undefined) writer.scalar('epoch/selection_auroc', logs.validationAuroc, e);
+      if (logs.selectionAuroc !== undefined) writer.scalar('epoch/selection_auroc', logs.selectionAuroc, e);
       writer.flush();
     },
     close() {

@@ -26,6 +26,7 @@ import { checkFiniteScores } from './guard.js';
 export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'score'): Promise<Float32Array> {
   const variant = state.config.scoreVariant;
   if (!isLatentVariant(variant)) {
+    checkDiscriminatorStatistics(state, options, fn);
     // Fails before any forward pass when the variant needs a calibration the model lacks.
     if (isCalibratedVariant(variant)) calibratedScaling(state, fn);
     return scoreFromComponents(state, await componentsSource(state, src, options, fn), calibratedScaling(state, fn));
@@ -105,6 +106,24 @@ export async function componentsSource(state: ModelState, src: ImageSource, opti
   return out;
 }
 
+/** The score variants that read D's feature map. */
+const DISCRIMINATOR_VARIANTS: readonly ScoreVariant[] = ['features', 'skip', 'combined'];
+
+/**
+ * A model saved before D's statistics were recomputed with the chain's holds population statistics
+ * for the chain but D's running averages: the variants that read D's feature map refuse to score
+ * with those in 'population' mode (they would be silently off) until they are recomputed.
+ */
+function checkDiscriminatorStatistics(state: ModelState, options: ScoreOptions, fn: string): void {
+  const v = state.config.scoreVariant;
+  const mode = options.batchNormMode ?? state.config.batchNormMode;
+  if (!DISCRIMINATOR_VARIANTS.includes(v) || mode !== 'population' || state.statistics !== 'population' || state.discriminatorRecomputed) return;
+  throw new ValueError(
+    `'${fn}' with scoreVariant '${v}' reads the discriminator's feature map, but this model's discriminator holds its training-time running averages, not population statistics ` +
+      `(it was saved before the library recomputed D's statistics too). Call recomputeStatistics(trainingImages) first (and save the model again to keep them).`,
+  );
+}
+
 function isLatentVariant(v: ScoreVariant): v is LatentScoreVariant {
   return (LATENT_SCORE_VARIANTS as readonly string[]).includes(v);
 }
@@ -150,6 +169,7 @@ export function scoreFromComponents(state: ModelState, c: ScoreComponents, scali
  */
 export async function labelledScores(state: ModelState, src: ImageSource, labels: ArrayLike<number>, fn: string): Promise<Float32Array> {
   if (!isCalibratedVariant(state.config.scoreVariant)) return scoreSource(state, src, {}, fn);
+  checkDiscriminatorStatistics(state, {}, fn);
   const c = await componentsSource(state, src, {}, fn);
   return scoreFromComponents(state, c, componentScaling(normalComponents(c, labels)));
 }
@@ -160,6 +180,7 @@ export async function labelledScores(state: ModelState, src: ImageSource, labels
  */
 export async function calibrationScores(state: ModelState, src: ImageSource, labels: ArrayLike<number> | undefined, fn: string): Promise<{ scores: Float32Array; componentScaling?: ComponentScaling }> {
   if (!isCalibratedVariant(state.config.scoreVariant)) return { scores: await scoreSource(state, src, {}, fn) };
+  checkDiscriminatorStatistics(state, {}, fn);
   const c = await componentsSource(state, src, {}, fn);
   let normal: ScoreComponents = c;
   if (labels !== undefined) {
@@ -252,11 +273,15 @@ export async function recomputeStatistics(state: ModelState, src: ImageSource, b
   const discriminator = new PopulationStatistics([nets.discriminator]);
   for (const idx of batchIndices(src.count, batchSize)) {
     const x = src.batch(idx);
-    await stats.accumulate(x);
-    await discriminator.accumulate(x);
-    x.dispose();
+    try {
+      await stats.accumulate(x);
+      await discriminator.accumulate(x);
+    } finally {
+      x.dispose();
+    }
   }
   stats.apply();
   discriminator.apply();
   state.statistics = 'population';
+  state.discriminatorRecomputed = true;
 }

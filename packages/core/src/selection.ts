@@ -149,12 +149,13 @@ export class WeightsSnapshot {
     private readonly weights: { variable: { write(t: tf.Tensor): unknown }; value: tf.Tensor }[],
     private running: BatchNormSnapshot | null,
     private readonly statistics: StatisticsMode,
+    private readonly discriminatorRecomputed: boolean,
   ) {}
 
   static capture(state: ModelState, nets: GanomalyNetworks): WeightsSnapshot {
     const weights = NETWORK_KEYS.flatMap((k) => nets[k].weights.map((w) => ({ variable: w, value: tf.clone(w.read()) })));
     const running = state.runningStats ? state.runningStats.clone() : null;
-    return new WeightsSnapshot(weights, running, state.statistics);
+    return new WeightsSnapshot(weights, running, state.statistics, state.discriminatorRecomputed);
   }
 
   /** Writes the copies back into the model (which takes over the running averages: restore once). */
@@ -164,6 +165,7 @@ export class WeightsSnapshot {
     state.runningStats = this.running;
     this.running = null;
     state.statistics = this.statistics;
+    state.discriminatorRecomputed = this.discriminatorRecomputed;
     tf.dispose(this.weights.map((w) => w.value));
     this.weights.length = 0;
   }

@@ -20,6 +20,11 @@ export interface ModelState {
   partial: PartialEpoch | null;
   epochsTrained: number;
   statistics: StatisticsMode;
+  /**
+   * Whether D's moving statistics were recomputed with the chain's (by `recomputeStatistics`), as
+   * the 'features', 'skip' and 'combined' scores need; false in models saved before D's were.
+   */
+  discriminatorRecomputed: boolean;
   /** The running averages left by training, kept when population statistics replace them. */
   runningStats: BatchNormSnapshot | null;
   /** Fitted by `calibrate`; saved with the model. */

@@ -15,7 +15,7 @@ import { WeightsSnapshot, prepareSelection } from './selection.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { withTensorBoard, type TensorBoardLog } from './tensorboard.js';
 import { discriminatorObjective, discriminatorVariables, generatorObjective, generatorVariables } from './train-step.js';
-import type { EpochLogs, FitOptions, FitResult } from './types.js';
+import type { EpochLogs, FitOptions, FitResult, GanomalyLosses } from './types.js';
 
 type Losses = [g: number, d: number, adv: number, con: number, enc: number];
 
@@ -136,6 +136,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         // Training goes on from the running averages, not from the recomputed statistics.
         state.runningStats.restore();
         state.statistics = 'running';
+        state.discriminatorRecomputed = false;
       }
       const batches = batchIndices(src.count, effectiveBatch, {
         shuffle,
@@ -158,6 +159,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         }
         // From the first step on, the moving statistics are running averages, whatever happens next.
         state.statistics = 'running';
+        state.discriminatorRecomputed = false;
         // A calibration fitted on the old scores no longer fits.
         state.calibration = null;
         let values: Losses;
@@ -185,7 +187,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         values.forEach((v, i) => (sums[i] += v));
         seen += batches[b].length;
         done++;
-        await options.onBatchEnd?.({ epoch, batch: b + 1, batches: batches.length, generatorLoss: values[0], discriminatorLoss: values[1] });
+        await options.onBatchEnd?.({ epoch, batch: b + 1, batches: batches.length, generatorLoss: values[0], discriminatorLoss: values[1], losses: namedLosses(values) });
       }
       const seconds = secondsBefore + (performance.now() - start) / 1000;
       if (aborted) {
@@ -206,6 +208,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         adversarialLoss: sums[2] / done,
         contextualLoss: sums[3] / done,
         encoderLoss: sums[4] / done,
+        losses: namedLosses(sums.map((v) => v / done) as Losses),
         discriminatorResets: state.resets - resetsBefore,
         seconds,
         imagesPerSecond: seen / seconds,
@@ -220,7 +223,8 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
       }
       if (selection) {
         const a = auroc(await labelledScores(state, selection.src, selection.labels, fn), selection.labels);
-        logs.validationAuroc = a;
+        logs.selectionAuroc = a;
+        logs.validationAuroc = a; // the deprecated name, kept for now
         perEpoch.push(a);
         // Taken before onEpochEnd, so that what the callback does cannot change what is restored.
         if (!best || a > best.auroc) {
@@ -262,6 +266,11 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   }
   const selected = best ? { selection: { rule: 'validation' as const, epoch: best.epoch, auroc: best.auroc, perEpoch } } : {};
   return { history, ...parallel, ...selected };
+}
+
+/** [g, d, adv, con, enc] by name, as the other detectors' logs give their losses. */
+function namedLosses(v: Losses): GanomalyLosses {
+  return { generator: v[0], discriminator: v[1], adversarial: v[2], contextual: v[3], encoder: v[4] };
 }
 
 /** Resolves after pending timers and I/O callbacks (a macrotask), in Node and in browsers. */

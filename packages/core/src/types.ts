@@ -48,13 +48,34 @@ export interface EpochLogs {
   discriminatorResets: number;
   seconds: number;
   imagesPerSecond: number;
-  /** AUROC on `validation`, when given. */
+  /**
+   * The five losses by name, as every detector's logs have them (`LossEpochLogs.losses`): the same
+   * values as the fields above.
+   */
+  losses: GanomalyLosses;
+  /** AUROC on `validation`, when given (TensorBoard's `epoch/validation_auroc`). */
   auroc?: number;
   /**
    * With `select: 'validation'`: the AUROC of the selection set (held-out normal images and their
-   * synthetic anomalies), scored with the model's score variant after this epoch.
+   * synthetic anomalies), scored with the model's score variant after this epoch (TensorBoard's
+   * `epoch/selection_auroc`).
+   */
+  selectionAuroc?: number;
+  /**
+   * @deprecated The old name of `selectionAuroc` (the same value; it is not the AUROC of
+   * `validation`, which is `auroc`). Will be removed; read `selectionAuroc`.
    */
   validationAuroc?: number;
+}
+
+/** GANomaly's losses by name: G's total and its three terms, and D's. */
+export interface GanomalyLosses {
+  [name: string]: number;
+  generator: number;
+  discriminator: number;
+  adversarial: number;
+  contextual: number;
+  encoder: number;
 }
 
 export interface BatchLogs {
@@ -63,6 +84,8 @@ export interface BatchLogs {
   batches: number;
   generatorLoss: number;
   discriminatorLoss: number;
+  /** This batch's five losses by name (before the update), as every detector's batch logs have them. */
+  losses: GanomalyLosses;
 }
 
 export interface FitOptions {
@@ -103,7 +126,7 @@ export interface FitOptions {
   /**
    * Which weights the model keeps at the end. 'last' (default): those of the last epoch.
    * 'validation': after every epoch the selection set (see `selection`) is scored and its AUROC
-   * logged as `validationAuroc`; at the end the weights (and BatchNorm statistics) of the epoch with
+   * logged as `selectionAuroc`; at the end the weights (and BatchNorm statistics) of the epoch with
    * the best one are restored. Sees training-side data only, never a test set. An aborted fit keeps
    * the weights it reached (no restore).
    */
@@ -302,6 +325,13 @@ export interface DetectorMetadata {
   epochsTrained: number;
   /** Which BatchNorm statistics the saved moving mean/variance hold. */
   statistics: StatisticsMode;
+  /**
+   * GANomaly: 'population' when D's statistics were recomputed with the chain's (as they are since
+   * the 'features', 'skip' and 'combined' scores read D's feature map). Absent in models saved
+   * before: their D holds its running averages, and those three score variants refuse to score
+   * until `recomputeStatistics(trainingImages)` is called.
+   */
+  discriminatorStatistics?: 'population';
   savedAt: string;
   /**
    * Present in a training checkpoint (`save(location, { trainingState: true })`): what `fit`

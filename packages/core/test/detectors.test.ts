@@ -102,6 +102,12 @@ describe('autoencoder', () => {
     await expect(m.fit(x, { epochs: 1 })).rejects.toThrow(/already training/);
     await first;
     await expect(m.fit(x, { workers: 2 })).rejects.toThrow(/only GANomaly trains data-parallel/);
+    // GANomaly's epoch selection is refused by name, not ignored (select: 'last' is what every detector does).
+    const sel = await m.fit(x, { epochs: 1, select: 'validation' } as object).catch((e) => e);
+    expect(sel).toBeInstanceOf(ValueError);
+    expect(sel.message).toMatch(/'options\.select'.*'autoencoder' detector keeps the last epoch/);
+    await expect(m.fit(x, { epochs: 1, selection: { holdout: 0.2 } } as object)).rejects.toThrow(/'options\.selection'.*'autoencoder' detector/);
+    expect(m.epochs).toBe(1);
     await expect(m.score(tf.zeros([2, 2]) as unknown as tf.Tensor4D)).rejects.toThrow(ValueError);
     await expect(m.predict(x)).rejects.toThrow(/calibrate/);
     tf.dispose(x);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PopulationStatistics } from '@ganomaly/models';
 import {
   AbortError,
   DisposedError,
@@ -12,6 +13,7 @@ import {
   data,
   metrics,
   registerBackendCandidate,
+  type BatchLogs,
   type Encoder,
 } from '@ganomaly/core';
 import { readFileSync } from 'node:fs';
@@ -37,10 +39,11 @@ describe('fit', () => {
     const m = await tinyModel('cpu');
     const counts: number[] = [];
     const batches: number[] = [];
+    const batchLogs: BatchLogs[] = [];
     const { history } = await m.fit(train, {
       epochs: 3,
       batchSize: 16,
-      onBatchEnd: (b) => void batches.push(b.batch),
+      onBatchEnd: (b) => void (batches.push(b.batch), batchLogs.push(b)),
       onEpochEnd: () => void counts.push(tf.memory().numTensors),
     });
     expect(history.map((h) => h.epoch)).toEqual([1, 2, 3]);
@@ -52,7 +55,17 @@ describe('fit', () => {
       // The generator loss is the weighted sum of its parts (1, 50, 1), up to float32 rounding.
       expect(h.generatorLoss).toBeCloseTo(h.adversarialLoss + 50 * h.contextualLoss + h.encoderLoss, 3);
       expect(h.imagesPerSecond).toBeGreaterThan(0);
+      // The losses by name too, as every detector's logs have them: the same values as the fields.
+      expect(h.losses).toEqual({ generator: h.generatorLoss, discriminator: h.discriminatorLoss, adversarial: h.adversarialLoss, contextual: h.contextualLoss, encoder: h.encoderLoss });
     }
+    for (const b of batchLogs) {
+      expect(Object.keys(b.losses)).toEqual(['generator', 'discriminator', 'adversarial', 'contextual', 'encoder']);
+      expect([b.losses.generator, b.losses.discriminator]).toEqual([b.generatorLoss, b.discriminatorLoss]);
+      expect(b.losses.generator).toBeCloseTo(b.losses.adversarial + 50 * b.losses.contextual + b.losses.encoder, 3);
+    }
+    // An epoch's named losses are the means of its batches'.
+    const mean = (k: string, e: number) => batchLogs.filter((b) => b.epoch === e).reduce((a, b) => a + b.losses[k]!, 0) / 3;
+    for (const k of ['generator', 'discriminator', 'adversarial', 'contextual', 'encoder']) expect(history[1].losses[k]).toBeCloseTo(mean(k, 2), 5);
     // Optimizer slots are created in epoch 1; after that the count must stay flat.
     expect(counts[2]).toBe(counts[1]);
     const before = tf.memory().numTensors;
@@ -168,6 +181,20 @@ describe('fit', () => {
     await expect(m.score(train)).rejects.toThrow(/statistics were not recomputed; call recomputeStatistics/);
     await m.recomputeStatistics(train);
     expect((await m.score(train)).every(Number.isFinite)).toBe(true);
+    m.dispose();
+  });
+
+  it('recomputeStatistics releases its batch when a statistics pass throws', async () => {
+    const m = await tinyModel('cpu');
+    await m.fit(train, { epochs: 1, batchSize: 16 });
+    const before = tf.memory().numTensors;
+    const spy = vi.spyOn(PopulationStatistics.prototype, 'accumulate').mockRejectedValueOnce(new Error('pass failed'));
+    try {
+      await expect(m.recomputeStatistics(train, 16)).rejects.toThrow('pass failed');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });
 

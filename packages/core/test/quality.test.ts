@@ -204,7 +204,10 @@ describe("fit({ select: 'validation' })", () => {
       expect([...batches]).toEqual([4]);
       const sel = r.selection!;
       expect(sel.rule).toBe('validation');
-      expect(sel.perEpoch).toEqual(r.history.map((h) => h.validationAuroc));
+      expect(sel.perEpoch).toEqual(r.history.map((h) => h.selectionAuroc));
+      // The deprecated name holds the same value; `auroc` (the `validation` option's) is absent.
+      expect(r.history.map((h) => h.validationAuroc)).toEqual(sel.perEpoch);
+      expect(r.history.every((h) => h.auroc === undefined)).toBe(true);
       expect(sel.auroc).toBe(Math.max(...sel.perEpoch));
       expect(sel.epoch).toBe(sel.perEpoch.indexOf(sel.auroc) + 1);
       // This seed's best epoch is not the last, so the restore is what the check below sees.
@@ -239,7 +242,7 @@ describe("fit({ select: 'validation' })", () => {
         select: 'validation',
         selection: { images: probe, labels: [0, 0, 0, 1, 1, 1] },
       });
-      expect(labelled.history[0]!.validationAuroc).toBeGreaterThanOrEqual(0);
+      expect(labelled.history[0]!.selectionAuroc).toBeGreaterThanOrEqual(0);
       expect(labelled.selection!.epoch).toBe(3);
     } finally {
       model.dispose();
@@ -378,6 +381,47 @@ describe('scoreVariant', () => {
     const lab = await combined.calibrate(calib, { labels: [0, 0, 0, 0, 1, 1, 1, 1] });
     expect(lab.componentScaling!.count).toBe(4);
     await combined.calibrate(calib);
+  });
+
+  it("a model saved without D's recomputed statistics: 'features', 'skip', 'combined' refuse until recomputeStatistics", async () => {
+    for (const v of ['mse', 'features', 'combined'] as const) {
+      const m = models.get(v)!;
+      if (v === 'combined' && !m.calibration) await m.calibrate(calib);
+      expect(m.metadata().discriminatorStatistics).toBe('population');
+      const d = path.join(dir, `old-${v}`);
+      await m.save(`file://${d}`);
+      // What a save before D's statistics were recomputed wrote: the same metadata without the field.
+      for (const f of ['metadata.json', 'model.json']) {
+        const j = JSON.parse(fs.readFileSync(path.join(d, f), 'utf8'));
+        const meta = f === 'model.json' ? j.modelTopology.ganomaly : j;
+        expect(meta.discriminatorStatistics).toBe('population');
+        delete meta.discriminatorStatistics;
+        fs.writeFileSync(path.join(d, f), JSON.stringify(j));
+      }
+      const loaded = await Ganomaly.load(`file://${d}`, { backend: BACKEND });
+      try {
+        expect(loaded.metadata().discriminatorStatistics).toBeUndefined();
+        if (v === 'mse') {
+          // The latent score does not read D: it scores as before.
+          expect(Array.from(await loaded.score(x))).toEqual(Array.from(await m.score(x)));
+          continue;
+        }
+        const err = await loaded.score(x).catch((e) => e);
+        expect(err).toBeInstanceOf(ValueError);
+        expect(err.message).toMatch(new RegExp(`scoreVariant '${v}' reads the discriminator's feature map.*call recomputeStatistics\\(trainingImages\\)`, 'i'));
+        await expect(loaded.evaluate(x, [0, 0, 1, 1, 1])).rejects.toThrow(/recomputeStatistics/);
+        await expect(loaded.calibrate(calib)).rejects.toThrow(/recomputeStatistics/);
+        // A pass in 'batch' mode does not use the saved statistics: no refusal.
+        expect((await loaded.score(x, { batchNormMode: 'batch' })).length).toBe(5);
+        // The same pass as fit's (batches of 8): the same statistics, the same scores.
+        await loaded.recomputeStatistics(train, 8);
+        expect(loaded.metadata().discriminatorStatistics).toBe('population');
+        const want = await m.score(x);
+        Array.from(await loaded.score(x)).forEach((s, i) => expect(s).toBeCloseTo(want[i]!, 4));
+      } finally {
+        loaded.dispose();
+      }
+    }
   });
 
   it('saves the scaling with the calibration: a loaded model scores the same', async () => {

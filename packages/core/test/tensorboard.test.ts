@@ -104,7 +104,7 @@ print(json.dumps(out))`, dir], { encoding: 'utf8' });
       ['epoch/discriminator_loss', 'discriminatorLoss'],
       ['epoch/contextual_loss', 'contextualLoss'],
       ['epoch/validation_auroc', 'auroc'],
-      ['epoch/selection_auroc', 'validationAuroc'],
+      ['epoch/selection_auroc', 'selectionAuroc'],
     ] as const) {
       expect(got[tag].map(([s]) => s)).toEqual([1, 2]);
       got[tag].forEach(([, val], i) => expect(val).toBeCloseTo(history[i][key] as number, 4));

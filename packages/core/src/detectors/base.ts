@@ -331,6 +331,15 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     if ((options as { tensorBoard?: unknown }).tensorBoard !== undefined) {
       throw new ValueError(`Argument 'options.tensorBoard' passed to '${fn}' is GANomaly's; a '${this.kind}' detector logs through onBatchEnd / onEpochEnd.`);
     }
+    const select = (options as { select?: unknown }).select;
+    if (select !== undefined && select !== 'last') {
+      throw new ValueError(
+        `Argument 'options.select' passed to '${fn}' is ${JSON.stringify(select)}, but epoch selection is GANomaly's; a '${this.kind}' detector keeps the last epoch's weights (select: 'last').`,
+      );
+    }
+    if ((options as { selection?: unknown }).selection !== undefined) {
+      throw new ValueError(`Argument 'options.selection' passed to '${fn}' is GANomaly's (the set that select: 'validation' scores); a '${this.kind}' detector does not select an epoch.`);
+    }
     const src = await imageSource(images, 'images', fn, this.target());
     if (src.count < 2) {
       disposeSource(src);
