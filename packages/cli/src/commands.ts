@@ -355,7 +355,7 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
         ? `calibrated (${meta.calibration.method}) on ${meta.calibration.count} images: threshold ${meta.calibration.threshold.toPrecision(6)}, range [${meta.calibration.normalization.min.toPrecision(5)}, ${meta.calibration.normalization.max.toPrecision(5)}]`
         : 'not calibrated',
       ...(meta.info?.run ? [`data: ${(meta.info.run as { source: string }).source}`] : []),
-      ...selectionLine(meta.info),
+      ...selectionLine(meta.info, meta.selection),
       `${(bytes / 1e6).toFixed(1)} MB`,
     ];
     for (const l of lines) writeLine(io.stdout, l);
@@ -367,11 +367,13 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
 
 export { modelError };
 
-/** What `ganomaly train --select` kept, as `info` shows it. */
-function selectionLine(info: Record<string, unknown> | undefined): string[] {
+/** Which epoch's weights a model holds, as `info` shows it: the library's metadata.selection, or what `ganomaly train --select` noted. */
+function selectionLine(info: Record<string, unknown> | undefined, saved?: { epoch: number; auroc: number }): string[] {
   const run = info?.run as { select?: string } | undefined;
-  const sel = info?.selection as { epoch?: number; auroc?: number; perEpoch?: number[] } | undefined;
-  if (!run) return [];
+  const noted = info?.selection as { epoch?: number; auroc?: number; perEpoch?: number[] } | undefined;
+  const sel: { epoch?: number; auroc?: number; perEpoch?: number[] } | undefined = noted && typeof noted.epoch === 'number' ? noted : saved;
+  if (!run && !saved) return [];
+  if (!run) return [`selection: validation, epoch ${saved!.epoch} kept, selection AUROC ${saved!.auroc.toFixed(4)}`];
   if (!sel || typeof sel.epoch !== 'number' || typeof sel.auroc !== 'number') return [`selection: ${run.select ?? 'last'} (the last epoch's weights)`];
   const per = Array.isArray(sel.perEpoch) ? ` (per epoch: ${sel.perEpoch.map((a) => a.toFixed(3)).join(' ')})` : '';
   return [`selection: validation, epoch ${sel.epoch} kept, selection AUROC ${sel.auroc.toFixed(4)}${per}`];

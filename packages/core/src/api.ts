@@ -50,6 +50,7 @@ export type {
   ScoreComponents,
   FitSelect,
   FitSelection,
+  ModelSelection,
   SelectionOptions,
   ModelLocation,
   SavedMetadata,

@@ -126,6 +126,7 @@ export function modelMetadata(state: ModelState): SavedMetadata {
     statistics: state.statistics,
     // Models without it hold D's running averages beside the chain's population statistics.
     ...(state.statistics === 'population' && state.discriminatorRecomputed ? { discriminatorStatistics: 'population' as const } : {}),
+    ...(state.selection ? { selection: { ...state.selection } } : {}),
     savedAt: new Date().toISOString(),
     ...(state.info ? { info: state.info } : {}),
   };

@@ -37,6 +37,10 @@ export function checkMetadata(m: DetectorMetadata | undefined, where: string): a
   if (m.kind !== undefined && (typeof m.kind !== 'string' || !m.kind)) throw bad("an invalid 'kind'", m.kind);
   if (!(STATISTICS_MODES as readonly string[]).includes(m.statistics)) throw bad("an unknown 'statistics'", m.statistics);
   if (m.discriminatorStatistics !== undefined && m.discriminatorStatistics !== 'population') throw bad("an unknown 'discriminatorStatistics'", m.discriminatorStatistics);
+  const sel = m.selection;
+  if (sel !== undefined && (!sel || typeof sel !== 'object' || sel.rule !== 'validation' || !Number.isInteger(sel.epoch) || sel.epoch < 1 || !(sel.auroc >= 0 && sel.auroc <= 1))) {
+    throw bad("an invalid 'selection'", sel);
+  }
   if (!Number.isInteger(m.epochsTrained) || m.epochsTrained < 0) throw bad("an invalid 'epochsTrained'", m.epochsTrained);
   const c = m.calibration;
   if (c !== null && c !== undefined) {

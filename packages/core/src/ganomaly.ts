@@ -27,6 +27,7 @@ import type {
   SaveOptions,
   SavedMetadata,
   ScoreComponents,
+  ModelSelection,
   ScoreOptions,
   StatisticsMode,
 } from './types.js';
@@ -50,7 +51,7 @@ export class Ganomaly implements Detector {
     nets: GanomalyNetworks,
     readonly config: Readonly<ResolvedConfig>,
     readonly backend: string,
-    saved: { calibration?: Calibration | null; epochsTrained?: number; statistics?: StatisticsMode; discriminatorStatistics?: 'population' } = {},
+    saved: { calibration?: Calibration | null; epochsTrained?: number; statistics?: StatisticsMode; discriminatorStatistics?: 'population'; selection?: ModelSelection } = {},
   ) {
     this.state = {
       nets,
@@ -65,6 +66,7 @@ export class Ganomaly implements Detector {
       discriminatorRecomputed: saved.discriminatorStatistics === 'population',
       runningStats: null,
       calibration: saved.calibration ?? null,
+      selection: saved.selection ?? null,
       info: null,
     };
   }
@@ -98,6 +100,7 @@ export class Ganomaly implements Detector {
       epochsTrained: metadata.epochsTrained,
       statistics: metadata.statistics,
       discriminatorStatistics: metadata.discriminatorStatistics,
+      selection: metadata.selection,
     });
     if (metadata.info && typeof metadata.info === 'object') model.info = metadata.info;
     try {
@@ -137,6 +140,14 @@ export class Ganomaly implements Detector {
   /** How many complete epochs the model was trained for. */
   get epochs(): number {
     return this.state.epochsTrained;
+  }
+
+  /**
+   * After a `fit` with `select: 'validation'`: the epoch whose weights the model holds and its
+   * selection AUROC (saved and loaded with the model); null when it holds its last epoch's.
+   */
+  get selection(): Readonly<ModelSelection> | null {
+    return this.state.selection;
   }
 
   /** The four networks (for inspection, export or custom loops). */

@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { DisposedError } from '@ganomaly/common';
 import type { BatchNormSnapshot, GanomalyNetworks } from '@ganomaly/models';
 import type { ResolvedConfig } from './config.js';
-import type { Calibration, PartialEpoch, StatisticsMode } from './types.js';
+import type { Calibration, ModelSelection, PartialEpoch, StatisticsMode } from './types.js';
 
 export interface ModelState {
   /** null once disposed. */
@@ -29,6 +29,8 @@ export interface ModelState {
   runningStats: BatchNormSnapshot | null;
   /** Fitted by `calibrate`; saved with the model. */
   calibration: Calibration | null;
+  /** The epoch `select: 'validation'` restored (null once trained on, or with 'last'); saved with the model. */
+  selection: ModelSelection | null;
   /** The notes given to the last `save({ info })` or read by `load`; saved again by later saves. */
   info: Record<string, unknown> | null;
 }

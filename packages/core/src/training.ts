@@ -160,6 +160,8 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         // From the first step on, the moving statistics are running averages, whatever happens next.
         state.statistics = 'running';
         state.discriminatorRecomputed = false;
+        // The weights are no longer those of a selected epoch.
+        state.selection = null;
         // A calibration fitted on the old scores no longer fits.
         state.calibration = null;
         let values: Losses;
@@ -242,6 +244,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
       // A calibration fitted in a callback of a later epoch fitted other weights.
       if (best.epoch !== state.epochsTrained) state.calibration = null;
       best.snapshot.restore(state);
+      state.selection = { rule: 'validation', epoch: best.epoch, auroc: best.auroc };
     }
     if (state.config.batchNormMode === 'population' && state.statistics !== 'population') {
       await recomputeStatistics(state, src, batchSize);

@@ -155,6 +155,15 @@ export interface SelectionOptions {
   synthetic?: SyntheticAnomalyOptions;
 }
 
+/** Which epoch's weights a model holds after `select: 'validation'` (saved as `metadata.selection`). */
+export interface ModelSelection {
+  rule: 'validation';
+  /** The (1-based, model-wide) epoch whose weights the model holds. */
+  epoch: number;
+  /** Its selection-set AUROC. */
+  auroc: number;
+}
+
 /** What `select: 'validation'` chose. */
 export interface FitSelection {
   rule: 'validation';
@@ -332,6 +341,12 @@ export interface DetectorMetadata {
    * until `recomputeStatistics(trainingImages)` is called.
    */
   discriminatorStatistics?: 'population';
+  /**
+   * GANomaly, after a `fit` with `select: 'validation'`: which epoch's weights the model holds and
+   * its selection AUROC. Absent when the model holds its last epoch's weights (or was trained on
+   * since).
+   */
+  selection?: ModelSelection;
   savedAt: string;
   /**
    * Present in a training checkpoint (`save(location, { trainingState: true })`): what `fit`

@@ -217,6 +217,28 @@ describe("fit({ select: 'validation' })", () => {
       expect(Array.from(final)).not.toEqual(Array.from(perEpochScores.get(4)!));
       // The recomputed statistics are those of the selected epoch; the model still scores per image.
       expect(model.metadata().statistics).toBe('population');
+      // Which epoch it holds is part of the model: saved, loaded, and dropped by training further.
+      expect(model.selection).toEqual({ rule: 'validation', epoch: sel.epoch, auroc: sel.auroc });
+      expect(model.metadata().selection).toEqual(model.selection);
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await model.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = { ...a, weightData: tf.io.CompositeArrayBuffer.join(a.weightData!) };
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      const loaded = await Ganomaly.load(tf.io.fromMemory(artifacts!), { backend: BACKEND });
+      expect(loaded.selection).toEqual(model.selection);
+      expect(loaded.metadata().selection).toEqual(model.selection);
+      loaded.dispose();
+      const meta = (artifacts!.modelTopology as { ganomaly: Record<string, unknown> }).ganomaly;
+      for (const bad of [{ rule: 'best', epoch: 1, auroc: 0.5 }, { rule: 'validation', epoch: 0, auroc: 0.5 }, { rule: 'validation', epoch: 1, auroc: 2 }]) {
+        const edited = { ...artifacts!, modelTopology: { ...(artifacts!.modelTopology as object), ganomaly: { ...meta, selection: bad } } };
+        await expect(Ganomaly.load(tf.io.fromMemory(edited), { backend: BACKEND })).rejects.toThrow(/invalid 'selection'/);
+      }
+      await model.fit(train, { epochs: 1, batchSize: 4 });
+      expect(model.selection).toBeNull();
+      expect(model.metadata().selection).toBeUndefined();
     } finally {
       model.dispose();
     }
