@@ -348,7 +348,7 @@ export async function info(argv: string[], io: CliIO): Promise<number> {
       `${dir}: ${kind === 'ganomaly' ? 'GANomaly' : `'${kind}' detector`} ${saved.training ? 'training checkpoint' : 'model'}, format ${meta.formatVersion}, saved by @ganomaly ${saved.libraryVersion} at ${saved.savedAt} (this is ${VERSION})`,
       kind === 'ganomaly'
         ? `input ${c.imageSize}x${c.imageSize}x${c.channels}, latent ${c.latentDim}, width ${c.baseWidth}, encoder ${c.encoder}, score ${c.scoreVariant}, BatchNorm ${c.batchNormMode} (${meta.statistics} statistics)`
-        : `input ${c.imageSize}x${c.imageSize}x${c.channels}, latent ${c.latentDim}, width ${c.baseWidth}${c.scoreVariant ? `, score ${c.scoreVariant}` : ''}` +
+        : `input ${c.imageSize}x${c.imageSize}x${c.channels}${kind === 'skip-ganomaly' ? '' : `, latent ${c.latentDim}`}, width ${c.baseWidth}${c.scoreVariant ? `, score ${c.scoreVariant}` : ''}` +
           `${c.lossWeights && Object.keys(c.lossWeights).length ? `, loss weights ${Object.entries(c.lossWeights).map(([k, w]) => `${k} ${w}`).join(', ')}` : ''}, BatchNorm ${c.batchNormMode} (${meta.statistics} statistics)`,
       `trained ${meta.epochsTrained} epoch(s)${model.interruptedEpoch ? ` + ${model.interruptedEpoch.nextBatch}/${model.interruptedEpoch.batches} batches of epoch ${model.interruptedEpoch.epoch}` : ''}, lr ${c.learningRate}, seed ${c.seed}`,
       meta.calibration

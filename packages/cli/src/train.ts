@@ -167,7 +167,8 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         // GANomaly's variants, or the VAE's own ('reconstruction' | 'elbo') with --model vae.
         scoreVariant: (kindOpt === 'vae' ? choice(v, 'score-variant', 'reconstruction', VAE_SCORE_VARIANTS) : choice(v, 'score-variant', 'mse', metrics.SCORE_VARIANTS)) as string,
       };
-  if (modelOptions) {
+  // Skip-GANomaly's U-Net is sized by its own estimate when the model is made (the DCGAN networks' is not its size).
+  if (modelOptions && kindOpt !== 'skip-ganomaly') {
     try {
       checkModelSize(resolveConfig({ ...modelOptions, scoreVariant: undefined, channels: 1 }, 'ganomaly train').config, 'ganomaly train');
     } catch (e) {
@@ -192,6 +193,9 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     if (kind === 'vae' && v['score-variant'] !== undefined) choice(v, 'score-variant', 'reconstruction', VAE_SCORE_VARIANTS);
     else if (v['score-variant'] !== undefined) throw only(`--score-variant ${String(v['score-variant'])}`, 'the score variants are');
     if (v.select !== undefined && v.select !== 'last') throw only(`--select ${String(v.select)}`, 'epoch selection is');
+    if (kind === 'skip-ganomaly' && v.latent !== undefined && Number(v.latent) !== 100) {
+      throw usage(`--latent ${String(v.latent)}: --model skip-ganomaly has no latent code (its U-Net maps images to images through skip connections); drop --latent.`);
+    }
   };
   if (!resume) kindOnly(kindOpt ?? 'ganomaly');
   if (!resume && holdoutOpt === 0) {
@@ -362,7 +366,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
     run.backend = saved?.backend ?? m.backend;
     const remaining = epochs - m.epochs;
     say(
-      `model: ${m.kind === 'ganomaly' ? '' : `${m.kind} `}${imageSize}x${imageSize}x${channels}, nz ${m.config.latentDim}, width ${m.config.baseWidth}, backend ${m.backend}${threadsNote(m.backend)}${workers !== 1 ? `, workers ${workers}` : ''}; ` +
+      `model: ${m.kind === 'ganomaly' ? '' : `${m.kind} `}${imageSize}x${imageSize}x${channels}${m.kind === 'skip-ganomaly' ? '' : `, nz ${m.config.latentDim}`}, width ${m.config.baseWidth}, backend ${m.backend}${threadsNote(m.backend)}${workers !== 1 ? `, workers ${workers}` : ''}; ` +
         (resume ? `resuming after epoch ${m.epochs}${m.interruptedEpoch ? ` + ${m.interruptedEpoch.nextBatch}/${m.interruptedEpoch.batches} batches` : ''}, ` : '') +
         `${remaining} epoch(s) to go`,
     );

@@ -40,6 +40,9 @@ describe('train --model', () => {
     const select = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'skip-ganomaly', '--select', 'validation', ...SMALL], dir);
     expect(select.code).toBe(EXIT.usage);
     expect(select.stderr).toMatch(/--select validation: epoch selection is GANomaly's only/);
+    const latent = await cli(['train', layout, '--out', path.join(dir, 'x'), '--model', 'skip-ganomaly', ...SMALL], dir);
+    expect(latent.code).toBe(EXIT.usage);
+    expect(latent.stderr).toMatch(/--latent 16: --model skip-ganomaly has no latent code/);
     const help = await cli(['train', '--help'], dir);
     expect(help.stdout).toMatch(/--model KIND\s+The detector: ganomaly, autoencoder, vae, skip-ganomaly, anogan, egbad \(default ganomaly\)/);
   });
@@ -49,7 +52,9 @@ describe('train --model', () => {
       const out = path.join(dir, kind);
       // EGBAD's BiGAN is the touchy one at 45 steps: measured here, lr 2e-3 left AUROC 0.40, 1e-3 gave 0.95.
       // The VAE trains with its 'elbo' score variant (accepted for --model vae), the others with their default.
-      const t = await cli(['train', layout, '--out', out, '--model', kind, ...SMALL, '--lr', kind === 'egbad' ? '0.001' : '0.002', ...(kind === 'vae' ? ['--score-variant', 'elbo'] : [])], dir);
+      // Skip-GANomaly has no latent code: SMALL's --latent is left out for it.
+      const small = kind === 'skip-ganomaly' ? SMALL.filter((a, i) => a !== '--latent' && SMALL[i - 1] !== '--latent') : SMALL;
+      const t = await cli(['train', layout, '--out', out, '--model', kind, ...small, '--lr', kind === 'egbad' ? '0.001' : '0.002', ...(kind === 'vae' ? ['--score-variant', 'elbo'] : [])], dir);
       expect(t.stderr).toContain(`model: ${kind} 16x16x1`);
       expect(t.stderr).toMatch(/epoch 3\/3 {2}\w+ \d/);
       expect(t.stderr).toMatch(/validation: AUROC \d/);
@@ -61,6 +66,9 @@ describe('train --model', () => {
       expect(info.stdout).toContain(`'${kind}' detector model`);
       expect(info.stdout).toMatch(/trained 3 epoch\(s\)/);
       if (kind === 'vae') expect(info.stdout).toContain('score elbo');
+      // Skip-GANomaly has no latent size to show (its loss weights' 'latent' is another thing).
+      if (kind === 'skip-ganomaly') expect(info.stdout).toMatch(/input 16x16x1, width 8/);
+      else expect(info.stdout).toMatch(/input 16x16x1, latent 16, width 8/);
       expect(info.stdout).toMatch(/calibrated \(quantile\)/);
       expect(JSON.parse((await cli(['info', out, '--json'], dir)).stdout).kind).toBe(kind);
 

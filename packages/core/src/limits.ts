@@ -37,10 +37,18 @@ export function estimateModelSize(c: { imageSize: number; channels: number; late
   return { parameters, activationBytesPerImage };
 }
 
-/** Throws a ValueError naming the limit when the config's model is larger than this library builds. */
-export function checkModelSize(c: Parameters<typeof estimateModelSize>[0], fn: string): ModelSizeEstimate {
-  const e = estimateModelSize(c);
-  const what = `imageSize ${c.imageSize}, baseWidth ${c.baseWidth}, latentDim ${c.latentDim}${c.extraLayers ? `, extraLayers ${c.extraLayers}` : ''}`;
+/**
+ * Throws a ValueError naming the limit when the config's model is larger than this library builds.
+ * `estimate` is the size of the detector's own networks (default: the DCGAN networks of GANomaly).
+ */
+export function checkModelSize(
+  c: Parameters<typeof estimateModelSize>[0],
+  fn: string,
+  estimate: (c: Parameters<typeof estimateModelSize>[0]) => ModelSizeEstimate = estimateModelSize,
+  networks = '',
+): ModelSizeEstimate {
+  const e = estimate(c);
+  const what = `${networks}imageSize ${c.imageSize}, baseWidth ${c.baseWidth}${estimate === estimateModelSize ? `, latentDim ${c.latentDim}` : ''}${c.extraLayers ? `, extraLayers ${c.extraLayers}` : ''}`;
   if (e.parameters > MAX_PARAMETERS) {
     throw new ValueError(
       `Argument 'config.imageSize' passed to '${fn}' must give a model of at most ${MAX_PARAMETERS / 1e6} million parameters (the limit of this library), but ${what} gives about ${fmt(e.parameters)} parameters (${fmt(e.parameters * 4)}B of weights). Use a smaller imageSize or baseWidth.`,

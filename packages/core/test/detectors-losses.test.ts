@@ -2,10 +2,11 @@
 // hand, and the shapes of their networks (the U-Net level by level).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { SkipGanomaly, Vae, useBackend } from '@ganomaly/core';
+import { MAX_PARAMETERS, SkipGanomaly, ValueError, Vae, estimateModelSize, useBackend } from '@ganomaly/core';
 import { klDivergence, reconstructionError, reparameterize, vaeLoss, vaeScore } from '../src/detectors/vae/losses.js';
 import { bceFake, bceReal, discriminatorLosses, generatorLosses, skipGanomalyScore } from '../src/detectors/skip-ganomaly/losses.js';
-import { buildUnet, unetWidths } from '../src/detectors/skip-ganomaly/networks.js';
+import { buildUnet, unetSize, unetWidths } from '../src/detectors/skip-ganomaly/networks.js';
+import { estimateSkipGanomalySize } from '../src/detectors/skip-ganomaly/detector.js';
 import { TINY } from './helpers.js';
 
 await useBackend('cpu');
@@ -112,8 +113,45 @@ describe('skip-ganomaly losses', () => {
     g.dispose();
   });
 
+  it("the size check counts the U-Net's parameters (not the DCGAN networks'), and refuses a U-Net too large", async () => {
+    for (const c of [{ imageSize: 16, channels: 1, baseWidth: 4 }, { imageSize: 32, channels: 3, baseWidth: 8 }]) {
+      const g = buildUnet({ ...c, batchNormMomentum: 0.9, batchNormEpsilon: 1e-5, seed: 1 });
+      expect(unetSize(c).parameters).toBe(g.countParams());
+      g.dispose();
+    }
+    // imageSize 32, baseWidth 512: the DCGAN estimate (GANomaly's four networks) stays under the
+    // limit, but the U-Net's widths (512 ... 4096) give about a billion parameters (concatenated on the way up).
+    const big = { imageSize: 32, channels: 1, latentDim: 100, baseWidth: 512, extraLayers: 0 };
+    expect(estimateModelSize(big).parameters).toBeLessThan(MAX_PARAMETERS);
+    expect(unetSize(big).parameters).toBeGreaterThan(MAX_PARAMETERS);
+    const err = await SkipGanomaly.create({ imageSize: 32, baseWidth: 512, backend: 'cpu' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ValueError);
+    expect(err.message).toMatch(/'SkipGanomaly\.create' must give a model of at most 200 million parameters .*Skip-GANomaly's U-Net G and D at imageSize 32, baseWidth 512 gives about [\d.]+ [MG] parameters/);
+    // A large image at a small width is fine for the U-Net (its widths stop at 8x).
+    expect(estimateSkipGanomalySize({ ...big, imageSize: 256, baseWidth: 16 } as never).parameters).toBeLessThan(MAX_PARAMETERS);
+  });
+
+  it('refuses latentDim and extraLayers (the U-Net uses neither) when created; a saved model with them still loads', async () => {
+    await expect(SkipGanomaly.create({ ...TINY, backend: 'cpu' })).rejects.toThrow(/'config\.latentDim' passed to 'SkipGanomaly\.create' is 8, but Skip-GANomaly has no latent code/);
+    await expect(SkipGanomaly.create({ ...TINY, latentDim: undefined, extraLayers: 1, backend: 'cpu' })).rejects.toThrow(/'config\.extraLayers' passed to 'SkipGanomaly\.create' is 1/);
+    (await SkipGanomaly.create({ ...TINY, latentDim: 100, extraLayers: 0, backend: 'cpu' })).dispose();
+    // What an earlier version saved (latentDim 8 in the config): load accepts it.
+    const m = await SkipGanomaly.create({ ...TINY, latentDim: undefined, backend: 'cpu' });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await m.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    m.dispose();
+    const meta = (artifacts!.modelTopology as { ganomaly: { config: Record<string, unknown> } }).ganomaly;
+    meta.config.latentDim = 8;
+    const loaded = await SkipGanomaly.load(tf.io.fromMemory(artifacts!), { backend: 'cpu' });
+    expect(loaded.config.latentDim).toBe(8);
+    loaded.dispose();
+  });
+
   it('networks: G maps images to images, D gives [probability, features]', async () => {
-    const m = await SkipGanomaly.create({ ...TINY, backend: 'cpu' });
+    const m = await SkipGanomaly.create({ ...TINY, latentDim: undefined, backend: 'cpu' });
     tf.tidy(() => {
       const x = tf.zeros([2, 16, 16, 1]);
       expect((m.networks.generator!.predict(x) as tf.Tensor).shape).toEqual([2, 16, 16, 1]);

@@ -34,7 +34,7 @@ import {
 import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationThreshold, fitCalibration } from '../calibration.js';
 import { captureOptimizers, restoreOptimizers } from '../checkpoint.js';
 import { guardModel, checkFiniteScores } from '../guard.js';
-import { checkModelSize } from '../limits.js';
+import { checkModelSize, type ModelSizeEstimate } from '../limits.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from '../inputs.js';
 import { describeLocation, loadNetworks, saveNetworks } from '../persistence.js';
 import type {
@@ -116,15 +116,20 @@ export interface DetectorSpec<C extends ResolvedDetectorConfig, D extends BaseDe
   resolveConfig(config: unknown, fn: string): C;
   buildNetworks(config: C): Record<string, tfl.LayersModel>;
   make(networks: Record<string, tfl.LayersModel>, config: C, backend: string, saved: SavedState): D;
+  /** The size of its networks from the config, for the size check of `create`; default the DCGAN networks' estimate. */
+  estimateSize?(config: C): ModelSizeEstimate;
+  /** How the size check's message names the networks when `estimateSize` is given (e.g. 'the U-Net G and D of '). */
+  sizeLabel?: string;
 }
 
 /** `Class.create(config)`: checks the config, selects the backend, builds fresh networks. */
 export async function createAs<C extends ResolvedDetectorConfig, D extends BaseDetector<C>>(config: unknown, spec: DetectorSpec<C, D>): Promise<D> {
   const fn = `${spec.name}.create`;
   const resolved = spec.resolveConfig(config ?? {}, fn);
-  // The size check of Ganomaly.create (an estimate from the DCGAN networks' shapes): a config that
-  // would not fit in memory fails here, not deep inside tfjs.
-  checkModelSize(resolved, fn);
+  // The size check of Ganomaly.create (an estimate from the networks' shapes, the DCGAN networks'
+  // unless the detector gives its own): a config that would not fit in memory fails here, not deep inside tfjs.
+  if (spec.estimateSize) checkModelSize(resolved, fn, (c) => spec.estimateSize!(c as C), spec.sizeLabel ?? '');
+  else checkModelSize(resolved, fn);
   const backend = await useBackend((config as { backend?: string } | undefined)?.backend ?? 'auto');
   return spec.make(spec.buildNetworks(resolved), resolved, backend, {});
 }

@@ -6,12 +6,13 @@
 // the test set).
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { checkFiniteNumber } from '@ganomaly/common';
+import { ValueError, checkFiniteNumber } from '@ganomaly/common';
+import { estimateModelSize, type ModelSizeEstimate } from '../../limits.js';
 import type { ModelLocation } from '../../types.js';
 import { createAs, loadAs, BaseDetector, type DetectorSpec, type SavedState, type StatisticsPass } from '../base.js';
-import { numberIn, resolveDetectorConfig, type DetectorConfig, type ResolvedDetectorConfig } from '../config.js';
+import { DETECTOR_CONFIG_DEFAULTS, numberIn, resolveDetectorConfig, type DetectorConfig, type ResolvedDetectorConfig } from '../config.js';
 import { SKIP_GANOMALY_LOSS_WEIGHTS, discriminatorLosses, generatorLosses, skipGanomalyScore, type SkipGanomalyLossWeights } from './losses.js';
-import { SKIP_GANOMALY_NETWORKS, buildSkipGanomalyNetworks } from './networks.js';
+import { SKIP_GANOMALY_NETWORKS, buildSkipGanomalyNetworks, unetSize } from './networks.js';
 
 export interface SkipGanomalyConfig extends DetectorConfig {
   /** w_adv, w_con, w_lat. Default 1, 50, 1 (the authors' code). */
@@ -29,6 +30,35 @@ export type ResolvedSkipGanomalyConfig = ResolvedDetectorConfig & {
 };
 
 function resolve(config: unknown, fn: string): ResolvedSkipGanomalyConfig {
+  const c = resolveSkipConfig(config, fn);
+  // The shared keys Skip-GANomaly's networks do not use are refused when a model is made (a model
+  // saved with them before they were refused still loads; they change nothing in it).
+  if (!fn.endsWith('.load')) {
+    if (c.latentDim !== DETECTOR_CONFIG_DEFAULTS.latentDim) {
+      throw new ValueError(
+        `Argument 'config.latentDim' passed to '${fn}' is ${c.latentDim}, but Skip-GANomaly has no latent code to size: its U-Net generator maps x to x̂ through skip connections, with no bottleneck vector, and its score reads D's feature map. Leave latentDim out (or at its default ${DETECTOR_CONFIG_DEFAULTS.latentDim}).`,
+      );
+    }
+    if (c.extraLayers !== DETECTOR_CONFIG_DEFAULTS.extraLayers) {
+      throw new ValueError(
+        `Argument 'config.extraLayers' passed to '${fn}' is ${c.extraLayers}, but Skip-GANomaly's U-Net has no extra layers (its depth is log2(imageSize) levels) and the library keeps its discriminator as the authors' code builds it. Leave extraLayers out (or at ${DETECTOR_CONFIG_DEFAULTS.extraLayers}).`,
+      );
+    }
+  }
+  return c;
+}
+
+/** The size of Skip-GANomaly's networks: the U-Net (exact) and GANomaly's D (the DCGAN estimate's share of one network, applied to x and x̂). */
+export function estimateSkipGanomalySize(c: ResolvedDetectorConfig): ModelSizeEstimate {
+  const unet = unetSize(c);
+  const dcgan = estimateModelSize({ ...c, latentDim: 1 });
+  return {
+    parameters: unet.parameters + Math.round((dcgan.parameters - 16) / 4) + 16,
+    activationBytesPerImage: unet.activationBytesPerImage + dcgan.activationBytesPerImage / 2,
+  };
+}
+
+function resolveSkipConfig(config: unknown, fn: string): ResolvedSkipGanomalyConfig {
   return resolveDetectorConfig<SkipGanomalyLossWeights & Record<string, number>, { scoreWeight: number; discriminatorResetThreshold: number }>(
     config,
     {
@@ -55,6 +85,8 @@ export class SkipGanomaly extends BaseDetector<ResolvedSkipGanomalyConfig> {
     resolveConfig: resolve,
     buildNetworks: (c) => ({ ...buildSkipGanomalyNetworks(c) }),
     make: (networks, config, backend, saved) => new SkipGanomaly(networks, config, backend, saved),
+    estimateSize: estimateSkipGanomalySize,
+    sizeLabel: "Skip-GANomaly's U-Net G and D at ",
   };
 
   private constructor(networks: Record<string, tfl.LayersModel>, config: ResolvedSkipGanomalyConfig, backend: string, saved: SavedState) {

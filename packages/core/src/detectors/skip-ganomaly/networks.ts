@@ -30,6 +30,27 @@ export function unetWidths(imageSize: number, baseWidth: number): number[] {
   return Array.from({ length: Math.log2(imageSize) }, (_, i) => baseWidth * Math.min(2 ** i, 8));
 }
 
+/**
+ * The parameter count of `buildUnet` (exact: its convolutions, BatchNorm gammas, betas and moving
+ * statistics, and the last bias) and an estimate of its training activations per image (bytes), from
+ * the config alone: what the size check of `SkipGanomaly.create` bounds.
+ */
+export function unetSize(o: { imageSize: number; channels: number; baseWidth: number }): { parameters: number; activationBytesPerImage: number } {
+  const w = unetWidths(o.imageSize, o.baseWidth);
+  const d = w.length;
+  let parameters = 16 * o.channels * w[0]!; // down0
+  for (let i = 1; i < d; i++) parameters += 16 * w[i - 1]! * w[i]! + (i < d - 1 ? 4 * w[i]! : 0);
+  parameters += 16 * w[d - 1]! * w[d - 2]! + 4 * w[d - 2]!; // the innermost up
+  for (let i = d - 2; i >= 1; i--) parameters += 16 * 2 * w[i]! * w[i - 1]! + 4 * w[i - 1]!;
+  parameters += 16 * 2 * w[0]! * o.channels + o.channels; // the last transposed convolution and its bias
+  // Level i's maps are (s / 2^(i+1))² · w_i floats: the down path's conv, BatchNorm and LeakyReLU
+  // (3x), the up path's transposed conv, BatchNorm, the concatenation and its ReLU (6x), kept for
+  // the backward pass and its gradients (2x), 4 bytes each.
+  let floats = 0;
+  for (let i = 0; i < d; i++) floats += (o.imageSize / 2 ** (i + 1)) ** 2 * w[i]!;
+  return { parameters, activationBytesPerImage: floats * 9 * 2 * 4 };
+}
+
 /** The U-Net generator of Skip-GANomaly (pix2pix's UnetGenerator, batch norm, no dropout). */
 export function buildUnet(o: { imageSize: number; channels: number; baseWidth: number; batchNormMomentum: number; batchNormEpsilon: number; seed: number; name?: string }): tfl.LayersModel {
   const p = o.name ?? 'generator';
