@@ -8,7 +8,8 @@ import { statisticsModels } from './scoring.js';
 import { toMemoryArtifacts } from './format.js';
 import { saveArtifacts } from './persistence.js';
 import { live, type ModelState } from './state.js';
-import type { SavedMetadata, TrainingStateInfo } from './types.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { PartialEpoch, SavedMetadata, TrainingStateInfo } from './types.js';
 import { FORMAT_VERSION, VERSION } from './version.js';
 
 
@@ -74,34 +75,55 @@ export async function restoreOptimizers(
   }
 }
 
-/** Puts a checkpoint's training state (read by `loadArtifacts`) back into a freshly loaded model. */
-export async function restoreTrainingState(state: ModelState, info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
+/**
+ * What restoring a checkpoint's training state does for every model: checks the reset counter,
+ * puts the Adam state back into `optimizers`, checks the interrupted-epoch position (`losses`: how
+ * many loss sums it holds), and reads the running BatchNorm averages (`runningModels(n)`: the
+ * networks n saved tensors are of). The caller assigns what it returns; nothing is assigned when it throws.
+ */
+export async function restoreCheckpoint(
+  info: TrainingStateInfo,
+  tensors: tf.NamedTensorMap,
+  where: string,
+  optimizers: readonly (readonly [string, tf.Optimizer])[],
+  losses: number,
+  runningModels: (count: number) => tfl.LayersModel[],
+): Promise<{ resets: number; partial: PartialEpoch | null; runningStats: BatchNormSnapshot | null }> {
   const bad = (what: string) => new ModelFormatError(`The training state of the checkpoint at ${where} is corrupt: ${what}.`);
   if (!info || typeof info !== 'object' || !Number.isInteger(info.resets) || info.resets < 0) throw bad('invalid reset counter');
-  const nets = live(state, 'load');
-  await restoreOptimizers([['generator', state.optG], ['discriminator', state.optD]], info.optimizers, tensors, bad);
+  await restoreOptimizers(optimizers, info.optimizers, tensors, bad);
+  const p = info.partial;
+  if (p !== null && p !== undefined) {
+    const ints = [p.epoch, p.nextBatch, p.batches, p.batchSize, p.count, p.seen, p.resetsBefore];
+    if (!ints.every((v) => Number.isInteger(v) && v >= 0) || !Array.isArray(p.sums) || p.sums.length !== losses || p.nextBatch > p.batches) {
+      throw bad('invalid interrupted-epoch position');
+    }
+  }
+  let runningStats: BatchNormSnapshot | null = null;
   if (info.runningStatistics) {
     const running: tf.Tensor[] = [];
     for (let i = 0; tensors[`running/${i}`]; i++) running.push(tensors[`running/${i}`]!);
     try {
-      // The running averages of the chain and D; checkpoints written before D's statistics were
-      // recomputed too hold the chain's only (D then keeps its own, which were never replaced).
-      const chain = [nets.encoder, nets.decoder, nets.reencoder];
-      const chainOnly = chain.flatMap(batchNormLayers).length * 2 === running.length;
-      state.runningStats = BatchNormSnapshot.fromTensors(chainOnly ? chain : statisticsModels(nets), running);
+      runningStats = BatchNormSnapshot.fromTensors(runningModels(running.length), running);
     } catch (e) {
       throw bad((e as Error).message);
     }
   }
-  const p = info.partial;
-  if (p !== null && p !== undefined) {
-    const ints = [p.epoch, p.nextBatch, p.batches, p.batchSize, p.count, p.seen, p.resetsBefore];
-    if (!ints.every((v) => Number.isInteger(v) && v >= 0) || !Array.isArray(p.sums) || p.sums.length !== 5 || p.nextBatch > p.batches) {
-      throw bad('invalid interrupted-epoch position');
-    }
-  }
-  state.resets = info.resets;
-  state.partial = p ?? null;
+  return { resets: info.resets, partial: p ?? null, runningStats };
+}
+
+/** Puts a checkpoint's training state (read by `loadArtifacts`) back into a freshly loaded model. */
+export async function restoreTrainingState(state: ModelState, info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
+  const nets = live(state, 'load');
+  // The running averages of the chain and D; checkpoints written before D's statistics were
+  // recomputed too hold the chain's only (D then keeps its own, which were never replaced).
+  const chain = [nets.encoder, nets.decoder, nets.reencoder];
+  const restored = await restoreCheckpoint(info, tensors, where, [['generator', state.optG], ['discriminator', state.optD]], 5, (n) =>
+    chain.flatMap(batchNormLayers).length * 2 === n ? chain : statisticsModels(nets),
+  );
+  if (restored.runningStats) state.runningStats = restored.runningStats;
+  state.resets = restored.resets;
+  state.partial = restored.partial;
 }
 
 /** Adam's running powers of beta1 and beta2 (tfjs 4.x keeps them as private variables). */

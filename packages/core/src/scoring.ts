@@ -2,7 +2,7 @@
 // uses (recomputed population statistics, the running averages, or the batch's own). Internal.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { NotCalibratedError, ValueError, checkBinaryLabels, checkOneOf, checkPositiveInt, failWith } from '@ganomaly/common';
+import { NotCalibratedError, ValueError, checkBinaryLabels, checkPositiveInt, failWith } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
 import {
   CALIBRATED_SCORE_VARIANTS,
@@ -15,7 +15,8 @@ import {
   type LatentScoreVariant,
   type ScoreVariant,
 } from '@ganomaly/math';
-import { BATCH_NORM_MODES, BatchNormSnapshot, PopulationStatistics, snapshotBatchNormStats, type BatchNormMode, type GanomalyNetworks } from '@ganomaly/models';
+import type { BatchNormMode, GanomalyNetworks } from '@ganomaly/models';
+import { recomputePopulation, useStatistics as useHeldStatistics } from './statistics.js';
 import type { ImageSource } from './inputs.js';
 import { live, type ModelState } from './state.js';
 import { forward } from './train-step.js';
@@ -228,25 +229,7 @@ export function reconstructSource(state: ModelState, src: ImageSource, batchSize
  * statistics back afterwards (or null when nothing changed).
  */
 export function useStatistics(state: ModelState, nets: GanomalyNetworks, mode: BatchNormMode, fn: string): (() => void) | null {
-  checkOneOf(mode, BATCH_NORM_MODES, 'options.batchNormMode', fn);
-  const chain = statisticsModels(nets);
-  if (mode === 'batch') return snapshotBatchNormStats(chain); // training-mode passes move the averages
-  if (mode === 'running' && state.statistics === 'population') {
-    if (!state.runningStats) {
-      throw new ValueError(
-        `Argument 'options.batchNormMode' passed to '${fn}' is 'running', but this model holds only recomputed population statistics (the running averages are not saved with a model).`,
-      );
-    }
-    const restore = snapshotBatchNormStats(chain);
-    state.runningStats.restore();
-    return restore;
-  }
-  if (mode === 'population' && state.statistics !== 'population' && state.statistics !== 'initial') {
-    throw new ValueError(
-      `Argument 'options.batchNormMode' passed to '${fn}' is 'population', but this model's statistics were not recomputed; call recomputeStatistics(trainingImages) first.`,
-    );
-  }
-  return null;
+  return useHeldStatistics(state, statisticsModels(nets), mode, fn);
 }
 
 /**
@@ -264,24 +247,6 @@ export function statisticsModels(nets: GanomalyNetworks): [tfl.LayersModel, tfl.
  */
 export async function recomputeStatistics(state: ModelState, src: ImageSource, batchSize: number): Promise<void> {
   const nets = live(state, 'recomputeStatistics');
-  const chain = [nets.encoder, nets.decoder, nets.reencoder];
-  if (state.statistics !== 'population') {
-    state.runningStats?.dispose();
-    state.runningStats = BatchNormSnapshot.capture(statisticsModels(nets));
-  }
-  const stats = new PopulationStatistics(chain);
-  const discriminator = new PopulationStatistics([nets.discriminator]);
-  for (const idx of batchIndices(src.count, batchSize)) {
-    const x = src.batch(idx);
-    try {
-      await stats.accumulate(x);
-      await discriminator.accumulate(x);
-    } finally {
-      x.dispose();
-    }
-  }
-  stats.apply();
-  discriminator.apply();
-  state.statistics = 'population';
+  await recomputePopulation(state, statisticsModels(nets), [{ chain: [nets.encoder, nets.decoder, nets.reencoder] }, { chain: [nets.discriminator] }], src, batchSize, state.config.seed);
   state.discriminatorRecomputed = true;
 }

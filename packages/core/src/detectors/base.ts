@@ -14,7 +14,6 @@ import {
   NotCalibratedError,
   TrainingError,
   ValueError,
-  checkOneOf,
   checkPositiveInt,
   fail,
   failWith,
@@ -23,18 +22,14 @@ import {
 import { batchIndices } from '@ganomaly/data';
 import { evaluateScores, rocCurve } from '@ganomaly/math';
 import {
-  BATCH_NORM_MODES,
-  BatchNormSnapshot,
-  PopulationStatistics,
-  batchNormLayers,
   reinitializeWeights,
-  snapshotBatchNormStats,
   type BatchNormMode,
 } from '@ganomaly/models';
 import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationThreshold, fitCalibration } from '../calibration.js';
-import { captureOptimizers, restoreOptimizers } from '../checkpoint.js';
+import { captureOptimizers, restoreCheckpoint } from '../checkpoint.js';
 import { guardModel, checkFiniteScores } from '../guard.js';
 import { checkModelSize, type ModelSizeEstimate } from '../limits.js';
+import { recomputePopulation, useStatistics as useHeldStatistics, type HeldStatistics, type StatisticsPass } from '../statistics.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from '../inputs.js';
 import { describeLocation, loadNetworks, saveNetworks } from '../persistence.js';
 import type {
@@ -52,27 +47,17 @@ import type {
 } from '../types.js';
 import { FORMAT_VERSION, VERSION } from '../version.js';
 import type { ResolvedDetectorConfig } from './config.js';
-import type { Detector, DetectorEvaluateOptions, LossBatchLogs, LossEpochLogs } from './detector.js';
+import type { Detector, DetectorEvaluateOptions, DetectorFitOptions, LossBatchLogs, LossEpochLogs } from './detector.js';
 
-/** `fit`'s options for the detectors built on BaseDetector (the callbacks get the losses by name). */
-export interface BaseFitOptions {
-  /** Default 15. */
-  epochs?: number;
-  /** Default 64. */
-  batchSize?: number;
-  /** Shuffle the batches every epoch (seeded by config.seed and the epoch). Default true. */
-  shuffle?: boolean;
+/** `fit`'s options for the detectors built on BaseDetector: the interface's, with the callbacks getting the losses by name. */
+export interface BaseFitOptions extends Omit<DetectorFitOptions, 'onEpochEnd' | 'onBatchEnd'> {
   onEpochEnd?: (logs: LossEpochLogs) => void | Promise<void>;
   onBatchEnd?: (logs: LossBatchLogs) => void | Promise<void>;
-  /** Stops training between two batches; the model keeps the weights reached, and fit rejects with an AbortError. */
-  signal?: AbortSignal;
   /**
    * A model whose last fit was aborted mid-epoch continues that epoch from the batch where it
    * stopped (same images, batchSize and shuffle). true trains the epoch from its start. Default false.
    */
   restartEpoch?: boolean;
-  /** Labelled images (1 = anomaly) scored after every epoch; their AUROC goes into the logs. */
-  validation?: { images: ImageInput; labels: ArrayLike<number> };
   /** GANomaly only: other detectors train on one thread (1, the default, is accepted). */
   workers?: number | 'auto';
 }
@@ -87,16 +72,7 @@ export interface StepInfo {
   seed: number;
 }
 
-/**
- * One pass of BatchNorm population statistics: the networks of `chain` run in training mode one
- * after the other (each one's first output feeds the next) on the training images, or on what
- * `input` makes of them (a generator that takes noise). The statistics of every BatchNorm layer of
- * the chain become the exact averages over the images.
- */
-export interface StatisticsPass {
-  chain: tfl.LayersModel[];
-  input?: (x: tf.Tensor4D, seed: number) => tf.Tensor;
-}
+export type { StatisticsPass } from '../statistics.js';
 
 /** What a saved model brings besides its networks and config. */
 export interface SavedState {
@@ -196,8 +172,8 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
   protected resets = 0;
   private partial: PartialEpoch | null = null;
   private epochsTrained: number;
-  private statistics: StatisticsMode;
-  private runningStats: BatchNormSnapshot | null = null;
+  /** Which BatchNorm statistics the networks hold, and the running averages kept beside population ones. */
+  private readonly held: HeldStatistics;
   private calibrationState: Calibration | null;
   private infoState: Record<string, unknown> | null;
 
@@ -211,7 +187,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     this.nets = networks;
     this.optimizers = Object.fromEntries(optimizerNames.map((n) => [n, tf.train.adam(config.learningRate, config.beta1, config.beta2, config.adamEpsilon)]));
     this.epochsTrained = saved.epochsTrained ?? 0;
-    this.statistics = saved.statistics ?? 'initial';
+    this.held = { statistics: saved.statistics ?? 'initial', runningStats: null };
     this.calibrationState = saved.calibration ?? null;
     this.infoState = saved.info ?? null;
   }
@@ -378,10 +354,10 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
           );
         }
         const start = performance.now();
-        if (this.statistics === 'population' && this.runningStats) {
+        if (this.held.statistics === 'population' && this.held.runningStats) {
           // Training goes on from the running averages, not from the recomputed statistics.
-          this.runningStats.restore();
-          this.statistics = 'running';
+          this.held.runningStats.restore();
+          this.held.statistics = 'running';
         }
         const batches = batchIndices(src.count, effectiveBatch, { shuffle, seed: this.config.seed * 100_003 + epoch, dropLast: src.count >= batchSize });
         const sums = resume ? [...resume.sums] : names.map(() => 0);
@@ -397,7 +373,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
             aborted = true;
             break;
           }
-          this.statistics = 'running';
+          this.held.statistics = 'running';
           this.calibrationState = null;
           const step: StepInfo = { epoch, batch: b, seed: (this.config.seed * 1_000_003 + epoch * 10_007 + b) >>> 0 };
           const losses = tf.tidy(() => this.trainStep(src.batch(batches[b]!), step));
@@ -436,7 +412,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
         history.push(logs);
         await options.onEpochEnd?.(logs);
       }
-      if (this.nets && this.config.batchNormMode === 'population' && this.statistics !== 'population') {
+      if (this.nets && this.config.batchNormMode === 'population' && this.held.statistics !== 'population') {
         await this.recomputeFrom(src, batchSize);
       }
     } finally {
@@ -471,50 +447,12 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
 
   private async recomputeFrom(src: ImageSource, batchSize: number): Promise<void> {
     this.live('recomputeStatistics');
-    if (this.statistics !== 'population') {
-      this.runningStats?.dispose();
-      this.runningStats = BatchNormSnapshot.capture(this.statisticsModels());
-    }
-    const passes = this.statisticsPasses().filter((p) => p.chain.some((m) => batchNormLayers(m).length > 0));
-    let i = 0;
-    for (const pass of passes) {
-      const stats = new PopulationStatistics(pass.chain);
-      for (const idx of batchIndices(src.count, batchSize)) {
-        const x = src.batch(idx);
-        const input = pass.input ? pass.input(x, (this.config.seed * 65_537 + i++) >>> 0) : x;
-        try {
-          await stats.accumulate(input);
-        } finally {
-          x.dispose();
-          if (input !== x) input.dispose();
-        }
-      }
-      stats.apply();
-    }
-    this.statistics = 'population';
+    await recomputePopulation(this.held, this.statisticsModels(), this.statisticsPasses(), src, batchSize, this.config.seed);
   }
 
   /** Sets the BatchNorm statistics a pass in `mode` needs; returns what puts the model's own back (or null). */
   private useStatistics(mode: BatchNormMode, fn: string): (() => void) | null {
-    checkOneOf(mode, BATCH_NORM_MODES, 'options.batchNormMode', fn);
-    const models = this.statisticsModels();
-    if (mode === 'batch') return snapshotBatchNormStats(models);
-    if (mode === 'running' && this.statistics === 'population') {
-      if (!this.runningStats) {
-        throw new ValueError(
-          `Argument 'options.batchNormMode' passed to '${fn}' is 'running', but this model holds only recomputed population statistics (the running averages are not saved with a model).`,
-        );
-      }
-      const restore = snapshotBatchNormStats(models);
-      this.runningStats.restore();
-      return restore;
-    }
-    if (mode === 'population' && this.statistics !== 'population' && this.statistics !== 'initial') {
-      throw new ValueError(
-        `Argument 'options.batchNormMode' passed to '${fn}' is 'population', but this model's statistics were not recomputed; call recomputeStatistics(trainingImages) first.`,
-      );
-    }
-    return null;
+    return useHeldStatistics(this.held, this.statisticsModels(), mode, fn);
   }
 
   private async scoreSource(src: ImageSource, options: ScoreOptions): Promise<Float32Array> {
@@ -624,7 +562,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
       config: { ...this.config },
       calibration: this.calibrationState,
       epochsTrained: this.epochsTrained,
-      statistics: this.statistics,
+      statistics: this.held.statistics,
       savedAt: new Date().toISOString(),
       ...(this.infoState ? { info: this.infoState } : {}),
     };
@@ -648,8 +586,8 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     }
     const { optimizers, tensors, temporary } = await captureOptimizers(Object.entries(this.optimizers));
     try {
-      const running = this.statistics === 'population' && this.runningStats !== null;
-      if (running) this.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
+      const running = this.held.statistics === 'population' && this.held.runningStats !== null;
+      if (running) this.held.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
       const partial = this.partial ? { ...this.partial, sums: [...this.partial.sums] } : null;
       const training: TrainingStateInfo = { resets: this.resets, partial, optimizers, runningStatistics: running };
       await saveNetworks(location, nets, keys, { ...this.metadata(), training }, 'save', tensors);
@@ -660,28 +598,11 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
 
   /** Puts a checkpoint's training state back (called by `loadAs`). Internal. */
   async restoreTrainingState(info: TrainingStateInfo, tensors: tf.NamedTensorMap, where: string): Promise<void> {
-    const bad = (what: string) => new ModelFormatError(`The training state of the checkpoint at ${where} is corrupt: ${what}.`);
-    if (!info || typeof info !== 'object' || !Number.isInteger(info.resets) || info.resets < 0) throw bad('invalid reset counter');
     this.live('load');
-    await restoreOptimizers(Object.entries(this.optimizers), info.optimizers, tensors, bad);
-    if (info.runningStatistics) {
-      const running: tf.Tensor[] = [];
-      for (let i = 0; tensors[`running/${i}`]; i++) running.push(tensors[`running/${i}`]!);
-      try {
-        this.runningStats = BatchNormSnapshot.fromTensors(this.statisticsModels(), running);
-      } catch (e) {
-        throw bad((e as Error).message);
-      }
-    }
-    const p = info.partial;
-    if (p !== null && p !== undefined) {
-      const ints = [p.epoch, p.nextBatch, p.batches, p.batchSize, p.count, p.seen, p.resetsBefore];
-      if (!ints.every((v) => Number.isInteger(v) && v >= 0) || !Array.isArray(p.sums) || p.sums.length !== this.lossNames.length || p.nextBatch > p.batches) {
-        throw bad('invalid interrupted-epoch position');
-      }
-    }
-    this.resets = info.resets;
-    this.partial = p ?? null;
+    const restored = await restoreCheckpoint(info, tensors, where, Object.entries(this.optimizers), this.lossNames.length, () => this.statisticsModels());
+    if (restored.runningStats) this.held.runningStats = restored.runningStats;
+    this.resets = restored.resets;
+    this.partial = restored.partial;
   }
 
   /** Releases every tensor of the model. Any later call fails with a DisposedError. */
@@ -689,8 +610,8 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     if (!this.nets) return;
     for (const n of Object.values(this.nets)) n.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
-    this.runningStats?.dispose();
-    this.runningStats = null;
+    this.held.runningStats?.dispose();
+    this.held.runningStats = null;
     this.nets = null;
   }
 }
