@@ -94,7 +94,7 @@ export interface DetectorSpec<C extends ResolvedDetectorConfig, D extends BaseDe
   make(networks: Record<string, tfl.LayersModel>, config: C, backend: string, saved: SavedState): D;
   /** The size of its networks from the config, for the size check of `create`; default the DCGAN networks' estimate. */
   estimateSize?(config: C): ModelSizeEstimate;
-  /** How the size check's message names the networks when `estimateSize` is given (e.g. 'the U-Net G and D of '). */
+  /** How the size check's message names the networks when `estimateSize` is given (e.g. "Skip-GANomaly's U-Net G and D at "). */
   sizeLabel?: string;
 }
 
