@@ -254,7 +254,8 @@ async function runDetector(p) {
   const model = await createDetector(config.model, {
     imageSize: config.image_size,
     channels: dataset === 'mnist' ? 1 : 3,
-    latentDim: config.latent,
+    // Skip-GANomaly's U-Net has no latent size (it refuses one).
+    ...(config.model === 'skip-ganomaly' ? {} : { latentDim: config.latent }),
     baseWidth: config.width,
     learningRate: config.lr,
     batchNormMode: config.bn,
@@ -367,7 +368,7 @@ async function runGanomaly(p) {
         const v = perEpochVariants[perEpochVariants.length - 1];
         log(
           `  epoch ${l.epoch}/${l.epochs}  G ${l.generatorLoss.toFixed(3)}  D ${l.discriminatorLoss.toFixed(4)}  test AUROC ${l.auroc.toFixed(4)}` +
-            `${Number.isFinite(l.validationAuroc) ? `  validation AUROC ${l.validationAuroc.toFixed(4)}` : ''}  reconstruction ${v.reconstruction?.toFixed(4)}  ${l.seconds.toFixed(1)} s`,
+            `${Number.isFinite(l.selectionAuroc) ? `  selection AUROC ${l.selectionAuroc.toFixed(4)}` : ''}  reconstruction ${v.reconstruction?.toFixed(4)}  ${l.seconds.toFixed(1)} s`,
         );
       },
     });
