@@ -192,9 +192,12 @@ export async function main(argv) {
       out.push(`## Target on ${s.dataset}: library mean >= reference mean, no class worse by more than 2 std\n`);
       out.push(`- mean AUROC over classes: library ${t.meanMine?.toFixed(3)}, PyTorch ${t.meanRef?.toFixed(3)}: ${t.meanOk ? 'met' : 'not met'}`);
       const diff = t.meanMine - t.meanRef;
-      out.push(`- difference ${diff >= 0 ? '+' : ''}${diff.toFixed(3)}; issue #15's target on MNIST (library default >= reference + 0.05): ${diff >= 0.05 ? 'met' : 'not met'}`);
+      out.push(`- difference ${diff >= 0 ? '+' : ''}${diff.toFixed(3)}${s.dataset === 'mnist' ? `; issue #15's target on MNIST (library default >= reference + 0.05): ${diff >= 0.05 ? 'met' : 'not met'}` : ''}`);
+      const oneSeed = s.classes.some((c) => s.series.some((se) => (s.cells[se.label][c]?.n ?? 0) < 2));
       out.push(
-        t.worse.length
+        oneSeed
+          ? '- the two-std check per class needs at least 2 seeds per class and implementation (some have 1): not checked'
+          : t.worse.length
           ? `- classes worse by more than 2 std: ${t.worse.map((w) => `${className(s.dataset, w.cls)} (${w.mine.toFixed(3)} vs ${w.ref.toFixed(3)}, 2 std ${w.twoStd.toFixed(3)})`).join('; ')}`
           : '- no class worse by more than 2 std',
       );
