@@ -126,6 +126,13 @@ describe('summary arithmetic', () => {
     expect(s.series.map((x) => x.label)).toEqual(['ganomaly#1', 'ganomaly#2', 'pytorch']);
   });
 
+  it('configs that differ only by detector are labelled by it', () => {
+    const [s] = summarize([...recs, { ...recs[0], config: { ...cfg, model: 'vae' } }]);
+    expect(s.series.map((x) => x.label)).toEqual(['library ganomaly', 'library vae', 'pytorch']);
+    const [t] = summarize([...recs, { ...recs[0], config: { ...cfg, model: 'vae', epochs: 2 } }]);
+    expect(t.series.map((x) => x.label)).toEqual(['ganomaly#1', 'ganomaly#2', 'pytorch']);
+  });
+
   it('draws a PNG with one colour per impl', () => {
     const [s] = summarize(recs);
     const png = PNG.sync.read(drawChart(s).toPng());
