@@ -170,6 +170,34 @@ def weights_init(m: nn.Module) -> None:
         m.reset_running_stats()
 
 
+@torch.no_grad()
+def exact_bn_statistics(net: nn.Module, images: Tensor, batch_size: int, device: torch.device) -> None:
+    """Sets every BatchNorm layer of ``net`` (already in train mode) to the exact statistics of its
+    input over ``images``, in one unshuffled pass: per channel, in float64, the sum S1 and sum of
+    squares S2 over all pixels of all images; mean = S1/N, variance = S2/N - mean^2 (biased, the
+    variance train mode normalises with)."""
+    acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in bn_layers(net)}
+
+    def hook(m: nn.Module, inp: Tuple[Tensor, ...]) -> None:
+        t = inp[0].double()
+        a = acc[m]  # type: ignore[index]
+        a[0] = a[0] + t.sum(dim=(0, 2, 3))
+        a[1] = a[1] + (t * t).sum(dim=(0, 2, 3))
+        a[2] += t.numel() // t.shape[1]
+
+    handles = [m.register_forward_pre_hook(hook) for m in acc]
+    try:
+        for start in range(0, images.shape[0], batch_size):
+            net(images[start : start + batch_size].to(device))
+    finally:
+        for h in handles:
+            h.remove()
+    for m, (s1, s2, n) in acc.items():
+        mean = s1 / n
+        m.running_mean.copy_(mean.to(m.running_mean.dtype))
+        m.running_var.copy_((s2 / n - mean * mean).clamp_min(0.0).to(m.running_var.dtype))
+
+
 # ----------------------------------------------------------------------------------------------
 # Model: training step, BatchNorm statistics, scoring
 # ----------------------------------------------------------------------------------------------
@@ -345,27 +373,7 @@ class Ganomaly:
             for m, *_rest, momentum in self._running:
                 m.momentum = momentum
         else:
-            acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in layers}
-
-            def hook(m: nn.Module, inp: Tuple[Tensor, ...]) -> None:
-                t = inp[0].double()
-                a = acc[m]  # type: ignore[index]
-                a[0] = a[0] + t.sum(dim=(0, 2, 3))
-                a[1] = a[1] + (t * t).sum(dim=(0, 2, 3))
-                a[2] += t.numel() // t.shape[1]
-
-            handles = [m.register_forward_pre_hook(hook) for m in layers]
-            try:
-                for start in range(0, images.shape[0], batch_size):
-                    self.netg(images[start : start + batch_size].to(self.device))
-            finally:
-                for h in handles:
-                    h.remove()
-            for m, (s1, s2, n) in acc.items():
-                mean = s1 / n
-                var = (s2 / n - mean * mean).clamp_min(0.0)
-                m.running_mean.copy_(mean.to(m.running_mean.dtype))
-                m.running_var.copy_(var.to(m.running_var.dtype))
+            exact_bn_statistics(self.netg, images, batch_size, self.device)
         self.netg.eval()
 
     @torch.no_grad()
@@ -374,28 +382,8 @@ class Ganomaly:
         set), as ``recompute_population_stats`` does for G; returns the snapshot that puts D's own
         statistics back (training keeps D in train mode, so they only matter to scoring)."""
         restore = bn_snapshot(self.netd)
-        layers = bn_layers(self.netd)
-        acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in layers}
-
-        def hook(m: nn.Module, inp: Tuple[Tensor, ...]) -> None:
-            t = inp[0].double()
-            a = acc[m]  # type: ignore[index]
-            a[0] = a[0] + t.sum(dim=(0, 2, 3))
-            a[1] = a[1] + (t * t).sum(dim=(0, 2, 3))
-            a[2] += t.numel() // t.shape[1]
-
         self.netd.train()
-        handles = [m.register_forward_pre_hook(hook) for m in layers]
-        try:
-            for start in range(0, images.shape[0], batch_size):
-                self.netd(images[start : start + batch_size].to(self.device))
-        finally:
-            for h in handles:
-                h.remove()
-        for m, (s1, s2, n) in acc.items():
-            mean = s1 / n
-            m.running_mean.copy_(mean.to(m.running_mean.dtype))
-            m.running_var.copy_((s2 / n - mean * mean).clamp_min(0.0).to(m.running_var.dtype))
+        exact_bn_statistics(self.netd, images, batch_size, self.device)
         self.netd.eval()
         return restore
 
