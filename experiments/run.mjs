@@ -231,6 +231,26 @@ function variantFields(perEpoch) {
   };
 }
 
+/**
+ * The record's best-epoch and last-epoch metric fields of the library's runs: the test-selected
+ * epoch of `perEpoch` (shown, never used) and `ev`'s AP, F1 at phi = 0.2 and EER.
+ * @param {(number|null)[]} perEpoch @param {any} ev
+ */
+function epochMetrics(perEpoch, ev) {
+  const b = best(perEpoch.map((v) => (v === null ? NaN : v)));
+  return {
+    best_epoch_auroc: b.value,
+    best_epoch: b.epoch,
+    best_epoch_note: BEST_NOTE,
+    average_precision: ev.averagePrecision,
+    f1: ev.f1,
+    precision: ev.precision,
+    recall: ev.recall,
+    f1_threshold: { source: ev.thresholdSource, phi: 0.2, value: ev.threshold },
+    eer: ev.eer,
+  };
+}
+
 const BEST_NOTE = "max over epochs of the test-set AUROC: the epoch the paper's code selected (selection on the test set, optimistic); auroc is the last epoch's";
 
 /**
@@ -272,19 +292,10 @@ async function runDetector(p) {
     });
     const perEpoch = history.map((/** @type {any} */ l) => (Number.isFinite(l.auroc) ? l.auroc : null));
     const ev = await model.evaluate(split.test, labels);
-    const b = best(perEpoch);
     return {
       per_epoch_auroc: perEpoch,
       auroc: ev.auroc,
-      best_epoch_auroc: b.value,
-      best_epoch: b.epoch,
-      best_epoch_note: BEST_NOTE,
-      average_precision: ev.averagePrecision,
-      f1: ev.f1,
-      precision: ev.precision,
-      recall: ev.recall,
-      f1_threshold: { source: ev.thresholdSource, phi: 0.2, value: ev.threshold },
-      eer: ev.eer,
+      ...epochMetrics(perEpoch, ev),
       train_seconds: history.reduce((/** @type {number} */ s, /** @type {any} */ l) => s + l.seconds, 0),
       total_seconds: (performance.now() - t0) / 1000,
       split: { normal_pool: split.counts.normalPool, anomaly_pool: split.counts.anomalyPool, train: trainSet.count, test_normal: split.counts.testNormal, test_anomalous: split.counts.testAnomalous },
@@ -394,7 +405,6 @@ async function runGanomaly(p) {
       const r = await model.evaluate(split.test, labels, { batchNormMode: mode });
       byMode[mode] = Number.isFinite(r.auroc) ? r.auroc : null;
     }
-    const b = best(perEpoch);
     const sel = valMeans.length ? valMeans.indexOf(Math.min(...valMeans)) : -1;
     /** @type {Record<string, unknown>} */
     const selected = {};
@@ -422,15 +432,7 @@ async function runGanomaly(p) {
       per_epoch_auroc: perEpoch,
       ...variantFields(perEpochVariants),
       auroc: selecting ? perEpoch[perEpoch.length - 1] : ev.auroc,
-      best_epoch_auroc: b.value,
-      best_epoch: b.epoch,
-      best_epoch_note: BEST_NOTE,
-      average_precision: ev.averagePrecision,
-      f1: ev.f1,
-      precision: ev.precision,
-      recall: ev.recall,
-      f1_threshold: { source: ev.thresholdSource, phi: 0.2, value: ev.threshold },
-      eer: ev.eer,
+      ...epochMetrics(perEpoch, ev),
       auroc_by_bn_mode: { population: byMode.population, running: byMode.running, batch: byMode.batch },
       train_seconds: history.reduce((/** @type {number} */ s, /** @type {any} */ l) => s + l.seconds, 0),
       total_seconds: (performance.now() - t0) / 1000,
