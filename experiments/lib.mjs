@@ -264,6 +264,31 @@ export function summarize(records) {
 }
 
 /**
+ * The comparison layout of one data set (issue #16's detector x class table): one row per series
+ * (detector or implementation), one column per class with the last-epoch AUROC (mean ± std over
+ * seeds), then the mean over classes (± std over the seeds that have every class), the best epoch's
+ * mean (test-selected, optimistic) and the seeds. Rows sorted by the mean, highest first.
+ * @param {DatasetSummary} s
+ * @returns {string}
+ */
+export function formatComparison(s) {
+  const head = ['', ...s.classes.map((c) => className(s.dataset, c)), 'mean over classes', 'best epoch (test-selected)', 'seeds'];
+  const rows = [head, head.map((_, i) => (i === 0 ? '---' : '---:'))];
+  const order = [...s.series].sort((a, b) => (s.means[b.label].mean || 0) - (s.means[a.label].mean || 0));
+  for (const se of order) {
+    const m = s.means[se.label];
+    rows.push([
+      se.label,
+      ...s.classes.map((c) => (s.cells[se.label][c]?.n ? formatMeanStd(s.cells[se.label][c].mean, s.cells[se.label][c].std) : '—')),
+      `**${formatMeanStd(m.mean, m.std)}**`,
+      formatMeanStd(m.bestMean, m.bestStd),
+      m.complete ? String(m.n) : 'incomplete',
+    ]);
+  }
+  return rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+/**
  * The class's display name: CIFAR-10 names, MNIST digits.
  * @param {string} dataset @param {number} c
  */

@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bnModeSummary, className, formatMeanStd, formatTable, readJsonl, stableStringify, summarize, targetCheck, variantSummary } from './lib.mjs';
+import { bnModeSummary, className, formatMeanStd, formatComparison,
+  formatTable, readJsonl, stableStringify, summarize, targetCheck, variantSummary } from './lib.mjs';
 import { VARIANTS } from './variants.mjs';
 import { Canvas, textWidth } from './raster.mjs';
 
@@ -121,10 +122,10 @@ export async function main(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'out-dir': { type: 'string' }, 'no-png': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: { 'out-dir': { type: 'string' }, 'no-png': { type: 'boolean', default: false }, 'by-series': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
   });
   if (values.help || positionals.length === 0) {
-    process.stdout.write('Usage: node experiments/summary.mjs FILE.jsonl [FILE.jsonl ...] [--out-dir DIR] [--no-png]\n');
+    process.stdout.write('Usage: node experiments/summary.mjs FILE.jsonl [FILE.jsonl ...] [--out-dir DIR] [--no-png] [--by-series]\n  --by-series: one row per series (detector or implementation), one column per class\n');
     return values.help ? 0 : 2;
   }
   const records = [];
@@ -138,7 +139,7 @@ export async function main(argv) {
   const out = [];
   for (const s of summarize(records)) {
     out.push(`## ${s.dataset}\n`);
-    out.push(formatTable(s));
+    out.push(values['by-series'] ? formatComparison(s) : formatTable(s));
     out.push('');
     out.push(
       'Last-epoch AUROC: mean ± sample std (n − 1) over seeds. "Best epoch" is the maximum over epochs of the test-set AUROC, ' +

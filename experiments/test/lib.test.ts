@@ -8,6 +8,7 @@ import {
   appendRecord,
   bnModeSummary,
   formatMeanStd,
+  formatComparison,
   formatTable,
   makeConfig,
   mean,
@@ -118,6 +119,15 @@ describe('summary arithmetic', () => {
     expect(t).toContain("best epoch (paper code's selection)");
     expect(t).toMatch(/\*\*mean\*\* \| \*\*0\.750 ± 0\.000\*\*/);
     expect(t).toContain('| 1 | 0.800 ± 0.100 | 0.800 ± 0.100 | 3 | — | — | 0 |');
+  });
+
+  it('the comparison layout has one row per series, classes as columns, sorted by the mean', () => {
+    const [s] = summarize(recs);
+    const t = formatComparison(s).split('\n');
+    expect(t[0]).toBe('|  | 0 | 1 | mean over classes | best epoch (test-selected) | seeds |');
+    // ganomaly (mean 0.750, 3 complete seeds) before pytorch (no class-1 run: incomplete, mean of class means 0.5)
+    expect(t[2]).toBe('| ganomaly | 0.700 ± 0.100 | 0.800 ± 0.100 | **0.750 ± 0.000** | 0.800 ± 0.000 | 3 |');
+    expect(t[3]).toBe('| pytorch | 0.500 | — | **0.500** | 0.550 | incomplete |');
   });
 
   it('an impl run with two configs gets two series', () => {
