@@ -66,7 +66,8 @@ export function runKey(r) {
  * definition (backend, threads, data folder) are kept out of it and recorded under `runtime`.
  * @param {{ epochs: number, maxTrain?: number|null, maxTestNormal?: number|null, maxTestAnomalous?: number|null,
  *   width: number, latent: number, batch: number, wAdv: number, wCon: number, wEnc: number,
- *   score: 'l2'|'l1', bn: 'population'|'running'|'batch', imageSize?: number, lr?: number, valNormal?: number }} o
+ *   score: 'l2'|'l1', bn: 'population'|'running'|'batch', imageSize?: number, lr?: number, valNormal?: number,
+ *   select?: string, model?: string, testEvery?: string }} o
  */
 export function makeConfig(o) {
   const cap = (/** @type {number|null|undefined} */ v) => (v ? v : null);
@@ -88,6 +89,7 @@ export function makeConfig(o) {
     ...(o.valNormal ? { val_normal: o.valNormal } : {}),
     ...(o.select && o.select !== 'last' ? { select: o.select } : {}),
     ...(o.model && o.model !== 'ganomaly' ? { model: o.model } : {}),
+    ...(o.testEvery && o.testEvery !== 'epoch' ? { test_every: o.testEvery } : {}),
   };
 }
 

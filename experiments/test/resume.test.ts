@@ -66,6 +66,28 @@ describe.skipIf(!built)('run.mjs resume', () => {
     }
   });
 
+  it('--test-every last scores the test set once, after the last epoch, and keeps it apart from per-epoch records', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exp-last-'));
+    const out = path.join(dir, 'r.jsonl');
+    try {
+      const args = [...tiny.filter((_, i) => i < 4 || i > 5), '--classes', '0', '--epochs', '2', '--model', 'autoencoder', '--out', out];
+      run([...args, '--test-every', 'last']);
+      const [r] = readJsonl(out).records;
+      expect(r.config.test_every).toBe('last');
+      expect(r.per_epoch_auroc[0]).toBeNull();
+      expect(r.per_epoch_auroc[1]).toBe(r.auroc);
+      expect(r.auroc).toBeGreaterThanOrEqual(0);
+      // The default (every epoch) is another experiment: it is still to do.
+      const list = spawnSync(process.execPath, [runMjs, ...args, '--list'], { encoding: 'utf8' });
+      expect(list.stdout.trim()).toBe('todo  ganomaly mnist class 0 seed 0');
+      const bad = spawnSync(process.execPath, [runMjs, ...tiny, '--test-every', 'last', '--out', out], { encoding: 'utf8' });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('--test-every last is implemented for the library');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('--list shows which runs are done', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exp-list-'));
     const out = path.join(dir, 'r.jsonl');
