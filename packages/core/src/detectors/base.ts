@@ -31,7 +31,7 @@ import { guardModel, checkFiniteScores } from '../guard.js';
 import { checkModelSize, type ModelSizeEstimate } from '../limits.js';
 import { recomputePopulation, useStatistics as useHeldStatistics, type HeldStatistics, type StatisticsPass } from '../statistics.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from '../inputs.js';
-import { describeLocation, loadNetworks, saveNetworks } from '../persistence.js';
+import { describeLocation, finishLoad, loadNetworks, saveNetworks } from '../persistence.js';
 import type {
   CalibrateOptions,
   Calibration,
@@ -140,17 +140,11 @@ export async function loadAs<C extends ResolvedDetectorConfig, D extends BaseDet
     info: metadata.info && typeof metadata.info === 'object' ? metadata.info : null,
   });
   const where = describeLocation(location);
-  try {
+  return finishLoad(model, training, async () => {
     const problems = model.checkNetworks();
     if (problems.length) throw new ModelFormatError(`The model at ${where} does not match its config: ${problems.join('; ')}.`);
     if (metadata.training) await model.restoreTrainingState(metadata.training, training ?? {}, where);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  } finally {
-    if (training) tf.dispose(Object.values(training));
-  }
-  return model;
+  });
 }
 
 /**
