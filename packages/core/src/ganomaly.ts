@@ -37,9 +37,9 @@ import type {
  * normal images only; the distance between the two latent codes scores how anomalous an image is.
  *
  * A facade: the networks are built in @ganomaly/models, the losses and one step in train-step.ts,
- * the loop in training.ts, scoring in scoring.ts, calibration in calibration.ts and the save format
- * in format.ts, persistence.ts and checkpoint.ts; this class holds the model's state and checks
- * what a call may do.
+ * fit in training.ts (on the epoch loop of epochs.ts), scoring in scoring.ts, calibration in
+ * calibration.ts and the save format in format.ts, persistence.ts and checkpoint.ts; this class
+ * holds the model's state and checks what a call may do.
  */
 export class Ganomaly implements Detector {
   /** The detector kind (see detectors/registry.ts), saved in the metadata. */
