@@ -6,7 +6,7 @@ import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationT
 import { captureTrainingState, modelMetadata, restoreTrainingState } from './checkpoint.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from './inputs.js';
-import { describeLocation, loadArtifacts, saveArtifacts } from './persistence.js';
+import { describeLocation, finishLoad, loadArtifacts, saveArtifacts } from './persistence.js';
 import type { Detector } from './detectors/detector.js';
 import { calibrationScores, componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
@@ -37,9 +37,9 @@ import type {
  * normal images only; the distance between the two latent codes scores how anomalous an image is.
  *
  * A facade: the networks are built in @ganomaly/models, the losses and one step in train-step.ts,
- * the loop in training.ts, scoring in scoring.ts, calibration in calibration.ts and the save format
- * in format.ts, persistence.ts and checkpoint.ts; this class holds the model's state and checks
- * what a call may do.
+ * fit in training.ts (on the epoch loop of epochs.ts), scoring in scoring.ts, calibration in
+ * calibration.ts and the save format in format.ts, persistence.ts and checkpoint.ts; this class
+ * holds the model's state and checks what a call may do.
  */
 export class Ganomaly implements Detector {
   /** The detector kind (see detectors/registry.ts), saved in the metadata. */
@@ -103,15 +103,9 @@ export class Ganomaly implements Detector {
       selection: metadata.selection,
     });
     if (metadata.info && typeof metadata.info === 'object') model.info = metadata.info;
-    try {
+    return finishLoad(model, training, async () => {
       if (metadata.training) await restoreTrainingState(model.state, metadata.training, training ?? {}, describeLocation(location));
-    } catch (e) {
-      model.dispose();
-      throw e;
-    } finally {
-      if (training) tf.dispose(Object.values(training));
-    }
-    return model;
+    });
   }
 
   /** Fitted by `calibrate`; saved with the model. */

@@ -101,6 +101,23 @@ export interface LoadedNetworks {
   training?: tf.NamedTensorMap;
 }
 
+/**
+ * The end of a `load`, once the model is made from what was read: `restore` (checks against the
+ * model, a checkpoint's training state) runs; if it fails the model is disposed; the checkpoint's
+ * training tensors are released either way.
+ */
+export async function finishLoad<M extends { dispose(): void }>(model: M, training: tf.NamedTensorMap | undefined, restore: () => Promise<void>): Promise<M> {
+  try {
+    await restore();
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    if (training) tf.dispose(Object.values(training));
+  }
+  return model;
+}
+
 /** How messages name a location. */
 export function describeLocation(location: ModelLocation): string {
   if (typeof location === 'string') return location;

@@ -1,22 +1,20 @@
 // BaseDetector: everything a detector of the family needs but its networks, losses, one training
 // step and its per-batch score. Inputs (inputs.ts), argument checks and errors as Ganomaly's, the
-// epoch loop (seeded shuffles, callbacks, abort keeping the weights, resuming an interrupted epoch,
-// divergence), BatchNorm population statistics after fit, calibration (calibration.ts), the save
-// format (persistence.ts: N named networks and the metadata in one tfjs ModelArtifacts),
-// checkpoints with the Adam state (checkpoint.ts), dispose, and the guard against concurrent calls
-// (guard.ts). A new detector is a subclass in its own folder plus one line in registry.ts.
+// epoch loop Ganomaly's fit runs too (epochs.ts: seeded shuffles, abort keeping the weights,
+// resuming an interrupted epoch, divergence) with the callbacks, BatchNorm population statistics
+// after fit, calibration (calibration.ts), the save format (persistence.ts: N named networks and
+// the metadata in one tfjs ModelArtifacts), checkpoints with the Adam state (checkpoint.ts),
+// dispose, and the guard against concurrent calls (guard.ts). A new detector is a subclass in its
+// own folder plus one line in registry.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
-  AbortError,
   DisposedError,
   ModelFormatError,
   NotCalibratedError,
-  TrainingError,
   ValueError,
   checkPositiveInt,
   fail,
-  failWith,
   useBackend,
 } from '@ganomaly/common';
 import { batchIndices } from '@ganomaly/data';
@@ -27,11 +25,12 @@ import {
 } from '@ganomaly/models';
 import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationThreshold, fitCalibration } from '../calibration.js';
 import { captureOptimizers, restoreCheckpoint } from '../checkpoint.js';
+import { abortError, fitSources, runEpochs, type StepPlace, type TrainingPosition } from '../epochs.js';
 import { guardModel, checkFiniteScores } from '../guard.js';
 import { checkModelSize, type ModelSizeEstimate } from '../limits.js';
 import { recomputePopulation, useStatistics as useHeldStatistics, type HeldStatistics, type StatisticsPass } from '../statistics.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from '../inputs.js';
-import { describeLocation, loadNetworks, saveNetworks } from '../persistence.js';
+import { describeLocation, finishLoad, loadNetworks, saveNetworks } from '../persistence.js';
 import type {
   CalibrateOptions,
   Calibration,
@@ -140,17 +139,11 @@ export async function loadAs<C extends ResolvedDetectorConfig, D extends BaseDet
     info: metadata.info && typeof metadata.info === 'object' ? metadata.info : null,
   });
   const where = describeLocation(location);
-  try {
+  return finishLoad(model, training, async () => {
     const problems = model.checkNetworks();
     if (problems.length) throw new ModelFormatError(`The model at ${where} does not match its config: ${problems.join('; ')}.`);
     if (metadata.training) await model.restoreTrainingState(metadata.training, training ?? {}, where);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  } finally {
-    if (training) tf.dispose(Object.values(training));
-  }
-  return model;
+  });
 }
 
 /**
@@ -170,8 +163,8 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
   protected readonly optimizers: Record<string, tf.Optimizer>;
   /** How often a discriminator was re-initialised (seeds the next re-initialisation; saved in checkpoints). */
   protected resets = 0;
-  private partial: PartialEpoch | null = null;
-  private epochsTrained: number;
+  /** Complete epochs, and where an interrupted epoch stopped (moved on by the epoch loop, epochs.ts). */
+  private readonly position: TrainingPosition;
   /** Which BatchNorm statistics the networks hold, and the running averages kept beside population ones. */
   private readonly held: HeldStatistics;
   private calibrationState: Calibration | null;
@@ -186,7 +179,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
   ) {
     this.nets = networks;
     this.optimizers = Object.fromEntries(optimizerNames.map((n) => [n, tf.train.adam(config.learningRate, config.beta1, config.beta2, config.adamEpsilon)]));
-    this.epochsTrained = saved.epochsTrained ?? 0;
+    this.position = { epochsTrained: saved.epochsTrained ?? 0, partial: null };
     this.held = { statistics: saved.statistics ?? 'initial', runningStats: null };
     this.calibrationState = saved.calibration ?? null;
     this.infoState = saved.info ?? null;
@@ -256,7 +249,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
   // ---- the Detector interface ----
 
   get epochs(): number {
-    return this.epochsTrained;
+    return this.position.epochsTrained;
   }
 
   get calibration(): Calibration | null {
@@ -278,7 +271,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
 
   /** Whether the model holds the position of an interrupted epoch, which the next `fit` completes first. */
   get interruptedEpoch(): Readonly<PartialEpoch> | null {
-    return this.partial;
+    return this.position.partial;
   }
 
   /** The networks by name (for inspection or custom loops). */
@@ -321,97 +314,53 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     if ((options as { selection?: unknown }).selection !== undefined) {
       throw new ValueError(`Argument 'options.selection' passed to '${fn}' is GANomaly's (the set that select: 'validation' scores); a '${this.kind}' detector does not select an epoch.`);
     }
-    const src = await imageSource(images, 'images', fn, this.target());
-    if (src.count < 2) {
-      disposeSource(src);
-      failWith('images', fn, 'at least 2 images (BatchNorm needs a batch to normalise over)', `${src.count}`);
-    }
-    let validation: { src: ImageSource; labels: ArrayLike<number> } | null = null;
-    try {
-      if (options.validation) {
-        validation = { src: await imageSource(options.validation.images, 'options.validation.images', fn, this.target()), labels: options.validation.labels };
-        checkLabels(validation.labels, validation.src.count, 'options.validation.labels', fn);
-      }
-    } catch (e) {
-      disposeSource(src);
-      if (validation) disposeSource(validation.src);
-      throw e;
-    }
-    if (options.restartEpoch) this.partial = null;
-    const history: LossEpochLogs[] = [];
+    const { src, validation } = await fitSources(images, options.validation, fn, this.target());
+    if (options.restartEpoch) this.position.partial = null;
     const names = this.lossNames;
+    let history: LossEpochLogs[] = [];
     let aborted = false;
-    const firstEpoch = this.epochsTrained;
     try {
-      for (let e = 0; e < epochs && !aborted; e++) {
-        const epoch = this.epochsTrained + 1;
-        const resume = this.partial?.epoch === epoch ? this.partial : null;
-        const effectiveBatch = Math.min(batchSize, src.count);
-        if (resume && (resume.batchSize !== effectiveBatch || resume.count !== src.count || resume.shuffle !== shuffle)) {
-          throw new ValueError(
-            `'${fn}' cannot continue the interrupted epoch ${epoch} (stopped after batch ${resume.nextBatch} of ${resume.batches}): it ran on ${resume.count} images with batchSize ${resume.batchSize} and shuffle ${resume.shuffle}, ` +
-              `this call has ${src.count} images, batchSize ${effectiveBatch} and shuffle ${shuffle}. Pass the same images and options, or set options.restartEpoch to train epoch ${epoch} from its start.`,
-          );
-        }
-        const start = performance.now();
-        if (this.held.statistics === 'population' && this.held.runningStats) {
-          // Training goes on from the running averages, not from the recomputed statistics.
-          this.held.runningStats.restore();
-          this.held.statistics = 'running';
-        }
-        const batches = batchIndices(src.count, effectiveBatch, { shuffle, seed: this.config.seed * 100_003 + epoch, dropLast: src.count >= batchSize });
-        const sums = resume ? [...resume.sums] : names.map(() => 0);
-        const resetsBefore = resume ? resume.resetsBefore : this.resets;
-        const secondsBefore = resume ? resume.seconds : 0;
-        let seen = resume ? resume.seen : 0;
-        let done = resume ? resume.nextBatch : 0;
-        let b = done;
-        for (; b < batches.length; b++) {
-          // One turn of the event loop per batch, so that an abort from a timer or handler lands here.
-          if (options.signal) await yieldToEventLoop();
-          if (options.signal?.aborted) {
-            aborted = true;
-            break;
+      ({ history, aborted } = await runEpochs<LossEpochLogs>({
+        fn,
+        position: this.position,
+        src,
+        epochs,
+        batchSize,
+        shuffle,
+        seed: this.config.seed,
+        lossCount: names.length,
+        signal: options.signal,
+        resets: () => this.resets,
+        startEpoch: () => {
+          if (this.held.statistics === 'population' && this.held.runningStats) {
+            // Training goes on from the running averages, not from the recomputed statistics.
+            this.held.runningStats.restore();
+            this.held.statistics = 'running';
           }
+        },
+        step: async (indices, place) => {
           this.held.statistics = 'running';
           this.calibrationState = null;
-          const step: StepInfo = { epoch, batch: b, seed: (this.config.seed * 1_000_003 + epoch * 10_007 + b) >>> 0 };
-          const losses = tf.tidy(() => this.trainStep(src.batch(batches[b]!), step));
+          const losses = tf.tidy(() => this.trainStep(src.batch(indices), this.stepInfo(place)));
           const values = Array.from(await losses.data());
           losses.dispose();
-          if (values.some((v) => !Number.isFinite(v))) {
-            throw new TrainingError(`Training diverged at epoch ${epoch}, batch ${b + 1}: losses ${values.join(', ')}. Lower config.learningRate.`);
+          return values;
+        },
+        afterStep: async (values, place) => {
+          this.afterStep(values, this.stepInfo(place));
+          await options.onBatchEnd?.({ epoch: place.epoch, batch: place.batch + 1, batches: place.batches, losses: named(names, values) });
+        },
+        endEpoch: async ({ epoch, epochs: lastEpoch, means, seconds, imagesPerSecond }) => {
+          const logs: LossEpochLogs = { epoch, epochs: lastEpoch, losses: named(names, means), seconds, imagesPerSecond };
+          if (validation) {
+            if (this.config.batchNormMode === 'population') await this.recomputeFrom(src, batchSize);
+            const s = await this.scoreSource(validation.src, {});
+            logs.auroc = evaluateScores(s, validation.labels, 0).auroc;
           }
-          this.afterStep(values, step);
-          values.forEach((v, i) => (sums[i]! += v));
-          seen += batches[b]!.length;
-          done++;
-          await options.onBatchEnd?.({ epoch, batch: b + 1, batches: batches.length, losses: named(names, values) });
-        }
-        const seconds = secondsBefore + (performance.now() - start) / 1000;
-        if (aborted) {
-          if (done > 0) {
-            this.partial = { epoch, nextBatch: b, batches: batches.length, batchSize: effectiveBatch, count: src.count, shuffle, sums, seen, seconds, resetsBefore };
-          }
-          break;
-        }
-        this.partial = null;
-        this.epochsTrained = epoch;
-        const logs: LossEpochLogs = {
-          epoch,
-          epochs: firstEpoch + epochs,
-          losses: named(names, sums.map((s) => s / done)),
-          seconds,
-          imagesPerSecond: seen / seconds,
-        };
-        if (validation) {
-          if (this.config.batchNormMode === 'population') await this.recomputeFrom(src, batchSize);
-          const s = await this.scoreSource(validation.src, {});
-          logs.auroc = evaluateScores(s, validation.labels, 0).auroc;
-        }
-        history.push(logs);
-        await options.onEpochEnd?.(logs);
-      }
+          await options.onEpochEnd?.(logs);
+          return logs;
+        },
+      }));
       if (this.nets && this.config.batchNormMode === 'population' && this.held.statistics !== 'population') {
         await this.recomputeFrom(src, batchSize);
       }
@@ -419,14 +368,13 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
       disposeSource(src);
       if (validation) disposeSource(validation.src);
     }
-    if (aborted) {
-      const p = this.partial;
-      const where = p ? ` and ${p.nextBatch} of ${p.batches} batches of epoch ${p.epoch}` : '';
-      const err = new AbortError(`Training was aborted after ${history.length} complete epoch(s)${where}; the model keeps the weights it reached.`);
-      (err as AbortError & { history: LossEpochLogs[] }).history = history;
-      throw err;
-    }
+    if (aborted) throw abortError(history, this.position.partial);
     return { history };
+  }
+
+  /** Which step `trainStep` and `afterStep` are called for, with its seed. */
+  private stepInfo({ epoch, batch }: StepPlace): StepInfo {
+    return { epoch, batch, seed: (this.config.seed * 1_000_003 + epoch * 10_007 + batch) >>> 0 };
   }
 
   /** Recomputes every BatchNorm layer's mean and variance as the exact average over the given (training) images; the default after `fit`. */
@@ -561,7 +509,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
       kind: this.kind,
       config: { ...this.config },
       calibration: this.calibrationState,
-      epochsTrained: this.epochsTrained,
+      epochsTrained: this.position.epochsTrained,
       statistics: this.held.statistics,
       savedAt: new Date().toISOString(),
       ...(this.infoState ? { info: this.infoState } : {}),
@@ -588,7 +536,8 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     try {
       const running = this.held.statistics === 'population' && this.held.runningStats !== null;
       if (running) this.held.runningStats!.tensors().forEach((t, i) => (tensors[`running/${i}`] = t));
-      const partial = this.partial ? { ...this.partial, sums: [...this.partial.sums] } : null;
+      const p = this.position.partial;
+      const partial = p ? { ...p, sums: [...p.sums] } : null;
       const training: TrainingStateInfo = { resets: this.resets, partial, optimizers, runningStatistics: running };
       await saveNetworks(location, nets, keys, { ...this.metadata(), training }, 'save', tensors);
     } finally {
@@ -602,7 +551,7 @@ export abstract class BaseDetector<C extends ResolvedDetectorConfig = ResolvedDe
     const restored = await restoreCheckpoint(info, tensors, where, Object.entries(this.optimizers), this.lossNames.length, () => this.statisticsModels());
     if (restored.runningStats) this.held.runningStats = restored.runningStats;
     this.resets = restored.resets;
-    this.partial = restored.partial;
+    this.position.partial = restored.partial;
   }
 
   /** Releases every tensor of the model. Any later call fails with a DisposedError. */
@@ -621,10 +570,4 @@ guardModel(BaseDetector.prototype, 'a model');
 
 function named(names: readonly string[], values: readonly number[]): Record<string, number> {
   return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-}
-
-/** Resolves after pending timers and I/O callbacks (a macrotask), in Node and in browsers. */
-function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  return new Promise((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
 }

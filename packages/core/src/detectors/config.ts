@@ -1,11 +1,11 @@
-// The config every detector built on BaseDetector shares (image size, widths, Adam, BatchNorm,
-// seed), its checks, and the checks of a detector's own keys (loss weights and the like), so that
-// each detector declares only what is its own.
+// The config keys GANomaly (config.ts) and every detector built on BaseDetector share (image size,
+// widths, Adam, BatchNorm, seed), their defaults and checks; and the checks of a detector's own
+// keys (loss weights and the like), so that each detector declares only what is its own.
 import { checkOneOf, checkPositiveInt, fail, failWith } from '@ganomaly/common';
 import { BATCH_NORM_MODES, NETWORK_DEFAULTS, isPowerOfTwo, type BatchNormMode } from '@ganomaly/models';
 
-/** The keys every detector's config has (defaults as GANomaly's: the DCGAN of the authors' code). */
-export interface DetectorConfig {
+/** The keys GANomaly's config and every detector's share (defaults as GANomaly's: the DCGAN of the authors' code). */
+export interface SharedConfig {
   /** Model image size: a power of two >= 16. Inputs of any size are resized to it. Default 32. */
   imageSize?: number;
   /** 1 (grey) or 3 (RGB). Inputs are converted. Default 1. */
@@ -16,13 +16,13 @@ export interface DetectorConfig {
   baseWidth?: number;
   /** Extra stride-1 layers of the DCGAN networks. Default 0. */
   extraLayers?: number;
-  /** Adam learning rate. Default 2e-4. */
+  /** Adam learning rate. Default 2e-4 (GANomaly's code; its paper's text says 2e-3). */
   learningRate?: number;
   /** Adam beta1. Default 0.5. */
   beta1?: number;
   /** Adam beta2. Default 0.999. */
   beta2?: number;
-  /** Adam epsilon. Default 1e-8 (PyTorch's). */
+  /** Adam epsilon. Default 1e-8 (PyTorch's; tfjs's own default is 1e-7). */
   adamEpsilon?: number;
   /** BatchNorm momentum in tfjs terms. Default 0.9 (PyTorch's 0.1). */
   batchNormMomentum?: number;
@@ -32,6 +32,10 @@ export interface DetectorConfig {
   batchNormMode?: BatchNormMode;
   /** Seed for weights, batch order and any sampling. Default 0. */
   seed?: number;
+}
+
+/** The keys every detector's config has. */
+export interface DetectorConfig extends SharedConfig {
   /** 'auto' (default) or a backend name; not part of the saved config. */
   backend?: string;
 }
@@ -52,21 +56,53 @@ export interface ResolvedDetectorConfig {
   seed: number;
 }
 
-export const DETECTOR_CONFIG_DEFAULTS: Readonly<ResolvedDetectorConfig> = Object.freeze({
+// The shared defaults in two groups, so that GANomaly's config (config.ts) can keep its own keys
+// between them, in the order its messages and saved configs have always listed them.
+/** The networks' shape. */
+export const NETWORK_SHAPE_DEFAULTS = Object.freeze({
   imageSize: 32,
   channels: 1,
   latentDim: NETWORK_DEFAULTS.latentDim,
   baseWidth: NETWORK_DEFAULTS.baseWidth,
   extraLayers: 0,
+});
+
+/** Adam's and BatchNorm's numbers. */
+export const ADAM_BATCH_NORM_DEFAULTS = Object.freeze({
   learningRate: 2e-4,
   beta1: 0.5,
   beta2: 0.999,
   adamEpsilon: 1e-8,
   batchNormMomentum: NETWORK_DEFAULTS.batchNormMomentum,
   batchNormEpsilon: NETWORK_DEFAULTS.batchNormEpsilon,
+});
+
+export const DETECTOR_CONFIG_DEFAULTS: Readonly<ResolvedDetectorConfig> = Object.freeze({
+  ...NETWORK_SHAPE_DEFAULTS,
+  ...ADAM_BATCH_NORM_DEFAULTS,
   batchNormMode: 'population',
   seed: 0,
 });
+
+/** Checks the keys of NETWORK_SHAPE_DEFAULTS (the values as given, defaults filled in). */
+export function checkNetworkShape(c: ResolvedDetectorConfig, fn: string): void {
+  checkPositiveInt(c.imageSize, 'config.imageSize', fn);
+  if (c.imageSize < 16 || !isPowerOfTwo(c.imageSize)) fail('config.imageSize', fn, 'a power of two >= 16 (16, 32, 64, ...)', c.imageSize);
+  if (c.channels !== 1 && c.channels !== 3) fail('config.channels', fn, '1 (grey) or 3 (RGB)', c.channels);
+  checkPositiveInt(c.latentDim, 'config.latentDim', fn);
+  checkPositiveInt(c.baseWidth, 'config.baseWidth', fn);
+  if (!Number.isInteger(c.extraLayers) || c.extraLayers < 0) fail('config.extraLayers', fn, 'an integer >= 0', c.extraLayers);
+}
+
+/** Checks the keys of ADAM_BATCH_NORM_DEFAULTS (the values as given, defaults filled in). */
+export function checkAdamAndBatchNorm(c: ResolvedDetectorConfig, fn: string): void {
+  for (const k of ['learningRate', 'adamEpsilon', 'batchNormEpsilon'] as const) {
+    if (!(typeof c[k] === 'number' && Number.isFinite(c[k]) && c[k] > 0)) fail(`config.${k}`, fn, 'a finite number > 0', c[k]);
+  }
+  for (const k of ['beta1', 'beta2', 'batchNormMomentum'] as const) {
+    if (!(typeof c[k] === 'number' && Number.isFinite(c[k]) && c[k] >= 0 && c[k] < 1)) fail(`config.${k}`, fn, 'a number in [0, 1)', c[k]);
+  }
+}
 
 /** A detector's own config key: its default and its check (which throws, naming `arg` and `fn`). */
 export interface ConfigKey<T> {
@@ -100,18 +136,8 @@ export function resolveDetectorConfig<W extends Record<string, number>, E extend
     if (!known.has(key)) failWith('config', fn, `an object with known keys only (${[...known].join(', ')})`, `the unknown key '${key}'`);
   }
   const c = { ...DETECTOR_CONFIG_DEFAULTS, ...given } as ResolvedDetectorConfig & Record<string, unknown>;
-  checkPositiveInt(c.imageSize, 'config.imageSize', fn);
-  if (c.imageSize < 16 || !isPowerOfTwo(c.imageSize)) fail('config.imageSize', fn, 'a power of two >= 16 (16, 32, 64, ...)', c.imageSize);
-  if (c.channels !== 1 && c.channels !== 3) fail('config.channels', fn, '1 (grey) or 3 (RGB)', c.channels);
-  checkPositiveInt(c.latentDim, 'config.latentDim', fn);
-  checkPositiveInt(c.baseWidth, 'config.baseWidth', fn);
-  if (!Number.isInteger(c.extraLayers) || c.extraLayers < 0) fail('config.extraLayers', fn, 'an integer >= 0', c.extraLayers);
-  for (const k of ['learningRate', 'adamEpsilon', 'batchNormEpsilon'] as const) {
-    if (!(typeof c[k] === 'number' && Number.isFinite(c[k]) && c[k] > 0)) fail(`config.${k}`, fn, 'a finite number > 0', c[k]);
-  }
-  for (const k of ['beta1', 'beta2', 'batchNormMomentum'] as const) {
-    if (!(typeof c[k] === 'number' && Number.isFinite(c[k]) && c[k] >= 0 && c[k] < 1)) fail(`config.${k}`, fn, 'a number in [0, 1)', c[k]);
-  }
+  checkNetworkShape(c, fn);
+  checkAdamAndBatchNorm(c, fn);
   checkOneOf(c.batchNormMode, BATCH_NORM_MODES, 'config.batchNormMode', fn);
   if (!Number.isInteger(c.seed)) fail('config.seed', fn, 'an integer', c.seed);
   const names = Object.keys(spec.lossWeights);
