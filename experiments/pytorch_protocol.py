@@ -18,7 +18,6 @@ import argparse
 import dataclasses
 import functools
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -34,11 +33,11 @@ def load_module():
     return mod
 
 
-def make_runner():
-    """Loads ganomaly.py once and returns run(argv) -> result dict (the protocol's JSON plus the
-    additions above). The loaded data sets are cached, so a sweep served by one process (``serve``)
-    pays for the torch import and the data files once."""
-    mod = load_module()
+def make_runner(mod=None):
+    """Loads ganomaly.py once (unless given it as ``mod``) and returns run(argv) -> result dict (the
+    protocol's JSON plus the additions above). The loaded data sets are cached, so a sweep served by
+    one process (``serve``) pays for the torch import and the data files once."""
+    mod = mod or load_module()
     weights = {"w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0}
     orig_config = mod._config_from_args
     mod._config_from_args = lambda args, nc: dataclasses.replace(orig_config(args, nc), **weights)
@@ -63,10 +62,7 @@ def make_runner():
         args = mod.build_parser().parse_args(rest)
         if args.mode != "protocol":
             raise SystemExit("only the protocol mode is wrapped")
-        for name in ("max_train", "max_test_normal", "max_test_anomalous"):
-            v = getattr(args, name, None)
-            if v is not None and v < (1 if name == "max_train" else 0):
-                raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
+        mod.check_caps(args)
         calls.clear()
         result = mod.cmd_protocol(args)
         # The last epoch scores every BatchNorm mode, in BN_MODES order.
@@ -81,22 +77,10 @@ def make_runner():
 
 def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    run = make_runner()
-    if argv[:1] != ["serve"]:
-        print(json.dumps(run(argv)))
-        return
+    mod = load_module()
     # serve: one JSON array of arguments per stdin line -> one result line on stdout
     # ({"ok": result} or {"error": message}); stderr carries the per-epoch progress as before.
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            out = {"ok": run(json.loads(line))}
-        except SystemExit as e:
-            out = {"error": f"exit {e.code}"}
-        except Exception as e:  # noqa: BLE001 - reported to the harness, which stops the sweep
-            out = {"error": f"{type(e).__name__}: {e}"}
-        print(json.dumps(out), flush=True)
+    mod.run_or_serve(make_runner(mod), argv)
 
 
 if __name__ == "__main__":

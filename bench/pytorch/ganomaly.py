@@ -30,6 +30,7 @@ See bench/pytorch/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gzip
 import json
@@ -42,7 +43,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -158,12 +159,15 @@ class Discriminator(nn.Module):
 
 
 def weights_init(m: nn.Module) -> None:
-    """The authors' DCGAN init: (transposed) conv N(0, 0.02); BatchNorm gamma N(1, 0.02), beta 0.
+    """The authors' DCGAN init: (transposed) conv N(0, 0.02), biases 0 (GANomaly's convs have none;
+    skip_ganomaly.py's U-Net has one); BatchNorm gamma N(1, 0.02), beta 0.
 
     BatchNorm running statistics are reset too (as the TypeScript library's re-initialisation does).
     """
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(m.weight, 0.0, 0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
     elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)
@@ -173,10 +177,22 @@ def weights_init(m: nn.Module) -> None:
 @torch.no_grad()
 def exact_bn_statistics(net: nn.Module, images: Tensor, batch_size: int, device: torch.device) -> None:
     """Sets every BatchNorm layer of ``net`` (already in train mode) to the exact statistics of its
-    input over ``images``, in one unshuffled pass: per channel, in float64, the sum S1 and sum of
-    squares S2 over all pixels of all images; mean = S1/N, variance = S2/N - mean^2 (biased, the
-    variance train mode normalises with)."""
-    acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in bn_layers(net)}
+    input over ``images``, in one unshuffled pass (``exact_population``)."""
+
+    def run() -> None:
+        for start in range(0, images.shape[0], batch_size):
+            net(images[start : start + batch_size].to(device))
+
+    exact_population(bn_layers(net), run)
+
+
+@torch.no_grad()
+def exact_population(layers: Sequence[nn.BatchNorm2d], run: Callable[[], None]) -> None:
+    """Sets each BatchNorm layer of ``layers`` (already in train mode) to the exact statistics of
+    its input over every batch that ``run()`` pushes through: per channel, in float64, the sum S1
+    and sum of squares S2 over all pixels of all images; mean = S1/N, variance = S2/N - mean^2
+    (biased, the variance train mode normalises with)."""
+    acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in layers}
 
     def hook(m: nn.Module, inp: Tuple[Tensor, ...]) -> None:
         t = inp[0].double()
@@ -187,8 +203,7 @@ def exact_bn_statistics(net: nn.Module, images: Tensor, batch_size: int, device:
 
     handles = [m.register_forward_pre_hook(hook) for m in acc]
     try:
-        for start in range(0, images.shape[0], batch_size):
-            net(images[start : start + batch_size].to(device))
+        run()
     finally:
         for h in handles:
             h.remove()
@@ -250,17 +265,26 @@ def bn_restore(state: BNState) -> None:
             m.momentum = momentum
 
 
-class Ganomaly:
-    """GANomaly: generator (G_E, G_D, E), discriminator D and their Adam optimisers."""
+class AdversarialModel:
+    """What the two PyTorch models here share (GANomaly below, skip_ganomaly.py's Skip-GANomaly):
+    a generator ``netg`` and a discriminator ``netd`` with their Adam optimisers, the training
+    iteration and epoch loop around a subclass's ``generator_loss`` and ``discriminator_loss``,
+    D's re-initialisation, and the BatchNorm bookkeeping of scoring. A subclass sets ``cfg`` (lr,
+    beta1, beta2, adam_eps, d_reset_threshold, seed), ``device``, ``netg`` and ``netd``, then calls
+    ``_init_training``."""
 
-    def __init__(self, cfg: Config, device: torch.device) -> None:
-        self.cfg = cfg
-        self.device = device
-        torch.manual_seed(cfg.seed)
-        self.netg = Generator(cfg.isize, cfg.nz, cfg.nc, cfg.ngf, cfg.extra_layers).to(device)
-        self.netd = Discriminator(cfg.isize, cfg.nc, cfg.ndf, cfg.extra_layers).to(device)
-        self.netg.apply(weights_init)
-        self.netd.apply(weights_init)
+    cfg: Any  # this file's Config, or skip_ganomaly.py's
+    device: torch.device
+    netg: nn.Module
+    netd: nn.Module
+
+    def _init_training(self, init: Callable[[nn.Module], None]) -> None:
+        """Initialises G, then D, with ``init`` (also D's re-initialisation) and makes the Adam
+        optimisers."""
+        cfg = self.cfg
+        self._init = init
+        self.netg.apply(init)
+        self.netd.apply(init)
         betas = (cfg.beta1, cfg.beta2)
         self.optg = torch.optim.Adam(self.netg.parameters(), lr=cfg.lr, betas=betas, eps=cfg.adam_eps)
         self.optd = torch.optim.Adam(self.netd.parameters(), lr=cfg.lr, betas=betas, eps=cfg.adam_eps)
@@ -270,9 +294,18 @@ class Ganomaly:
 
     # -- training ------------------------------------------------------------------------------
 
+    def generator_loss(self, x: Tensor) -> Tuple[Tensor, Dict[str, Tensor], Tensor]:
+        """G's loss on the batch ``x``: (loss, its named terms, the reconstruction x_hat)."""
+        raise NotImplementedError
+
+    def discriminator_loss(self, x: Tensor, fake: Tensor) -> Tensor:
+        """D's loss on the real batch ``x`` and the detached reconstruction ``fake``."""
+        raise NotImplementedError
+
     def train_step(self, x: Tensor) -> Dict[str, float]:
-        """One iteration on a batch in [-1, 1]: generator step, then discriminator step."""
-        cfg = self.cfg
+        """One iteration on a batch in [-1, 1]: generator step, then discriminator step; D is
+        re-initialised when its loss falls below ``d_reset_threshold``. Returns the losses "g",
+        "d" and the generator's terms."""
         self.use_running_stats()
         self.netg.train()
         self.netd.train()
@@ -280,35 +313,23 @@ class Ganomaly:
         # Generator step. D's parameters are frozen for it (the authors' code computes and then
         # discards their gradients; the result is the same).
         self.netd.requires_grad_(False)
-        z, x_hat, z_hat = self.netg(x)
-        _, feat_real = self.netd(x)
-        _, feat_fake = self.netd(x_hat)
-        l_adv = F.mse_loss(feat_fake, feat_real)
-        l_con = F.l1_loss(x_hat, x)
-        l_enc = F.mse_loss(z_hat, z)
-        loss_g = cfg.w_adv * l_adv + cfg.w_con * l_con + cfg.w_enc * l_enc
+        loss_g, terms, x_hat = self.generator_loss(x)
         self.optg.zero_grad(set_to_none=True)
         loss_g.backward()
         self.optg.step()
         self.netd.requires_grad_(True)
 
         # Discriminator step on the reconstruction made before G's update, detached.
-        fake = x_hat.detach()
-        pred_real, _ = self.netd(x)
-        pred_fake, _ = self.netd(fake)
-        loss_d = 0.5 * (
-            F.binary_cross_entropy(pred_real, torch.ones_like(pred_real))
-            + F.binary_cross_entropy(pred_fake, torch.zeros_like(pred_fake))
-        )
+        loss_d = self.discriminator_loss(x, x_hat.detach())
         self.optd.zero_grad(set_to_none=True)
         loss_d.backward()
         self.optd.step()
 
         d = loss_d.item()
-        if d < cfg.d_reset_threshold:
-            self.netd.apply(weights_init)
+        if d < self.cfg.d_reset_threshold:
+            self.netd.apply(self._init)
             self.d_resets += 1
-        return {"g": loss_g.item(), "d": d, "adv": l_adv.item(), "con": l_con.item(), "enc": l_enc.item()}
+        return {"g": loss_g.item(), "d": d, **{k: v.item() for k, v in terms.items()}}
 
     def train_epoch(self, images: Tensor, batch_size: int, epoch: int) -> Dict[str, float]:
         """One epoch over ``images`` (CPU float tensor [n, nc, s, s] in [-1, 1]), shuffled with a
@@ -346,6 +367,97 @@ class Ganomaly:
             self._running = None
 
     @torch.no_grad()
+    def _population_stats(self, nets: nn.Module, forward: Callable[[Tensor], object], images: Tensor,
+                          batch_size: int, method: str) -> None:
+        """Recomputes every BatchNorm layer of ``nets`` while ``forward`` runs on ``images`` in one
+        unshuffled train-mode pass, then leaves the statistics in the layers and ``nets`` in eval
+        mode; the running averages are kept aside for ``use_running_stats``. method 'exact':
+        ``exact_population``; 'cumulative': PyTorch's idiom (reset running stats, momentum=None)."""
+        if method not in ("exact", "cumulative"):
+            raise ValueError(f"unknown population method {method!r}")
+        self.use_running_stats()
+        self._running = bn_snapshot(nets)
+        layers = bn_layers(nets)
+        nets.train()
+
+        def run() -> None:
+            for start in range(0, images.shape[0], batch_size):
+                forward(images[start : start + batch_size].to(self.device))
+
+        if method == "cumulative":
+            for m in layers:
+                m.reset_running_stats()
+                m.momentum = None
+            run()
+            for m, *_rest, momentum in self._running:
+                m.momentum = momentum
+        else:
+            exact_population(layers, run)
+        nets.eval()
+
+    @contextlib.contextmanager
+    def _scoring(self, nets: nn.Module, bn_mode: str) -> Iterator[None]:
+        """The BatchNorm mode of a scoring pass through ``nets``: 'population' needs
+        ``recompute_population_stats`` first; 'running' uses the running averages of training;
+        'batch' normalises with the statistics of each scoring batch (the original code) and
+        restores the running statistics afterwards. ``nets`` are left in eval mode."""
+        if bn_mode == "population":
+            if self._running is None:
+                raise RuntimeError("bn_mode 'population': call recompute_population_stats(train_images) first")
+            restore: Optional[BNState] = None
+        elif bn_mode == "running":
+            self.use_running_stats()
+            restore = None
+        elif bn_mode == "batch":
+            restore = bn_snapshot(nets)
+        else:
+            raise ValueError(f"unknown bn_mode {bn_mode!r}; expected one of {BN_MODES}")
+        nets.train(bn_mode == "batch")
+        try:
+            yield
+        finally:
+            if restore is not None:
+                bn_restore(restore)
+            nets.eval()
+
+
+class Ganomaly(AdversarialModel):
+    """GANomaly: generator (G_E, G_D, E), discriminator D and their Adam optimisers."""
+
+    def __init__(self, cfg: Config, device: torch.device) -> None:
+        self.cfg = cfg
+        self.device = device
+        torch.manual_seed(cfg.seed)
+        self.netg = Generator(cfg.isize, cfg.nz, cfg.nc, cfg.ngf, cfg.extra_layers).to(device)
+        self.netd = Discriminator(cfg.isize, cfg.nc, cfg.ndf, cfg.extra_layers).to(device)
+        self._init_training(weights_init)
+
+    # -- training ------------------------------------------------------------------------------
+
+    def generator_loss(self, x: Tensor) -> Tuple[Tensor, Dict[str, Tensor], Tensor]:
+        """w_adv * L_adv + w_con * L_con + w_enc * L_enc (terms "adv", "con", "enc")."""
+        cfg = self.cfg
+        z, x_hat, z_hat = self.netg(x)
+        _, feat_real = self.netd(x)
+        _, feat_fake = self.netd(x_hat)
+        l_adv = F.mse_loss(feat_fake, feat_real)
+        l_con = F.l1_loss(x_hat, x)
+        l_enc = F.mse_loss(z_hat, z)
+        loss_g = cfg.w_adv * l_adv + cfg.w_con * l_con + cfg.w_enc * l_enc
+        return loss_g, {"adv": l_adv, "con": l_con, "enc": l_enc}, x_hat
+
+    def discriminator_loss(self, x: Tensor, fake: Tensor) -> Tensor:
+        """0.5 * (BCE(D(x), 1) + BCE(D(x_hat), 0))."""
+        pred_real, _ = self.netd(x)
+        pred_fake, _ = self.netd(fake)
+        return 0.5 * (
+            F.binary_cross_entropy(pred_real, torch.ones_like(pred_real))
+            + F.binary_cross_entropy(pred_fake, torch.zeros_like(pred_fake))
+        )
+
+    # -- BatchNorm statistics ------------------------------------------------------------------
+
+    @torch.no_grad()
     def recompute_population_stats(self, images: Tensor, batch_size: int = 64, method: str = "exact") -> None:
         """Recomputes every BatchNorm layer of the generator chain over ``images`` (the training set)
         in one unshuffled train-mode pass, then leaves the statistics in the layers (eval mode uses
@@ -358,23 +470,7 @@ class Ganomaly:
         average of the per-batch mean and unbiased per-batch variance). Equal to 'exact' for the mean
         when all batches have the same size; its variance omits the between-batch spread.
         """
-        if method not in ("exact", "cumulative"):
-            raise ValueError(f"unknown population method {method!r}")
-        self.use_running_stats()
-        self._running = bn_snapshot(self.netg)
-        layers = bn_layers(self.netg)
-        self.netg.train()
-        if method == "cumulative":
-            for m in layers:
-                m.reset_running_stats()
-                m.momentum = None
-            for start in range(0, images.shape[0], batch_size):
-                self.netg(images[start : start + batch_size].to(self.device))
-            for m, *_rest, momentum in self._running:
-                m.momentum = momentum
-        else:
-            exact_bn_statistics(self.netg, images, batch_size, self.device)
-        self.netg.eval()
+        self._population_stats(self.netg, self.netg, images, batch_size, method)
 
     @torch.no_grad()
     def recompute_discriminator_stats(self, images: Tensor, batch_size: int = 64) -> BNState:
@@ -426,27 +522,11 @@ class Ganomaly:
         """Anomaly scores, one per image. bn_mode 'population' needs ``recompute_population_stats``
         first; 'running' uses the running averages of training; 'batch' normalises with the
         statistics of each scoring batch (the original code) and restores the running statistics."""
-        if bn_mode == "population":
-            if self._running is None:
-                raise RuntimeError("bn_mode 'population': call recompute_population_stats(train_images) first")
-            restore: Optional[BNState] = None
-        elif bn_mode == "running":
-            self.use_running_stats()
-            restore = None
-        elif bn_mode == "batch":
-            restore = bn_snapshot(self.netg)
-        else:
-            raise ValueError(f"unknown bn_mode {bn_mode!r}; expected one of {BN_MODES}")
-        self.netg.train(bn_mode == "batch")
         out = []
-        try:
+        with self._scoring(self.netg, bn_mode):
             for start in range(0, images.shape[0], batch_size):
                 z, _, z_hat = self.netg(images[start : start + batch_size].to(self.device))
                 out.append(self.latent_score(z, z_hat).double().cpu())
-        finally:
-            if restore is not None:
-                bn_restore(restore)
-            self.netg.eval()
         return torch.cat(out).numpy()
 
 
@@ -661,6 +741,121 @@ def _config_from_args(args: argparse.Namespace, nc: int) -> Config:
     )
 
 
+def check_caps(args: argparse.Namespace) -> None:
+    """--max-train >= 1, --max-test-normal and --max-test-anomalous >= 0 where given."""
+    for name in ("max_train", "max_test_normal", "max_test_anomalous"):
+        v = getattr(args, name, None)
+        if v is not None and v < (1 if name == "max_train" else 0):
+            raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
+
+
+def data_dir_of(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir).resolve() if args.data_dir else default_data_dir()
+
+
+def load_pooled(dataset: str, data_dir: Path) -> Tuple[np.ndarray, np.ndarray]:
+    """The images and labels of ``dataset`` ('mnist' or 'cifar10'), train then test, pooled."""
+    xtr, ytr, xte, yte = load_mnist(data_dir) if dataset == "mnist" else load_cifar10(data_dir)
+    return np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
+
+
+@dataclass
+class ProtocolEpochs:
+    """What ``protocol_epochs`` returns."""
+
+    per_epoch_auroc: List[Optional[float]]
+    history: List[Dict]
+    train_seconds: float
+    final: Dict[str, object]  # the last epoch's evaluate() results, every BatchNorm mode
+    final_auroc: Dict[str, float]  # their AUROCs
+    started: float  # time.perf_counter() before the first epoch
+
+
+def protocol_epochs(args: argparse.Namespace, model: AdversarialModel, device: torch.device, train_x: Tensor,
+                    evaluate: Callable[[Sequence[str], int], Dict[str, object]],
+                    auroc_of: Callable[[object], float] = lambda r: r) -> ProtocolEpochs:
+    """The protocol's epochs (this file's and skip_ganomaly.py's): ``model.train_epoch`` on
+    ``train_x``, then ``evaluate(modes, epoch)`` -> {mode: result}, whose AUROC is
+    ``auroc_of(result)``, in the --bn-mode (every BatchNorm mode after the last epoch; population
+    too with --components), then the running averages put back; one JSON line per epoch on stderr."""
+    per_epoch: List[Optional[float]] = []
+    history: List[Dict] = []
+    train_seconds = 0.0
+    started = time.perf_counter()
+    final: Dict[str, object] = {}
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.perf_counter()
+        logs = model.train_epoch(train_x, args.batch, epoch)
+        _sync(device)
+        sec = time.perf_counter() - t0
+        train_seconds += sec
+        last = epoch == args.epochs
+        res = evaluate(BN_MODES if last else sorted({args.bn_mode, "population"} if args.components else {args.bn_mode}), epoch)
+        model.use_running_stats()
+        if last:
+            final = res
+        per_epoch.append(_finite_or_none(auroc_of(res[args.bn_mode])))
+        history.append({"epoch": epoch, "seconds": sec, "auroc": per_epoch[-1], **logs})
+        print(json.dumps(history[-1]), file=sys.stderr, flush=True)
+    return ProtocolEpochs(per_epoch, history, train_seconds, final, {m: auroc_of(r) for m, r in final.items()}, started)
+
+
+def protocol_record(args: argparse.Namespace, cfg: object, device: torch.device, data_dir: Path, run: ProtocolEpochs,
+                    body: Dict, head: Optional[Dict] = None, config_extra: Optional[Dict] = None) -> Dict:
+    """The protocol's JSON object: "system", ``head``, the run's fields, ``body`` (a model's own
+    fields), then "config" (``cfg``'s fields, the run's flags, ``config_extra``, the runtime)."""
+    return {
+        "system": "pytorch",
+        **(head or {}),
+        "dataset": args.dataset,
+        "anomaly_class": args.anomaly_class,
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "per_epoch_auroc": run.per_epoch_auroc,
+        "auroc": run.per_epoch_auroc[-1] if run.per_epoch_auroc else None,
+        "auroc_by_bn_mode": {m: _finite_or_none(run.final_auroc.get(m, float("nan"))) for m in BN_MODES},
+        "train_seconds": run.train_seconds,
+        "total_seconds": time.perf_counter() - run.started,
+        "history": run.history,
+        **body,
+        "config": {
+            **asdict(cfg),
+            "bn_mode": args.bn_mode,
+            "population_method": args.population_method,
+            "batch": args.batch,
+            "score_batch": args.score_batch,
+            "max_train": args.max_train,
+            "max_test_normal": args.max_test_normal,
+            "max_test_anomalous": args.max_test_anomalous,
+            **(config_extra or {}),
+            "data_dir": str(data_dir),
+            "device": device.type,
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+        },
+    }
+
+
+def run_or_serve(run: Callable[[List[str]], Dict], argv: Sequence[str]) -> None:
+    """For the wrappers that experiments/run.mjs drives (experiments/pytorch_protocol.py,
+    skip_ganomaly.py): ``argv`` = ["serve"] reads one JSON array of arguments per stdin line and
+    answers each with one line {"ok": run(arguments)} or {"error": message} on stdout (stderr
+    carries the per-epoch progress); other ``argv``: one run, its JSON on stdout."""
+    if list(argv[:1]) != ["serve"]:
+        print(json.dumps(run(list(argv))))
+        return
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            out = {"ok": run(json.loads(line))}
+        except SystemExit as e:
+            out = {"error": f"exit {e.code}"}
+        except Exception as e:  # noqa: BLE001 - reported to the harness, which stops the sweep
+            out = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(out), flush=True)
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -731,13 +926,8 @@ def cmd_bench(args: argparse.Namespace) -> Dict:
 def cmd_protocol(args: argparse.Namespace) -> Dict:
     """The authors' leave-one-class-out protocol; AUROC after every epoch."""
     device = _setup(args)
-    data_dir = Path(args.data_dir).resolve() if args.data_dir else default_data_dir()
-    if args.dataset == "mnist":
-        xtr, ytr, xte, yte = load_mnist(data_dir)
-    else:
-        xtr, ytr, xte, yte = load_cifar10(data_dir)
-    images = np.concatenate([xtr, xte])
-    labels = np.concatenate([ytr, yte])
+    data_dir = data_dir_of(args)
+    images, labels = load_pooled(args.dataset, data_dir)
     n_val = args.val_normal or 0
     if n_val and args.max_train is None:
         raise SystemExit("--val-normal needs --max-train (the held-out images follow the training prefix)")
@@ -770,58 +960,15 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
                     entry["val_normal"] = {k: v.tolist() for k, v in model.score_components(val_x, args.score_batch).items()}
                 bn_restore(restore_d)
                 components.append(entry)
-        model.use_running_stats()
         return out
 
-    per_epoch: List[Optional[float]] = []
     components: List[Dict] = []
-    history: List[Dict] = []
-    train_seconds = 0.0
-    t_all = time.perf_counter()
-    final: Dict[str, float] = {}
-    for epoch in range(1, args.epochs + 1):
-        t0 = time.perf_counter()
-        logs = model.train_epoch(train_x, args.batch, epoch)
-        _sync(device)
-        sec = time.perf_counter() - t0
-        train_seconds += sec
-        last = epoch == args.epochs
-        res = evaluate(BN_MODES if last else sorted({args.bn_mode, "population"} if args.components else {args.bn_mode}), epoch)
-        if last:
-            final = res
-        per_epoch.append(_finite_or_none(res[args.bn_mode]))
-        history.append({"epoch": epoch, "seconds": sec, "auroc": per_epoch[-1], **logs})
-        print(json.dumps(history[-1]), file=sys.stderr, flush=True)
-
-    return {
-        "system": "pytorch",
-        "dataset": args.dataset,
-        "anomaly_class": args.anomaly_class,
-        "seed": args.seed,
-        "epochs": args.epochs,
-        "per_epoch_auroc": per_epoch,
-        "auroc": per_epoch[-1] if per_epoch else None,
-        "auroc_by_bn_mode": {m: _finite_or_none(final.get(m, float("nan"))) for m in BN_MODES},
-        "train_seconds": train_seconds,
-        "total_seconds": time.perf_counter() - t_all,
-        "history": history,
+    run = protocol_epochs(args, model, device, train_x, evaluate)
+    body = {
         **({"components": components, "test_labels_components": [int(v) for v in split.test_labels]} if args.components else {}),
         "split": split.counts,
-        "config": {
-            **asdict(cfg),
-            "bn_mode": args.bn_mode,
-            "population_method": args.population_method,
-            "batch": args.batch,
-            "score_batch": args.score_batch,
-            "max_train": args.max_train,
-            "max_test_normal": args.max_test_normal,
-            "max_test_anomalous": args.max_test_anomalous,
-            "data_dir": str(data_dir),
-            "device": device.type,
-            "threads": torch.get_num_threads(),
-            "torch": torch.__version__,
-        },
     }
+    return protocol_record(args, cfg, device, data_dir, run, body)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -869,10 +1016,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = build_parser().parse_args(argv)
-    for name in ("max_train", "max_test_normal", "max_test_anomalous"):
-        v = getattr(args, name, None)
-        if v is not None and v < (1 if name == "max_train" else 0):
-            raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
+    check_caps(args)
     result = cmd_bench(args) if args.mode == "bench" else cmd_protocol(args)
     print(json.dumps(result))
 

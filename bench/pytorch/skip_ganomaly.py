@@ -2,9 +2,10 @@
 """PyTorch Skip-GANomaly (Akcay, Atapour-Abarghouei, Breckon, IJCNN 2019) for the @ganomaly benchmarks.
 
 It follows the authors' code (github.com/samet-akcay/skip-ganomaly at b33bd55: lib/models/
-skipganomaly.py, lib/models/networks.py, options.py) and takes the data, the split, the BatchNorm
-modes and the metrics from ``ganomaly.py`` in this folder (imported, not copied), so that its runs
-are on the same seeded splits as GANomaly's:
+skipganomaly.py, lib/models/networks.py, options.py) and takes the data, the split, the epoch
+loop, the BatchNorm modes, the metrics, the protocol's loop and JSON fields and ``serve`` from
+``ganomaly.py`` in this folder (imported, not copied), so that its runs are on the same seeded
+splits as GANomaly's:
 
 * Generator: the authors' ``define_G``, a pix2pix U-Net (``UnetGenerator``) with
   ``num_downs = log2(isize)`` stride-2 Conv(k4 s2 p1) steps down to 1x1, widths ngf, 2ngf, 4ngf,
@@ -62,11 +63,9 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
-import json
 import math
 import sys
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -79,7 +78,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def _load_ganomaly():
-    """bench/pytorch/ganomaly.py as a module (data, split, BatchNorm helpers, AUROC)."""
+    """bench/pytorch/ganomaly.py as a module (data, split, training loop, BatchNorm helpers, AUROC,
+    the protocol's loop and record, serve)."""
     name = "ganomaly_bench"
     if name in sys.modules:
         return sys.modules[name]
@@ -156,19 +156,16 @@ class UnetGenerator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """The authors' BasicDiscriminator. ``forward`` returns (probability [n], features [n, nz, 1, 1])."""
+    """The authors' BasicDiscriminator. ``forward`` returns (probability [n], features [n, nz, 1, 1]).
+
+    Its features are ganomaly.py's DCGAN ``Encoder`` to ``nz`` channels (the same layers, in one
+    Sequential with the final conv last)."""
 
     def __init__(self, isize: int, nz: int, nc: int, ndf: int) -> None:
         super().__init__()
         check_isize(isize)
-        layers: List[nn.Module] = [nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
-        csize, cndf = isize // 2, ndf
-        while csize > 4:
-            layers += [nn.Conv2d(cndf, cndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(cndf * 2), nn.LeakyReLU(0.2, True)]
-            cndf *= 2
-            csize //= 2
-        layers.append(nn.Conv2d(cndf, nz, 4, 1, 0, bias=False))
-        self.features = nn.Sequential(*layers)
+        body = gan.Encoder(isize, nz, nc, ndf)
+        self.features = nn.Sequential(*body.features, body.final)
         self.classifier = nn.Sequential(nn.Conv2d(nz, 1, 3, 1, 1, bias=False), nn.Sigmoid())
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
@@ -176,17 +173,9 @@ class Discriminator(nn.Module):
         return self.classifier(f).view(-1), f
 
 
-def init_weights(m: nn.Module) -> None:
-    """``init_weights(net, 'normal', 0.02)``: (transposed) conv weights N(0, 0.02), biases 0;
-    BatchNorm gamma N(1, 0.02), beta 0 (running statistics reset too, as ganomaly.py does)."""
-    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-        nn.init.normal_(m.weight, 0.0, 0.02)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias)
-    elif isinstance(m, nn.BatchNorm2d):
-        nn.init.normal_(m.weight, 1.0, 0.02)
-        nn.init.zeros_(m.bias)
-        m.reset_running_stats()
+# ``init_weights(net, 'normal', 0.02)``: (transposed) conv weights N(0, 0.02), biases 0; BatchNorm
+# gamma N(1, 0.02), beta 0 (running statistics reset too): ganomaly.py's ``weights_init``.
+init_weights = gan.weights_init
 
 
 # ----------------------------------------------------------------------------------------------
@@ -219,34 +208,9 @@ class Config:
     seed: int = 0
 
 
-def exact_population(layers: List[nn.BatchNorm2d], run: "callable") -> None:
-    """Exact per-channel mean and (biased) variance of each BatchNorm layer's input over every
-    batch that ``run()`` pushes through (train mode, float64 sums), written as running statistics;
-    the same computation as ganomaly.py's 'exact' method."""
-    acc: Dict[nn.BatchNorm2d, List] = {m: [0.0, 0.0, 0] for m in layers}
-
-    def hook(m: nn.Module, inp: Tuple[Tensor, ...]) -> None:
-        t = inp[0].double()
-        a = acc[m]  # type: ignore[index]
-        a[0] = a[0] + t.sum(dim=(0, 2, 3))
-        a[1] = a[1] + (t * t).sum(dim=(0, 2, 3))
-        a[2] += t.numel() // t.shape[1]
-
-    handles = [m.register_forward_pre_hook(hook) for m in layers]
-    try:
-        run()
-    finally:
-        for h in handles:
-            h.remove()
-    for m, (s1, s2, n) in acc.items():
-        mean = s1 / n
-        var = (s2 / n - mean * mean).clamp_min(0.0)
-        m.running_mean.copy_(mean.to(m.running_mean.dtype))
-        m.running_var.copy_(var.to(m.running_var.dtype))
-
-
-class SkipGanomaly:
-    """U-Net generator G, discriminator D and their Adam optimisers."""
+class SkipGanomaly(gan.AdversarialModel):
+    """U-Net generator G, discriminator D and their Adam optimisers (the epoch loop and the
+    BatchNorm bookkeeping are ganomaly.py's ``AdversarialModel``)."""
 
     def __init__(self, cfg: Config, device: torch.device) -> None:
         self.cfg = cfg
@@ -259,26 +223,18 @@ class SkipGanomaly:
             self.netd = gan.Discriminator(cfg.isize, cfg.nc, cfg.ndf).to(device)
         else:
             raise ValueError(f"unknown netd {cfg.netd!r}; expected 'dcgan' or 'basic'")
-        self.netg.apply(init_weights)
-        self.netd.apply(init_weights)
-        betas = (cfg.beta1, cfg.beta2)
-        self.optg = torch.optim.Adam(self.netg.parameters(), lr=cfg.lr, betas=betas, eps=cfg.adam_eps)
-        self.optd = torch.optim.Adam(self.netd.parameters(), lr=cfg.lr, betas=betas, eps=cfg.adam_eps)
-        self.d_resets = 0
-        self._running: Optional[list] = None  # running averages kept aside while population stats are in
+        self._init_training(init_weights)
 
     # -- training ------------------------------------------------------------------------------
 
-    def train_step(self, x: Tensor) -> Dict[str, float]:
-        """One iteration on a batch in [-1, 1]: G step, then D step (the code's optimize_params)."""
-        cfg = self.cfg
-        self.use_running_stats()
-        self.netg.train()
-        self.netd.train()
+    # ``train_step`` (ganomaly.py's ``AdversarialModel``) is the code's optimize_params: G step
+    # with ``generator_loss``, then D step with ``discriminator_loss``.
 
-        # forward(): G, then D on x and x_hat (D's parameters frozen for G's step; the code
-        # computes their gradients and zeroes them before D's step: the same update).
-        self.netd.requires_grad_(False)
+    def generator_loss(self, x: Tensor) -> Tuple[Tensor, Dict[str, Tensor], Tensor]:
+        """forward() and backward_g(): G, then D on x and x_hat (D's parameters are frozen for G's
+        step; the code computes their gradients and zeroes them before D's step: the same update);
+        w_adv * BCE(D(x_hat), 1) + w_con * L_con + w_lat * L_lat (terms "adv", "con", "lat")."""
+        cfg = self.cfg
         fake = self.netg(x)
         pred_real, feat_real = self.netd(x)
         pred_fake, feat_fake = self.netd(fake)
@@ -286,96 +242,37 @@ class SkipGanomaly:
         l_con = F.l1_loss(fake, x)
         l_lat = F.mse_loss(feat_fake, feat_real)
         loss_g = cfg.w_adv * l_adv + cfg.w_con * l_con + cfg.w_lat * l_lat
-        self.optg.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.optg.step()
-        self.netd.requires_grad_(True)
+        return loss_g, {"adv": l_adv, "con": l_con, "lat": l_lat}, fake
 
-        # backward_d(): BCE on D(x) (the code reuses forward()'s pred_real, made by the same D
-        # weights) and on D(x_hat detached), plus the latent term.
-        fake_d = fake.detach()
+    def discriminator_loss(self, x: Tensor, fake: Tensor) -> Tensor:
+        """backward_d(): BCE on D(x) (the code reuses forward()'s pred_real, made by the same D
+        weights) and on D(x_hat detached), plus the latent term."""
+        cfg = self.cfg
         pred_real, feat_real = self.netd(x)
-        pred_fake, feat_fake = self.netd(fake_d)
+        pred_fake, feat_fake = self.netd(fake)
         loss_d = F.binary_cross_entropy(pred_real, torch.ones_like(pred_real)) + F.binary_cross_entropy(
             pred_fake, torch.zeros_like(pred_fake)
         )
         if cfg.d_lat:
             loss_d = loss_d + cfg.w_lat * F.mse_loss(feat_fake, feat_real)
-        self.optd.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.optd.step()
-
-        d = loss_d.item()
-        if d < cfg.d_reset_threshold:
-            self.netd.apply(init_weights)
-            self.d_resets += 1
-        return {"g": loss_g.item(), "d": d, "adv": l_adv.item(), "con": l_con.item(), "lat": l_lat.item()}
-
-    def train_epoch(self, images: Tensor, batch_size: int, epoch: int) -> Dict[str, float]:
-        """One epoch, shuffled and batched exactly as ganomaly.py's ``train_epoch`` (seed
-        ``seed * 100003 + epoch``; the last incomplete batch dropped when n >= batch_size)."""
-        n = images.shape[0]
-        if n < 2:
-            raise ValueError("training needs at least 2 images (BatchNorm normalises over the batch)")
-        bs = min(batch_size, n)
-        gen = torch.Generator().manual_seed(self.cfg.seed * 100_003 + epoch)
-        order = torch.randperm(n, generator=gen)
-        stop = (n // bs) * bs if n >= batch_size else n
-        sums: Dict[str, float] = {}
-        steps = 0
-        resets_before = self.d_resets
-        for start in range(0, stop, bs):
-            x = images[order[start : start + bs]].to(self.device, non_blocking=True)
-            losses = self.train_step(x)
-            if not all(math.isfinite(v) for v in losses.values()):
-                raise FloatingPointError(f"training diverged at epoch {epoch}: losses {losses}")
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + v
-            steps += 1
-        out = {k: v / steps for k, v in sums.items()}
-        out["d_resets"] = self.d_resets - resets_before
-        return out
+        return loss_d
 
     # -- BatchNorm statistics ------------------------------------------------------------------
 
     def _nets(self) -> nn.ModuleList:
         return nn.ModuleList([self.netg, self.netd])
 
-    def use_running_stats(self) -> None:
-        if self._running is not None:
-            gan.bn_restore(self._running)
-            self._running = None
-
     @torch.no_grad()
     def recompute_population_stats(self, images: Tensor, batch_size: int = 64, method: str = "exact") -> None:
         """Population statistics of G's BatchNorm layers over ``images`` (G's input) and of D's
         over the same real images (D's input at scoring is x and x_hat ~ x), in one unshuffled
         train-mode pass each; 'exact' float64 sums or PyTorch's 'cumulative' momentum=None."""
-        if method not in ("exact", "cumulative"):
-            raise ValueError(f"unknown population method {method!r}")
-        self.use_running_stats()
-        self._running = gan.bn_snapshot(self._nets())
-        self.netg.train()
-        self.netd.train()
 
-        def run() -> None:
-            for start in range(0, images.shape[0], batch_size):
-                x = images[start : start + batch_size].to(self.device)
-                self.netg(x)
-                self.netd(x)
+        def forward(x: Tensor) -> None:
+            self.netg(x)
+            self.netd(x)
 
-        layers = gan.bn_layers(self._nets())
-        if method == "cumulative":
-            for m in layers:
-                m.reset_running_stats()
-                m.momentum = None
-            run()
-            for m, *_rest, momentum in self._running:
-                m.momentum = momentum
-        else:
-            exact_population(layers, run)
-        self.netg.eval()
-        self.netd.eval()
+        self._population_stats(self._nets(), forward, images, batch_size, method)
 
     # -- scoring -------------------------------------------------------------------------------
 
@@ -392,22 +289,8 @@ class SkipGanomaly:
         """Per-image components (float64): reconstruction = mean |x - x_hat|, reconstruction_l2 =
         mean (x - x_hat)^2, features_l1 = mean |f(x) - f(x_hat)|, features = mean (f(x) - f(x_hat))^2,
         in BatchNorm mode ``bn_mode`` (as ganomaly.py's ``score``)."""
-        if bn_mode == "population":
-            if self._running is None:
-                raise RuntimeError("bn_mode 'population': call recompute_population_stats(train_images) first")
-            restore = None
-        elif bn_mode == "running":
-            self.use_running_stats()
-            restore = None
-        elif bn_mode == "batch":
-            restore = gan.bn_snapshot(self._nets())
-        else:
-            raise ValueError(f"unknown bn_mode {bn_mode!r}; expected one of {BN_MODES}")
-        train = bn_mode == "batch"
-        self.netg.train(train)
-        self.netd.train(train)
         out: Dict[str, List[Tensor]] = {k: [] for k in COMPONENTS}
-        try:
+        with self._scoring(self._nets(), bn_mode):
             for start in range(0, images.shape[0], batch_size):
                 x = images[start : start + batch_size].to(self.device)
                 x_hat = self.netg(x)
@@ -419,11 +302,6 @@ class SkipGanomaly:
                 out["reconstruction_l2"].append(dr.pow(2).mean(dim=1))
                 out["features_l1"].append(dl.abs().mean(dim=1))
                 out["features"].append(dl.pow(2).mean(dim=1))
-        finally:
-            if restore is not None:
-                gan.bn_restore(restore)
-            self.netg.eval()
-            self.netd.eval()
         return {k: torch.cat(v).double().cpu().numpy() for k, v in out.items()}
 
     def combine(self, parts: Dict[str, np.ndarray], calib: Dict[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray, Dict]:
@@ -485,16 +363,13 @@ def calibration_split(labels: np.ndarray, args: argparse.Namespace) -> Tuple[obj
             f"the last {k} of the {n_train} images of the training prefix (held out, not trained on)")
 
 
-@functools.lru_cache(maxsize=2)
-def load_data(dataset: str, data_dir: Path) -> Tuple[np.ndarray, np.ndarray]:
-    """Pooled images and labels (train then test), cached for ``serve``."""
-    xtr, ytr, xte, yte = gan.load_mnist(data_dir) if dataset == "mnist" else gan.load_cifar10(data_dir)
-    return np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
+# Pooled images and labels (train then test), cached for ``serve``.
+load_data = functools.lru_cache(maxsize=2)(gan.load_pooled)
 
 
 def cmd_protocol(args: argparse.Namespace) -> Dict:
     device = gan._setup(args)
-    data_dir = Path(args.data_dir).resolve() if args.data_dir else gan.default_data_dir()
+    data_dir = gan.data_dir_of(args)
     images, labels = load_data(args.dataset, data_dir)
     split, train_idx, calib_idx, calib_source = calibration_split(labels, args)
     train_x = gan.to_input(images[train_idx], args.isize)
@@ -524,41 +399,9 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
                                    "val_normal": {k: v.tolist() for k, v in calib.items()}})
         return out
 
-    per_epoch: List[Optional[float]] = []
-    history: List[Dict] = []
-    train_seconds = 0.0
-    t_all = time.perf_counter()
-    final: Dict[str, Dict] = {}
-    for epoch in range(1, args.epochs + 1):
-        t0 = time.perf_counter()
-        logs = model.train_epoch(train_x, args.batch, epoch)
-        gan._sync(device)
-        sec = time.perf_counter() - t0
-        train_seconds += sec
-        last = epoch == args.epochs
-        modes = list(BN_MODES) if last else sorted({args.bn_mode, "population"} if args.components else {args.bn_mode})
-        res = evaluate(modes, epoch)
-        model.use_running_stats()
-        if last:
-            final = res
-        per_epoch.append(gan._finite_or_none(res[args.bn_mode]["auroc"]))
-        history.append({"epoch": epoch, "seconds": sec, "auroc": per_epoch[-1], **logs})
-        print(json.dumps(history[-1]), file=sys.stderr, flush=True)
-
-    chosen = final[args.bn_mode]
-    return {
-        "system": "pytorch",
-        "model": "skip-ganomaly",
-        "dataset": args.dataset,
-        "anomaly_class": args.anomaly_class,
-        "seed": args.seed,
-        "epochs": args.epochs,
-        "per_epoch_auroc": per_epoch,
-        "auroc": per_epoch[-1] if per_epoch else None,
-        "auroc_by_bn_mode": {m: gan._finite_or_none(final[m]["auroc"]) for m in BN_MODES},
-        "train_seconds": train_seconds,
-        "total_seconds": time.perf_counter() - t_all,
-        "history": history,
+    run = gan.protocol_epochs(args, model, device, train_x, evaluate, lambda r: r["auroc"])
+    chosen = run.final[args.bn_mode]
+    body = {
         "split": {**split.counts, "train": int(len(train_idx)), "val_normal": int(len(calib_idx))},
         "calibration": {"source": calib_source, "count": int(len(calib_idx)), "bn_mode": args.bn_mode,
                         "scaling": cfg.score_scaling, **chosen["scaling"]},
@@ -566,22 +409,9 @@ def cmd_protocol(args: argparse.Namespace) -> Dict:
         "test_scores_raw": [float(v) for v in chosen["raw"]],
         "test_labels": [int(v) for v in split.test_labels],
         **({"components": components, "test_labels_components": [int(v) for v in split.test_labels]} if args.components else {}),
-        "config": {
-            **asdict(cfg),
-            "bn_mode": args.bn_mode,
-            "population_method": args.population_method,
-            "batch": args.batch,
-            "score_batch": args.score_batch,
-            "max_train": args.max_train,
-            "max_test_normal": args.max_test_normal,
-            "max_test_anomalous": args.max_test_anomalous,
-            "val_normal": int(len(calib_idx)),
-            "data_dir": str(data_dir),
-            "device": device.type,
-            "threads": torch.get_num_threads(),
-            "torch": torch.__version__,
-        },
     }
+    return gan.protocol_record(args, cfg, device, data_dir, run, body, head={"model": "skip-ganomaly"},
+                               config_extra={"val_normal": int(len(calib_idx))})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -627,10 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> Dict:
     args = build_parser().parse_args(list(argv))
-    for name in ("max_train", "max_test_normal", "max_test_anomalous"):
-        v = getattr(args, name, None)
-        if v is not None and v < (1 if name == "max_train" else 0):
-            raise SystemExit(f"--{name.replace('_', '-')} must be >= {1 if name == 'max_train' else 0}")
+    gan.check_caps(args)
     if args.calib_normal < 0 or args.val_normal < 0:
         raise SystemExit("--calib-normal and --val-normal must be >= 0")
     if args.val_normal and args.max_train is None:
@@ -645,22 +472,9 @@ def run(argv: Sequence[str]) -> Dict:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] != ["serve"]:
-        print(json.dumps(run(argv)))
-        return
     # serve (as experiments/pytorch_protocol.py): one JSON array of arguments per stdin line ->
     # one line {"ok": result} or {"error": message} on stdout; per-epoch progress on stderr.
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            out = {"ok": run(json.loads(line))}
-        except SystemExit as e:
-            out = {"error": f"exit {e.code}"}
-        except Exception as e:  # noqa: BLE001 - reported to the harness
-            out = {"error": f"{type(e).__name__}: {e}"}
-        print(json.dumps(out), flush=True)
+    gan.run_or_serve(run, sys.argv[1:] if argv is None else list(argv))
 
 
 if __name__ == "__main__":
