@@ -93,6 +93,8 @@ export class Ganomaly implements Detector {
       config = resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load').config;
     } catch (e) {
       disposeNetworks(networks);
+      // The checkpoint's training tensors too (as the detectors' loadAs does).
+      if (training) tf.dispose(Object.values(training));
       throw new ModelFormatError(`The saved config is not valid: ${(e as Error).message}`);
     }
     const model = new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {

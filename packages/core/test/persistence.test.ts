@@ -192,6 +192,18 @@ describe('corrupt or foreign models fail with ModelFormatError', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a checkpoint whose saved config is not valid fails with ModelFormatError and leaks none of its tensors', async () => {
+    const d = path.join(dir, 'bad-config-checkpoint');
+    await model.save(`file://${d}`, { trainingState: true });
+    const modelJson = JSON.parse(await readFile(path.join(d, 'model.json'), 'utf8'));
+    expect(modelJson.weightsManifest[0].weights.some((w: { name: string }) => w.name.startsWith('training/'))).toBe(true);
+    modelJson.modelTopology.ganomaly.config.learningRate = -1;
+    await writeFile(path.join(d, 'model.json'), JSON.stringify(modelJson));
+    const before = tf.memory().numTensors;
+    await expect(Ganomaly.load(`file://${d}`, { backend: 'cpu' })).rejects.toThrow(/The saved config is not valid/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('weights that do not fit the topology', async () => {
     const d = await copyModel('shapes');
     const modelJson = JSON.parse(await readFile(path.join(d, 'model.json'), 'utf8'));
