@@ -139,6 +139,8 @@ describe('summary arithmetic', () => {
   it('configs that differ only by detector are labelled by it', () => {
     const [s] = summarize([...recs, { ...recs[0], config: { ...cfg, model: 'vae' } }]);
     expect(s.series.map((x) => x.label)).toEqual(['library ganomaly', 'library vae', 'pytorch']);
+    const [u] = summarize([...recs, { ...recs[0], config: { ...cfg, model: 'anogan', test_every: 'last' } }]);
+    expect(u.series.map((x) => x.label)).toEqual(['library ganomaly', 'library anogan', 'pytorch']);
     const [t] = summarize([...recs, { ...recs[0], config: { ...cfg, model: 'vae', epochs: 2 } }]);
     expect(t.series.map((x) => x.label)).toEqual(['ganomaly#1', 'ganomaly#2', 'pytorch']);
   });
