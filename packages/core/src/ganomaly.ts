@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFormatError, NotCalibratedError, checkPositiveInt, fail, useBackend } from '@ganomaly/common';
+import { NotCalibratedError, checkPositiveInt, fail, useBackend } from '@ganomaly/common';
 import { evaluateScores, rocCurve } from '@ganomaly/math';
 import { buildGanomalyNetworks, disposeNetworks, type GanomalyNetworks } from '@ganomaly/models';
 import { applyCalibration, checkCalibrateOptions, checkUnitInterval, evaluationThreshold, fitCalibration } from './calibration.js';
 import { captureTrainingState, modelMetadata, restoreTrainingState } from './checkpoint.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from './inputs.js';
-import { describeLocation, finishLoad, loadArtifacts, saveArtifacts } from './persistence.js';
+import { describeLocation, finishLoad, loadArtifacts, resolveSavedConfig, saveArtifacts } from './persistence.js';
 import type { Detector } from './detectors/detector.js';
 import { calibrationScores, componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
@@ -87,16 +87,8 @@ export class Ganomaly implements Detector {
   static async load(location: ModelLocation, options: { backend?: string } = {}): Promise<Ganomaly> {
     const backend = await useBackend(options.backend ?? 'auto');
     const { metadata, networks, training } = await loadArtifacts(location, 'Ganomaly.load');
-    let config: ResolvedConfig;
-    try {
-      // The networks come from the saved topology, so the encoder need not be registered here.
-      config = resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load').config;
-    } catch (e) {
-      disposeNetworks(networks);
-      // The checkpoint's training tensors too (as the detectors' loadAs does).
-      if (training) tf.dispose(Object.values(training));
-      throw new ModelFormatError(`The saved config is not valid: ${(e as Error).message}`);
-    }
+    // The networks come from the saved topology, so the encoder need not be registered here.
+    const config = resolveSavedConfig(() => resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load').config, networks, training);
     const model = new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {
       calibration: metadata.calibration,
       epochsTrained: metadata.epochsTrained,

@@ -102,6 +102,21 @@ export interface LoadedNetworks {
 }
 
 /**
+ * The start of a `load`, once the files are read: the saved config resolved by `resolve`; when it
+ * is not valid, the networks and the checkpoint's training tensors read with it are released and a
+ * ModelFormatError says why.
+ */
+export function resolveSavedConfig<C, N extends { [K in keyof N]: { dispose(): void } }>(resolve: () => C, networks: N, training: tf.NamedTensorMap | undefined): C {
+  try {
+    return resolve();
+  } catch (e) {
+    for (const n of Object.values(networks) as Array<{ dispose(): void }>) n.dispose();
+    if (training) tf.dispose(Object.values(training));
+    throw new ModelFormatError(`The saved config is not valid: ${(e as Error).message}`);
+  }
+}
+
+/**
  * The end of a `load`, once the model is made from what was read: `restore` (checks against the
  * model, a checkpoint's training state) runs; if it fails the model is disposed; the checkpoint's
  * training tensors are released either way.

@@ -30,7 +30,7 @@ import { guardModel, checkFiniteScores } from '../guard.js';
 import { checkModelSize, type ModelSizeEstimate } from '../limits.js';
 import { recomputePopulation, useStatistics as useHeldStatistics, type HeldStatistics, type StatisticsPass } from '../statistics.js';
 import { checkLabels, disposeSource, imageSource, isSource, type ImageInput, type ImageSource } from '../inputs.js';
-import { describeLocation, finishLoad, loadNetworks, saveNetworks } from '../persistence.js';
+import { describeLocation, finishLoad, loadNetworks, resolveSavedConfig, saveNetworks } from '../persistence.js';
 import type {
   CalibrateOptions,
   Calibration,
@@ -124,14 +124,7 @@ export async function loadAs<C extends ResolvedDetectorConfig, D extends BaseDet
     }
     return spec.networkKeys;
   });
-  let config: C;
-  try {
-    config = spec.resolveConfig(metadata.config, fn);
-  } catch (e) {
-    for (const n of Object.values(networks)) n.dispose();
-    if (training) tf.dispose(Object.values(training));
-    throw new ModelFormatError(`The saved config is not valid: ${(e as Error).message}`);
-  }
+  const config = resolveSavedConfig(() => spec.resolveConfig(metadata.config, fn), networks, training);
   const model = spec.make(networks, config, backend, {
     calibration: metadata.calibration,
     epochsTrained: metadata.epochsTrained,
