@@ -48,7 +48,21 @@ export interface OnnxModelInfo {
   /** The model's resolved config, as `Ganomaly.config`. */
   config: Record<string, unknown>;
   epochsTrained?: number;
+  /** Set by quantizeOnnx: how the graph's convolutions were quantized. Absent: float32 throughout. */
+  quantization?: OnnxQuantizationInfo;
 }
+
+/** What `quantizeOnnx` records in the model's metadata (`OnnxModelInfo.quantization`). */
+export interface OnnxQuantizationInfo {
+  /** 'int8-qdq': QuantizeLinear / DequantizeLinear around every Conv. */
+  type: 'int8-qdq';
+  activations: 'uint8, per tensor, asymmetric (min/max over the calibration images)';
+  weights: 'int8, per output channel, symmetric';
+  /** How many Conv nodes were quantized (ConvTranspose, Gemm, and the convolutions that read images or write the score's inputs, stay float). */
+  convolutions: number;
+  calibrationImages: number;
+}
+
 
 export interface BuildScorerOptions {
   imageSize: number;

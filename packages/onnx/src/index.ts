@@ -8,6 +8,7 @@ export {
   type ScorerNetworks,
   type ExtraOutput,
   type OnnxModelInfo,
+  type OnnxQuantizationInfo,
   type BuildScorerOptions,
   type OnnxScoreVariant,
   ONNX_SCORE_VARIANTS,
@@ -27,3 +28,4 @@ export {
   OnnxScorer,
   readOnnxModelInfo,
 } from './scorer.js';
+export { type QuantizeOnnxOptions, quantizeOnnx } from './quantize.js';

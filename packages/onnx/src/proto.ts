@@ -8,7 +8,7 @@ const root = protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespac
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** ONNX's TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT64: 7, BOOL: 9 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9 } as const;
 /** ONNX's AttributeProto.AttributeType values used here. */
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 

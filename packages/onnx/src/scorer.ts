@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError, NotCalibratedError, ValueError, fail, failWith, loadOptionalPackage } from '@ganomaly/common';
 import { isImageSet, preprocess, type ImageSet } from '@ganomaly/data';
 import { METADATA_KEY, type OnnxModelInfo } from './export.js';
-import { decodeModel } from './proto.js';
+import { DataType, decodeModel } from './proto.js';
 
 /** The part of onnxruntime-node's / onnxruntime-web's API this uses. */
 export interface OrtModule {
@@ -91,7 +91,7 @@ export function readOnnxModelInfo(bytes: Uint8Array, where = 'the given bytes'):
   // A file cut off inside the weights may still parse (protobuf has no end marker); check their sizes.
   for (const t of model.graph.initializer ?? []) {
     const count = (t.dims ?? []).reduce((a, b) => a * Number(b), 1);
-    const bytesPer = t.dataType === 7 ? 8 : 4;
+    const bytesPer = t.dataType === DataType.INT64 ? 8 : t.dataType === DataType.UINT8 || t.dataType === DataType.INT8 ? 1 : 4;
     const have = t.rawData ? t.rawData.length : t.int64Data ? t.int64Data.length * 8 : 0;
     if (have !== count * bytesPer) throw new ModelFormatError(`${where}: weight '${t.name}' holds ${have} bytes, not ${count * bytesPer} (truncated file?).`);
   }
@@ -214,21 +214,40 @@ export class OnnxScorer {
     return fail('images', fn, 'an ImageSet, a tensor of pixel values 0..255, or a Float32Array/Uint8Array of pixels at the model size', images);
   }
 
-  private async run(images: OnnxImageInput, fn: string, options: OnnxScoreOptions, outputs: string[]): Promise<Record<string, Float32Array | Uint8Array>> {
+  /**
+   * Runs the graph over the images in batches and hands each batch's requested outputs to `each`
+   * (as ONNX Runtime returns them); returns the number of images. For this package's tools
+   * (quantizeOnnx's calibration); score and predict are the public way in.
+   * @internal
+   */
+  async forEachBatch(
+    images: OnnxImageInput,
+    fn: string,
+    batchSize: number,
+    outputs: readonly string[],
+    each: (out: Record<string, { data: ArrayLike<number>; dims: readonly number[] }>, start: number, total: number) => void,
+  ): Promise<number> {
     const session = this.live(fn);
-    const batchSize = options.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) fail('options.batchSize', fn, 'a positive integer', batchSize);
     const { data, n } = await this.pixels(images, fn);
     const { imageSize: s, channels: c } = this.info;
     const per = s * s * c;
-    const result: Record<string, Float32Array | Uint8Array> = {};
-    for (const o of outputs) result[o] = o === 'is_anomaly' ? new Uint8Array(n) : new Float32Array(n);
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
       const input = new this.ort.Tensor('float32', data.subarray(start * per, (start + b) * per), [b, s, s, c]);
-      const out = await session.run({ [session.inputNames[0]!]: input }, outputs);
-      for (const o of outputs) result[o]!.set(out[o]!.data as ArrayLike<number>, start);
+      each(await session.run({ [session.inputNames[0]!]: input }, outputs), start, n);
     }
+    return n;
+  }
+
+  private async run(images: OnnxImageInput, fn: string, options: OnnxScoreOptions, outputs: string[]): Promise<Record<string, Float32Array | Uint8Array>> {
+    const result: Record<string, Float32Array | Uint8Array> = {};
+    await this.forEachBatch(images, fn, options.batchSize ?? 256, outputs, (out, start, n) => {
+      for (const o of outputs) {
+        result[o] ??= o === 'is_anomaly' ? new Uint8Array(n) : new Float32Array(n);
+        result[o]!.set(out[o]!.data as ArrayLike<number>, start);
+      }
+    });
     return result;
   }
 
