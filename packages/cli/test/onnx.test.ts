@@ -1,8 +1,9 @@
 // `ganomaly export` and `ganomaly score --engine onnx`: the ONNX engine's rows equal the tfjs ones.
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOnnxModelInfo } from '@ganomaly/onnx';
 import { EXIT } from '../src/io.js';
 import { SMALL, cli, writeLayout } from './helpers.js';
 
@@ -47,6 +48,36 @@ describe('ganomaly export / score --engine onnx', () => {
       expect(Math.abs(b[i]!.normalized - a[i]!.normalized)).toBeLessThanOrEqual(1e-4 * Math.abs(a[i]!.normalized) + 1e-6);
       expect(b[i]!.anomaly).toBe(a[i]!.anomaly);
     }
+  });
+
+  it('--quantize int8 --calibration writes an 8-bit export that scores close to the float one', async () => {
+    const file = path.join(dir, 'out/model.int8.onnx');
+    const e = await cli(['export', model, '--out', file, '--quantize', 'int8', '--calibration', path.join(layout, 'train'), '-r'], dir);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toMatch(/wrote out\/model.int8.onnx \(\d+\.\d\d MB, int8 convolutions\)/);
+    const images = path.join(layout, 'test');
+    const float = await cli(['score', path.join(dir, 'out/model.onnx'), images, '-r', '--engine', 'onnx'], dir);
+    const int8 = await cli(['score', file, images, '-r', '--engine', 'onnx'], dir);
+    for (const r of [float, int8]) expect(r.code, r.stderr).toBe(0);
+    const [a, b] = [rows(float.stdout), rows(int8.stdout)];
+    expect(b.map((r) => r.file)).toEqual(a.map((r) => r.file));
+    const scale = Math.max(...a.map((r) => r.score)) - Math.min(...a.map((r) => r.score));
+    // Close, not equal: within a tenth of the scores' spread everywhere.
+    for (let i = 0; i < a.length; i++) expect(Math.abs(b[i]!.score - a[i]!.score)).toBeLessThan(0.1 * scale);
+    expect(readOnnxModelInfo(new Uint8Array(await readFile(file))).quantization).toMatchObject({ type: 'int8-qdq', calibrationImages: 40 });
+    const noCal = await cli(['export', model, '--out', 'x.onnx', '--quantize', 'int8'], dir);
+    expect(noCal.code).toBe(EXIT.usage);
+    expect(noCal.stderr).toMatch(/--quantize int8 needs --calibration IMAGES/);
+    const bits = await cli(['export', model, '--out', 'x.onnx', '--quantize', 'int4', '--calibration', layout], dir);
+    expect(bits.code).toBe(EXIT.usage);
+    const stray = await cli(['export', model, '--out', 'x.onnx', '--calibration', layout], dir);
+    expect(stray.stderr).toMatch(/--calibration is for --quantize int8/);
+    const empty = path.join(dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    const none = await cli(['export', model, '--out', 'x.onnx', '--quantize', 'int8', '--calibration', empty], dir);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/empty|no images/i);
+    expect(await readdir(dir)).not.toContain('x.onnx');
   });
 
   it('bad command lines and bad files exit with clear messages', async () => {
