@@ -4,11 +4,13 @@
 // torch), side by side in one run: the two alternate, round after round, on the same batch size
 // and thread count; medians and the ratio are reported.
 //
-//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1] [--native]
+//   node bench/onnx/score.mjs [--rounds 5] [--batch 256] [--iters 4] [--threads N] [--isize 32] [--nc 1] [--native] [--int8]
 //
 // --native also times the graph exported with convTranspose: 'native' (ConvTranspose nodes) in the
 // same rounds, to compare it with the default sub-pixel form. --save PATH writes the exported graph
 // (and PATH with .native.onnx for --native) for bench/onnx/ort_profile.py, ONNX Runtime's per-op profile.
+// --int8 also times the export quantized by quantizeOnnx (8-bit convolutions; calibrated here on
+// 256 random images, as the weights are untrained: a speed figure, not a quality one).
 //
 // Prints one JSON line at the end: { onnxruntime_node: {...}, pytorch: {...}, ratio }.
 import { spawn } from 'node:child_process';
@@ -19,7 +21,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Ganomaly } from '@ganomaly/core';
-import { OnnxScorer } from '@ganomaly/onnx';
+import { OnnxScorer, quantizeOnnx } from '@ganomaly/onnx';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -35,6 +37,7 @@ const { values: a } = parseArgs({
     ngf: { type: 'string', default: '64' },
     'no-pytorch': { type: 'boolean', default: false },
     native: { type: 'boolean', default: false },
+    int8: { type: 'boolean', default: false },
     save: { type: 'string' },
   },
 });
@@ -55,10 +58,15 @@ if (a.save) {
 }
 const scorer = await OnnxScorer.load(bytes, { runtime: 'node', threads });
 const nativeScorer = nativeBytes ? await OnnxScorer.load(nativeBytes, { runtime: 'node', threads }) : null;
+const calibration = Float32Array.from({ length: 256 * isize * isize * nc }, () => Math.floor(Math.random() * 256));
+const int8Bytes = a.int8 ? await quantizeOnnx(bytes, calibration, { runtime: 'node', threads }) : null;
+if (a.save && int8Bytes) writeFileSync(a.save.replace(/(\.onnx)?$/, '.int8.onnx'), int8Bytes);
+const int8Scorer = int8Bytes ? await OnnxScorer.load(int8Bytes, { runtime: 'node', threads }) : null;
 const pixels = new Float32Array(batch * isize * isize * nc);
 for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) % 256;
 await scorer.score(pixels, { batchSize: batch }); // warm-up
 await nativeScorer?.score(pixels, { batchSize: batch });
+await int8Scorer?.score(pixels, { batchSize: batch });
 async function ortRun(sc = scorer) {
   const t0 = performance.now();
   for (let i = 0; i < iters; i++) await sc.score(pixels, { batchSize: batch });
@@ -85,29 +93,34 @@ if (!a['no-pytorch']) {
 const ort = [];
 const pt = [];
 const nat = [];
+const q8 = [];
 for (let r = 0; r < rounds; r++) {
   // Alternate which goes first, so that neither always runs on a machine the other just warmed.
-  const order = r % 2 ? ['torch', 'native', 'ort'] : ['ort', 'native', 'torch'];
+  const order = r % 2 ? ['torch', 'int8', 'native', 'ort'] : ['ort', 'native', 'int8', 'torch'];
   for (const who of order) {
     if (who === 'ort') ort.push(await ortRun());
     else if (who === 'native') {
       if (nativeScorer) nat.push(await ortRun(nativeScorer));
+    } else if (who === 'int8') {
+      if (int8Scorer) q8.push(await ortRun(int8Scorer));
     }
     else if (torch) {
       torch.child.stdin.write('run\n');
       pt.push((await torch.next()).img_per_s);
     }
   }
-  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${nativeScorer ? `, native ConvTranspose ${nat.at(-1).toFixed(1)} img/s` : ''}${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
+  console.error(`round ${r + 1}/${rounds}: onnxruntime-node ${ort.at(-1).toFixed(1)} img/s${nativeScorer ? `, native ConvTranspose ${nat.at(-1).toFixed(1)} img/s` : ''}${int8Scorer ? `, int8 ${q8.at(-1).toFixed(1)} img/s` : ''}${torch ? `, pytorch ${pt.at(-1).toFixed(1)} img/s` : ''}`);
 }
 if (torch) torch.child.stdin.end();
 await scorer.dispose();
 await nativeScorer?.dispose();
+await int8Scorer?.dispose();
 const ortVersion = (await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version;
 const out = {
   config: { isize, nc, nz, ngf, batch, iters, rounds, threads },
   onnxruntime_node: { version: ortVersion, img_per_s: ort, median: median(ort) },
   onnxruntime_node_native_convtranspose: nativeScorer ? { img_per_s: nat, median: median(nat), subpixel_over_native: median(ort.map((v, i) => v / nat[i])) } : null,
+  onnxruntime_node_int8: int8Scorer ? { img_per_s: q8, median: median(q8), over_float: median(q8.map((v, i) => v / ort[i])), ratio: torch ? median(q8) / median(pt) : null, round_ratio_median: torch ? median(q8.map((v, i) => v / pt[i])) : null } : null,
   pytorch: torch ? { version: torch.info.torch, threads: torch.info.threads, img_per_s: pt, median: median(pt) } : null,
   ratio: torch ? median(ort) / median(pt) : null,
   // Each round's two runs are neighbours in time: the median of their ratios is less sensitive to load swings.
