@@ -11,7 +11,9 @@ import { Ganomaly, data, metrics } from '@ganomaly/core';
 import { OnnxScorer, quantizeOnnx, readOnnxModelInfo } from '@ganomaly/onnx';
 import { decodeModel } from '../src/proto.js';
 import { activationQuantParams, quantizeWeights } from '../src/quantize.js';
-import { PYTHON, mnist } from './helpers.js';
+import { PYTHON, cifar, mnist } from './helpers.js';
+
+const hasCifar = (await cifar()) !== null;
 
 const FLOAT_CONVS = ['encoder/encoder_final_conv/Conv', 'encoder/encoder_initial_conv/Conv', 'reencoder/reencoder_final_conv/Conv', 'reencoder/reencoder_initial_conv/Conv'];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ganomaly-quantize-'));
@@ -143,6 +145,36 @@ describe('quantizeOnnx', () => {
     await expect(quantizeOnnx(float.subarray(0, 1000), calibration)).rejects.toThrow(/not a valid ONNX model|truncated/);
     await expect(quantizeOnnx(float, calibration, { batchSize: 0 })).rejects.toThrow(/batchSize/);
   });
+
+  it.skipIf(!hasCifar)('quantizes a 64x64 RGB model with 2 extra layers and the reconstruction score (CIFAR-10)', async () => {
+    const set = (await cifar())!;
+    const train = data.subset(set, [...Array(64).keys()]);
+    const cal = data.subset(set, [...Array(64).keys()].map((i) => 100 + i));
+    const images = data.subset(set, [...Array(64).keys()].map((i) => 200 + i));
+    const m = await Ganomaly.create({ backend: 'wasm', imageSize: 64, channels: 3, extraLayers: 2, scoreVariant: 'reconstruction', baseWidth: 8, latentDim: 16, seed: 5 });
+    let bytes: Uint8Array;
+    try {
+      await m.fit(train, { epochs: 1, batchSize: 32 });
+      bytes = await m.exportOnnx();
+    } finally {
+      m.dispose();
+    }
+    const q = await quantizeOnnx(bytes, cal);
+    const g = decodeModel(q).graph;
+    const producer = new Map(g.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
+    const float = g.node.filter((n) => n.opType === 'Conv' && producer.get(n.input[1]!)?.opType !== 'DequantizeLinear');
+    // Float: the two encoders' first layers (3 input channels). The score reads x and x̂, not z and ẑ, so
+    // the encoders' last layers are quantized; x̂ comes from a ConvTranspose here (after extra layers), float.
+    expect(float.map((n) => n.name).sort()).toEqual(['encoder/encoder_initial_conv/Conv', 'reencoder/reencoder_initial_conv/Conv']);
+    expect(g.node.filter((n) => n.opType === 'ConvTranspose').map((n) => n.name)).toEqual(['decoder/decoder_final_convt/ConvTranspose']);
+    const [a, b] = [await OnnxScorer.load(bytes), await OnnxScorer.load(q)];
+    try {
+      expect(pearson(await a.score(images), await b.score(images))).toBeGreaterThan(0.99);
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  }, 120_000);
 
   it('computes scales as ONNX Runtime does (hand-worked values)', () => {
     // [-1, 3]: scale 4/255, zero point round(1/(4/255)) = round(63.75) = 64
