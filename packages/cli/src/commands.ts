@@ -5,24 +5,10 @@ import { createReport, csvField, reportMetrics, writeReport, type ClassMetrics }
 import { CliError, EXIT, dataError, modelError, usage, writeLine, type CliIO, type Output } from './io.js';
 import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, int, num, parse, type CommandSpec } from './options.js';
 import { countProgress } from './progress.js';
-import { imageFiles, loadSource, type LoadOptions } from './sources.js';
-import { isModelFolder, loadModel, printSkipped, type CliModel } from './shared.js';
+import { imageFiles, imageLoadOptions, loadSource } from './sources.js';
+import { isModelFolder, loadModel, printSkipped } from './shared.js';
 import { atomicFile, checkOutputFile, checkReportDir, isSystemError, systemMessage } from './safety.js';
 import { loadOnnxModel, type ScoringModel } from './onnx.js';
-
-function imageLoadOptions(v: Record<string, unknown>, model: CliModel, io: CliIO, warn: (m: string) => void): LoadOptions {
-  return {
-    imageSize: model.config.imageSize,
-    channels: model.config.channels as 1 | 3,
-    strict: !!v.strict,
-    maxPixels: int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!,
-    recursive: !!v.recursive,
-    anomalyClass: int(v, 'anomaly-class', undefined, 0, 255),
-    seed: int(v, 'seed', 0, 0)!,
-    warn,
-    progress: countProgress(io.stderr, 'loading images', !v.quiet),
-  };
-}
 
 const DATA_NOTE =
   'DATA: the layout root (its test/ folder is used), a folder with normal/ and anomaly subfolders (abnormal/, or one per anomaly class),\n' +

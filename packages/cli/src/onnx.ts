@@ -1,13 +1,13 @@
 // `ganomaly export` and the ONNX engine of `ganomaly score` (ONNX Runtime through @ganomaly/onnx).
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelFormatError, ValueError, data, type Ganomaly } from '@ganomaly/core';
+import { ModelFormatError, ValueError, type Ganomaly } from '@ganomaly/core';
 import type { OnnxScorer } from '@ganomaly/onnx';
 import { CliError, EXIT, modelError, usage, writeLine, type CliIO } from './io.js';
-import { COMMON_OPTIONS, choice, parse, type CommandSpec } from './options.js';
+import { COMMON_OPTIONS, IMAGE_OPTIONS, choice, parse, type CommandSpec } from './options.js';
 import { atomicFile, checkOutputFile, isSystemError, systemMessage } from './safety.js';
 import { loadGanomaly, printSkipped } from './shared.js';
-import { loadSource } from './sources.js';
+import { imageLoadOptions, loadSource } from './sources.js';
 
 export const EXPORT: CommandSpec = {
   name: 'export',
@@ -23,7 +23,7 @@ export const EXPORT: CommandSpec = {
     'batch-norm': { type: 'string', value: 'population|running', help: "BatchNorm statistics in the graph (default: the model's mode)" },
     quantize: { type: 'string', value: 'int8', help: '8-bit convolutions (quantizeOnnx: faster on ONNX Runtime\'s CPU provider, scores differ slightly)' },
     calibration: { type: 'string', value: 'IMAGES', help: 'With --quantize: normal images (a folder or files, never the test set) whose value ranges fix the 8-bit scales' },
-    recursive: { type: 'boolean', short: 'r', help: 'With --calibration: also read images in subfolders' },
+    ...IMAGE_OPTIONS,
     ...COMMON_OPTIONS,
   },
   notes: "Score the file with 'ganomaly score FILE.onnx IMAGES...', OnnxScorer from @ganomaly/onnx, or any ONNX Runtime (docs/onnx.md).",
@@ -87,31 +87,31 @@ export async function exportModel(argv: string[], io: CliIO): Promise<number> {
 /** The export with 8-bit convolutions, calibrated on the --calibration images. */
 async function quantized(bytes: Uint8Array, v: Record<string, unknown>, io: CliIO, model: Ganomaly): Promise<Uint8Array> {
   const warn = (m: string) => writeLine(io.stderr, `warning: ${m}`);
-  const src = await loadSource([v.calibration as string], io.cwd, io.env, 'any', {
-    imageSize: model.config.imageSize,
-    channels: model.config.channels as 1 | 3,
-    strict: false,
-    maxPixels: data.DEFAULT_MAX_PIXELS,
-    recursive: !!v.recursive,
-    seed: 0,
-    warn,
-  });
+  const src = await loadSource([v.calibration as string], io.cwd, io.env, 'any', imageLoadOptions(v, model, io, warn));
   printSkipped(src.skipped, warn);
   const set = src.train?.set;
   if (!set || set.count === 0) throw usage(`--calibration ${v.calibration as string}: no images to calibrate on.`);
   if (src.kind !== 'folder' && src.kind !== 'files') warn(`--calibration ${v.calibration as string} is a ${src.kind} source: give normal images like the training images, not test images.`);
-  let onnx: typeof import('@ganomaly/onnx');
-  try {
-    onnx = await import('@ganomaly/onnx');
-  } catch (e) {
-    throw usage(`--quantize needs @ganomaly/onnx: ${(e as Error).message}`);
-  }
+  const onnx = await importOnnx('--quantize');
   try {
     return await onnx.quantizeOnnx(bytes, set, { runtime: 'node' });
   } catch (e) {
-    if (/onnxruntime-node is not installed|failed to load/.test((e as Error).message)) throw new CliError((e as Error).message, EXIT.backend);
-    throw e;
+    throw runtimeError(e);
   }
+}
+
+/** @ganomaly/onnx, imported on first use; missing, a usage error naming what needed it. */
+async function importOnnx(what: string): Promise<typeof import('@ganomaly/onnx')> {
+  try {
+    return await import('@ganomaly/onnx');
+  } catch (e) {
+    throw usage(`${what} needs @ganomaly/onnx: ${(e as Error).message}`);
+  }
+}
+
+/** onnxruntime-node missing or unloadable is a backend error (exit 5); anything else passes through. */
+function runtimeError(e: unknown): unknown {
+  return /onnxruntime-node is not installed|failed to load/.test((e as Error).message) ? new CliError((e as Error).message, EXIT.backend) : e;
 }
 
 /** What `ganomaly score` needs of a model: Ganomaly, or an OnnxScorer behind the same face. */
@@ -130,12 +130,7 @@ export interface ScoringModel {
 export async function loadOnnxModel(model: string, backend: string | undefined): Promise<ScoringModel> {
   const st = await stat(model).catch(() => null);
   if (!st) throw modelError(`No model at ${model}: it does not exist.`);
-  let onnx: typeof import('@ganomaly/onnx');
-  try {
-    onnx = await import('@ganomaly/onnx');
-  } catch (e) {
-    throw usage(`--engine onnx needs @ganomaly/onnx: ${(e as Error).message}`);
-  }
+  const onnx = await importOnnx('--engine onnx');
   let bytes: Uint8Array | string = model;
   if (st.isDirectory()) {
     const m = await loadGanomaly(model, backend, '--engine onnx (scoring an ONNX export)');
@@ -153,8 +148,7 @@ export async function loadOnnxModel(model: string, backend: string | undefined):
     scorer = await onnx.OnnxScorer.load(bytes, { runtime: 'node' });
   } catch (e) {
     if (e instanceof ModelFormatError) throw modelError(`${model} is not a usable ONNX scorer: ${e.message}`);
-    if (/onnxruntime-node is not installed|failed to load/.test((e as Error).message)) throw new CliError((e as Error).message, EXIT.backend);
-    throw e;
+    throw runtimeError(e);
   }
   return {
     config: { imageSize: scorer.imageSize, channels: scorer.channels },

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { data } from '@ganomaly/core';
 import { ImageError, ValueError } from '@ganomaly/common';
-import { dataError, usage } from './io.js';
+import { dataError, usage, type CliIO } from './io.js';
+import { int } from './options.js';
+import { countProgress } from './progress.js';
 import { isSystemError, systemMessage } from './safety.js';
 import { warnSkippedEntries } from './scan.js';
 
@@ -26,6 +28,21 @@ export interface LoadOptions {
   limit?: number;
   warn: (message: string) => void;
   progress?: (done: number, total: number) => void;
+}
+
+/** LoadOptions from a command's image options (IMAGE_OPTIONS, --anomaly-class, --seed, --quiet), at the model's size and channels. */
+export function imageLoadOptions(v: Record<string, unknown>, model: { config: { imageSize: number; channels: number } }, io: CliIO, warn: (m: string) => void): LoadOptions {
+  return {
+    imageSize: model.config.imageSize,
+    channels: model.config.channels as 1 | 3,
+    strict: !!v.strict,
+    maxPixels: int(v, 'max-pixels', data.DEFAULT_MAX_PIXELS, 1)!,
+    recursive: !!v.recursive,
+    anomalyClass: int(v, 'anomaly-class', undefined, 0, 255),
+    seed: int(v, 'seed', 0, 0)!,
+    warn,
+    progress: countProgress(io.stderr, 'loading images', !v.quiet),
+  };
 }
 
 /** Training images and, when the source has them, labelled images for validation/evaluation. */
