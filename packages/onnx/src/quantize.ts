@@ -117,16 +117,16 @@ export async function quantizeOnnx(model: Uint8Array, calibration: OnnxImageInpu
   // the decoder's last for the reconstruction score: the score is a small difference of their
   // outputs), and those that read images (at most 4 input channels: the image x and the
   // reconstruction x̂, whose small differences are what the score measures).
-  const heads = scoreHeads(g.node, candidates, new Set(g.output.map((o) => o.name)));
+  const graphOutputs = new Set(g.output.map((o) => o.name));
+  const heads = scoreHeads(g.node, candidates, graphOutputs);
   const convs = candidates.filter((n) => !heads.has(n) && Number(inits.get(n.input[1]!)!.dims[1]) > IMAGE_CHANNELS);
   if (convs.length === 0) throw new ValueError(`${fn}: the model has no Conv node with constant float weights to quantize.`);
 
   // Calibration: the float graph with every Conv's input and output as extra outputs; min/max over all images.
   const tensors = [...new Set(convs.flatMap((n) => [n.input[0]!, n.output[0]!]))];
-  const known = new Set(g.output.map((o) => o.name));
   const calib = {
     ...proto,
-    graph: { ...g, output: [...g.output, ...tensors.filter((t) => !known.has(t)).map((name) => ({ name, type: { tensorType: { elemType: DataType.FLOAT } } }) as unknown as ValueInfoProto)] },
+    graph: { ...g, output: [...g.output, ...tensors.filter((t) => !graphOutputs.has(t)).map((name) => ({ name, type: { tensorType: { elemType: DataType.FLOAT } } }) as unknown as ValueInfoProto)] },
   };
   const scorer = await OnnxScorer.load(encodeModel(calib), { ...(options.runtime ? { runtime: options.runtime } : {}), ...(options.threads !== undefined ? { threads: options.threads } : {}) });
   const ranges = new Map(tensors.map((t) => [t, { min: Infinity, max: -Infinity }]));
@@ -195,12 +195,7 @@ export async function quantizeOnnx(model: Uint8Array, calibration: OnnxImageInpu
     weightNodes.set(n, pre);
   }
   // Readers of a calibrated tensor read its dequantized copy (graph outputs keep the float tensor).
-  for (const n of g.node) {
-    for (let i = 0; i < n.input.length; i++) {
-      const r = qdq.get(n.input[i]!);
-      if (r && !(i === 1 && weightNodes.has(n))) n.input[i] = r.dq;
-    }
-  }
+  for (const n of g.node) n.input = n.input.map((i) => qdq.get(i)?.dq ?? i);
   const nodes: NodeProto[] = [];
   const inputs = new Set(g.input.map((i) => i.name));
   for (const t of tensors) if (inputs.has(t)) nodes.push(...qdq.get(t)!.nodes);
