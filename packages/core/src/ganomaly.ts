@@ -11,6 +11,7 @@ import type { Detector } from './detectors/detector.js';
 import { calibrationScores, componentsSource, reconstructSource, recomputeStatistics, scoreSource } from './scoring.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { fit } from './training.js';
+import { nodeParts } from './node-parts.js';
 import { guardModel } from './guard.js';
 import { checkModelSize } from './limits.js';
 import { exportOnnx, type OnnxExportOptions } from './onnx-export.js';
@@ -310,6 +311,7 @@ export class Ganomaly implements Detector {
     const s = this.state;
     if (!s.nets) return;
     disposeNetworks(s.nets);
+    nodeParts()?.releaseCompiledStep(s.optG);
     s.optG.dispose();
     s.optD.dispose();
     s.runningStats?.dispose();

@@ -4,6 +4,7 @@
 // inlined worker scripts. Only types are imported here.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DataParallelTrainer, autoWorkers } from './data-parallel.js';
+import type { compiledStepUnavailable, compiledTrainStep, releaseCompiledStep } from './node-compiled-step.js';
 import type { openTensorBoard } from './node-tensorboard.js';
 
 export interface NodeParts {
@@ -14,6 +15,10 @@ export interface NodeParts {
   autoWorkers: typeof autoWorkers;
   /** TensorBoard logs through tfjs-node (node-tensorboard.ts). */
   openTensorBoard: typeof openTensorBoard;
+  /** The `node` backend's compiled training step (node-compiled-step.ts, compiled-step.ts). */
+  compiledStepUnavailable: typeof compiledStepUnavailable;
+  compiledTrainStep: typeof compiledTrainStep;
+  releaseCompiledStep: typeof releaseCompiledStep;
 }
 
 let parts: NodeParts | null = null;

@@ -62,6 +62,13 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
       `Argument 'options.workers' passed to '${fn}' is ${workers}, but data-parallel training runs on Node's worker_threads, which this runtime does not have. Use workers: 1 (in a browser, train inside a Web Worker to keep the page responsive).`,
     );
   }
+  // On the `node` backend the single-thread step runs as one compiled TensorFlow graph
+  // (compiled-step.ts) unless options.compiledStep is false; the eager step otherwise.
+  const why = workers > 1 ? 'data-parallel training runs the eager step in each worker' : !node ? 'this build has no Node parts' : node.compiledStepUnavailable(nets, state.optG, state.optD);
+  if (options.compiledStep === true && why) {
+    throw new ValueError(`Argument 'options.compiledStep' passed to '${fn}' is true, but the compiled step cannot run here: ${why}. Leave it unset to fall back to the eager step.`);
+  }
+  const compiled = options.compiledStep !== false && why === null;
   // The selection set first: with a holdout, fit trains on the images it leaves.
   const selection = await prepareSelection(state, images, options, fn);
   let src: ImageSource;
@@ -133,7 +140,10 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
             x.dispose();
           }
         }
-        const losses = tf.tidy(() => trainStep(state, nets, src.batch(indices)));
+        const losses = tf.tidy(() => {
+          const x = src.batch(indices);
+          return compiled ? node!.compiledTrainStep(nets, state.optG, state.optD, state.config.lossWeights, x) : trainStep(state, nets, x);
+        });
         const values = Array.from(await losses.data());
         losses.dispose();
         return values;
@@ -204,7 +214,8 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   const parallel = pool ? { parallel: { workers: pool.threads, startupSeconds: pool.startupSeconds, timings: { ...pool.timings } } } : {};
   if (aborted) throw abortError(history, state.partial);
   const selected = best ? { selection: { rule: 'validation' as const, epoch: best.epoch, auroc: best.auroc, perEpoch } } : {};
-  return { history, ...parallel, ...selected };
+  const trainingStep = pool ? 'data-parallel' : compiled ? 'compiled' : 'eager';
+  return { history, trainingStep, ...parallel, ...selected };
 }
 
 /** [g, d, adv, con, enc] by name, as the other detectors' logs give their losses. */

@@ -89,6 +89,13 @@ export interface BatchLogs {
 }
 
 export interface FitOptions {
+  /**
+   * On the `node` backend, run each training iteration as one compiled TensorFlow graph (the
+   * same computation as the eager step, about twice as fast; see docs/benchmarks.md). Default:
+   * wherever it can run (tfjs-node, tfjs's Adam, the built-in network layers, `workers` 1); false
+   * forces the eager step; true fails with the reason where it cannot run.
+   */
+  compiledStep?: boolean;
   /** Default 15 (the paper's runs). */
   epochs?: number;
   /** Default 64. */
@@ -201,6 +208,12 @@ export interface FitResult {
   parallel?: { workers: number; startupSeconds: number; timings: StepTimings };
   /** With `select: 'validation'`: the epoch whose weights were restored, and every epoch's selection AUROC. */
   selection?: FitSelection;
+  /**
+   * How the iterations ran: 'compiled' (one TensorFlow graph per step, the `node` backend's
+   * default), 'eager' (op by op: every other backend, custom layers, `compiledStep: false`) or
+   * 'data-parallel' (`workers` > 1).
+   */
+  trainingStep?: 'compiled' | 'eager' | 'data-parallel';
 }
 
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];

@@ -1,0 +1,68 @@
+// The compiled training step's Node half (see compiled-step.ts): writes the step graph as a
+// SavedModel into a temporary folder, loads it into a TensorFlow session through tfjs-node's
+// binding, and keeps one session per batch size for the networks and optimisers it was built
+// for. A Node part (node-parts.ts): the browser build has none.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossWeights } from '@ganomaly/math';
+import type { GanomalyNetworks } from '@ganomaly/models';
+import { buildStepGraph, isTfjsAdam, runStepGraph, unsupportedLayer, type SessionBackend, type StepGraph } from './compiled-step.js';
+
+interface Compiled {
+  nets: GanomalyNetworks;
+  sessions: Map<number, { id: number; graph: StepGraph }>;
+}
+
+const cache = new WeakMap<tf.Optimizer, Compiled>();
+const backends = new WeakMap<tf.Optimizer, SessionBackend>();
+
+/**
+ * Why the compiled step cannot run for these networks and optimisers here (null: it can): it needs
+ * the `node` backend (tfjs-node's TensorFlow sessions), tfjs's Adam, and networks made of the layer
+ * kinds compiled-step.ts translates. GANOMALY_COMPILED_STEP=0 turns it off.
+ */
+export function compiledStepUnavailable(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer): string | null {
+  if (process.env.GANOMALY_COMPILED_STEP === '0') return 'GANOMALY_COMPILED_STEP=0';
+  if (tf.getBackend() !== 'tensorflow') return `the backend is '${tf.getBackend()}', not tfjs-node's 'tensorflow'`;
+  const b = tf.backend() as unknown as Partial<SessionBackend>;
+  if (typeof b.loadSavedModelMetaGraph !== 'function' || typeof b.runSavedModel !== 'function') return "tfjs-node's backend has no SavedModel sessions";
+  if (!isTfjsAdam(optG) || !isTfjsAdam(optD)) return "the optimisers are not tfjs's Adam";
+  const layer = unsupportedLayer(nets);
+  return layer ? `layer ${layer} has no graph translation` : null;
+}
+
+/** One training iteration through the compiled graph for `x`'s batch size (built on first use). */
+export function compiledTrainStep(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer, weights: Partial<LossWeights>, x: tf.Tensor4D): tf.Tensor1D {
+  let c = cache.get(optG);
+  if (!c || c.nets !== nets) {
+    if (c) releaseCompiledStep(optG);
+    c = { nets, sessions: new Map() };
+    cache.set(optG, c);
+  }
+  const backend = tf.backend() as unknown as SessionBackend;
+  backends.set(optG, backend);
+  const n = x.shape[0];
+  let s = c.sessions.get(n);
+  if (!s) {
+    const graph = buildStepGraph(nets, optG, optD, weights, n);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganomaly-step-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'saved_model.pb'), graph.savedModel);
+      s = { id: backend.loadSavedModelMetaGraph(dir, 'serve'), graph };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    c.sessions.set(n, s);
+  }
+  return runStepGraph(backend, s.id, s.graph, x);
+}
+
+/** Closes the sessions built for `optG`'s model (on dispose, or when its networks change). */
+export function releaseCompiledStep(optG: tf.Optimizer): void {
+  const c = cache.get(optG);
+  const b = backends.get(optG);
+  if (c && b) for (const s of c.sessions.values()) b.deleteSavedModel(s.id);
+  cache.delete(optG);
+}
