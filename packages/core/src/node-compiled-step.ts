@@ -13,6 +13,8 @@ import { buildStepGraph, isTfjsAdam, runStepGraph, unsupportedLayer, type Sessio
 interface Compiled {
   nets: GanomalyNetworks;
   sessions: Map<number, { id: number; graph: StepGraph }>;
+  /** Why the graph could not be built or loaded, once it failed (the eager step runs then). */
+  failed: string | null;
 }
 
 const cache = new WeakMap<tf.Optimizer, Compiled>();
@@ -33,30 +35,45 @@ export function compiledStepUnavailable(nets: GanomalyNetworks, optG: tf.Optimiz
   return layer ? `layer ${layer} has no graph translation` : null;
 }
 
-/** One training iteration through the compiled graph for `x`'s batch size (built on first use). */
-export function compiledTrainStep(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer, weights: Partial<LossWeights>, x: tf.Tensor4D): tf.Tensor1D {
+/**
+ * One training iteration through the compiled graph for `x`'s batch size (built and loaded on
+ * first use). Returns null when the graph cannot be built or loaded here (an older or unusual
+ * TensorFlow): the caller runs the eager step instead, and a warning says why, once per model.
+ */
+export function compiledTrainStep(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer, weights: Partial<LossWeights>, x: tf.Tensor4D): tf.Tensor1D | null {
   let c = cache.get(optG);
   if (!c || c.nets !== nets) {
     if (c) releaseCompiledStep(optG);
-    c = { nets, sessions: new Map() };
+    c = { nets, sessions: new Map(), failed: null };
     cache.set(optG, c);
   }
+  if (c.failed) return null;
   const backend = tf.backend() as unknown as SessionBackend;
   backends.set(optG, backend);
   const n = x.shape[0];
   let s = c.sessions.get(n);
   if (!s) {
-    const graph = buildStepGraph(nets, optG, optD, weights, n);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganomaly-step-'));
+    let dir: string | null = null;
     try {
+      const graph = buildStepGraph(nets, optG, optD, weights, n);
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganomaly-step-'));
       fs.writeFileSync(path.join(dir, 'saved_model.pb'), graph.savedModel);
       s = { id: backend.loadSavedModelMetaGraph(dir, 'serve'), graph };
+    } catch (e) {
+      c.failed = (e as Error).message;
+      console.warn(`@ganomaly/core: the compiled training step could not be loaded into TensorFlow (${c.failed}); training goes on with the eager step (the same computation, slower).`);
+      return null;
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
     }
     c.sessions.set(n, s);
   }
   return runStepGraph(backend, s.id, s.graph, x);
+}
+
+/** Why the compiled step fell back to the eager one for `optG`'s model (null: it did not). */
+export function compiledStepFailure(optG: tf.Optimizer): string | null {
+  return cache.get(optG)?.failed ?? null;
 }
 
 /** Closes the sessions built for `optG`'s model (on dispose, or when its networks change). */

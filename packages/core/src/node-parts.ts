@@ -4,7 +4,7 @@
 // inlined worker scripts. Only types are imported here.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DataParallelTrainer, autoWorkers } from './data-parallel.js';
-import type { compiledStepUnavailable, compiledTrainStep, releaseCompiledStep } from './node-compiled-step.js';
+import type { compiledStepFailure, compiledStepUnavailable, compiledTrainStep, releaseCompiledStep } from './node-compiled-step.js';
 import type { openTensorBoard } from './node-tensorboard.js';
 
 export interface NodeParts {
@@ -18,6 +18,7 @@ export interface NodeParts {
   /** The `node` backend's compiled training step (node-compiled-step.ts, compiled-step.ts). */
   compiledStepUnavailable: typeof compiledStepUnavailable;
   compiledTrainStep: typeof compiledTrainStep;
+  compiledStepFailure: typeof compiledStepFailure;
   releaseCompiledStep: typeof releaseCompiledStep;
 }
 

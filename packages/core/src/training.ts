@@ -142,7 +142,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         }
         const losses = tf.tidy(() => {
           const x = src.batch(indices);
-          return compiled ? node!.compiledTrainStep(nets, state.optG, state.optD, state.config.lossWeights, x) : trainStep(state, nets, x);
+          return (compiled && node!.compiledTrainStep(nets, state.optG, state.optD, state.config.lossWeights, x)) || trainStep(state, nets, x);
         });
         const values = Array.from(await losses.data());
         losses.dispose();
@@ -214,7 +214,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   const parallel = pool ? { parallel: { workers: pool.threads, startupSeconds: pool.startupSeconds, timings: { ...pool.timings } } } : {};
   if (aborted) throw abortError(history, state.partial);
   const selected = best ? { selection: { rule: 'validation' as const, epoch: best.epoch, auroc: best.auroc, perEpoch } } : {};
-  const trainingStep = pool ? 'data-parallel' : compiled ? 'compiled' : 'eager';
+  const trainingStep = pool ? 'data-parallel' : compiled && !node!.compiledStepFailure(state.optG) ? 'compiled' : 'eager';
   return { history, trainingStep, ...parallel, ...selected };
 }
 
