@@ -404,7 +404,9 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
             }
           },
         };
-        ({ selection: selected } = (await m.fit(trainSet, fitOptions as DetectorFitOptions)) as FitResult);
+        const fitted = (await m.fit(trainSet, fitOptions as DetectorFitOptions)) as FitResult;
+        selected = fitted.selection;
+        if (fitted.trainingStep === 'compiled') say('training step: one compiled TensorFlow graph per batch (GANOMALY_COMPILED_STEP=0 runs the eager step)');
         if (selected) {
           say(`selected epoch ${selected.epoch} of ${m.epochs} (selection AUROC ${selected.auroc.toFixed(4)}; the last epoch's ${selected.perEpoch[selected.perEpoch.length - 1]!.toFixed(4)})`);
         }

@@ -1,10 +1,8 @@
 // The compiled training step's Node half (see compiled-step.ts): writes the step graph as a
 // SavedModel into a temporary folder, loads it into a TensorFlow session through tfjs-node's
 // binding, and keeps one session per batch size for the networks and optimisers it was built
-// for. A Node part (node-parts.ts): the browser build has none.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// for. A Node part (node-parts.ts): the browser build has none, and the node: modules are
+// imported when `compiledStepUnavailable` first finds the step can run, not at load time.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossWeights } from '@ganomaly/math';
 import type { GanomalyNetworks } from '@ganomaly/models';
@@ -18,21 +16,32 @@ interface Compiled {
 }
 
 const cache = new WeakMap<tf.Optimizer, Compiled>();
+let node: { fs: typeof import('node:fs'); os: typeof import('node:os'); path: typeof import('node:path') } | null = null;
 const backends = new WeakMap<tf.Optimizer, SessionBackend>();
 
 /**
  * Why the compiled step cannot run for these networks and optimisers here (null: it can): it needs
- * the `node` backend (tfjs-node's TensorFlow sessions), tfjs's Adam, and networks made of the layer
- * kinds compiled-step.ts translates. GANOMALY_COMPILED_STEP=0 turns it off.
+ * the `node` backend on the CPU (tfjs-node's TensorFlow sessions; not tfjs-node-gpu), tfjs's Adam,
+ * and networks made of the layer kinds compiled-step.ts translates. GANOMALY_COMPILED_STEP=0 turns
+ * it off.
  */
-export function compiledStepUnavailable(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer): string | null {
+export async function compiledStepUnavailable(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer): Promise<string | null> {
   if (process.env.GANOMALY_COMPILED_STEP === '0') return 'GANOMALY_COMPILED_STEP=0';
   if (tf.getBackend() !== 'tensorflow') return `the backend is '${tf.getBackend()}', not tfjs-node's 'tensorflow'`;
   const b = tf.backend() as unknown as Partial<SessionBackend>;
   if (typeof b.loadSavedModelMetaGraph !== 'function' || typeof b.runSavedModel !== 'function') return "tfjs-node's backend has no SavedModel sessions";
+  // tfjs-node-gpu keeps tensors on the GPU; a session call takes and returns host tensors, so every
+  // weight would cross host memory twice a step.
+  if ((b as { isUsingGpuDevice?: boolean }).isUsingGpuDevice) return 'tfjs-node-gpu keeps the weights on the GPU, and a session call would copy them through host memory every step';
   if (!isTfjsAdam(optG) || !isTfjsAdam(optD)) return "the optimisers are not tfjs's Adam";
   const layer = unsupportedLayer(nets);
-  return layer ? `layer ${layer} has no graph translation` : null;
+  if (layer) return `layer ${layer} has no graph translation`;
+  node ??= {
+    fs: await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs'),
+    os: await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:os'),
+    path: await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:path'),
+  };
+  return null;
 }
 
 /**
@@ -47,7 +56,8 @@ export function compiledTrainStep(nets: GanomalyNetworks, optG: tf.Optimizer, op
     c = { nets, sessions: new Map(), failed: null };
     cache.set(optG, c);
   }
-  if (c.failed) return null;
+  if (c.failed || !node) return null;
+  const { fs, os, path } = node;
   const backend = tf.backend() as unknown as SessionBackend;
   backends.set(optG, backend);
   const n = x.shape[0];

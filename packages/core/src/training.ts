@@ -64,7 +64,7 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
   }
   // On the `node` backend the single-thread step runs as one compiled TensorFlow graph
   // (compiled-step.ts) unless options.compiledStep is false; the eager step otherwise.
-  const why = workers > 1 ? 'data-parallel training runs the eager step in each worker' : !node ? 'this build has no Node parts' : node.compiledStepUnavailable(nets, state.optG, state.optD);
+  const why = workers > 1 ? 'data-parallel training runs the eager step in each worker' : !node ? 'this build has no Node parts' : await node.compiledStepUnavailable(nets, state.optG, state.optD);
   if (options.compiledStep === true && why) {
     throw new ValueError(`Argument 'options.compiledStep' passed to '${fn}' is true, but the compiled step cannot run here: ${why}. Leave it unset to fall back to the eager step.`);
   }
