@@ -5,6 +5,9 @@
 // `fusedConv2d__op` is the op around FusedConv2D: its time includes the kernel's.
 // On node, GANOMALY_TF_OWN_KERNELS=1 profiles tfjs-node's own convolution gradients instead of
 // this library's forms (packages/kernels/src/*-tensorflow.ts), for a before/after.
+// On node, "step N ms (fit)" times fit's compiled step (one TensorFlow session call, which
+// tf.profile cannot look into); the kernel profile below is of the eager step (trainStep).
+// GANOMALY_COMPILED_STEP=0 makes the fit line time the eager step too.
 import { Ganomaly } from '@ganomaly/core';
 import { TENSORFLOW_FORMS } from '@ganomaly/backend-node';
 import * as tf from '@tensorflow/tfjs-core';
