@@ -90,6 +90,7 @@ export function makeConfig(o) {
     ...(o.select && o.select !== 'last' ? { select: o.select } : {}),
     ...(o.model && o.model !== 'ganomaly' ? { model: o.model } : {}),
     ...(o.testEvery && o.testEvery !== 'epoch' ? { test_every: o.testEvery } : {}),
+    ...(o.ema ? { ema: o.ema } : {}),
   };
 }
 

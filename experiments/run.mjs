@@ -39,6 +39,8 @@ const HELP = `Usage: node experiments/run.mjs [options]
                                = select: 'validation' with the held-out normals and their synthetic
                                anomalies; the record keeps the last epoch's figures and adds the
                                selected epoch's (default last)
+  --ema D                      (library GANomaly) also score the test set, after the last epoch, with an
+                               exponential moving average of G's weights (decay D, e.g. 0.99): auroc_ema
   --test-every epoch|last      (library detectors other than ganomaly) score the test set after
                                every epoch (per-epoch AUROC, best epoch) or only after the last:
                                a quarter of the scoring for AnoGAN, whose scores are a z search
@@ -78,6 +80,7 @@ try {
     select: { type: 'string', default: 'last' },
     model: { type: 'string', default: 'ganomaly' },
     'test-every': { type: 'string', default: 'epoch' },
+    ema: { type: 'string', default: '0' },
     width: { type: 'string', default: '64' },
     latent: { type: 'string', default: '100' },
     batch: { type: 'string', default: '64' },
@@ -157,7 +160,15 @@ const config = makeConfig({
   select: oneOf('select', ['last', 'validation']),
   model: String(a.model),
   testEvery: oneOf('test-every', ['epoch', 'last']),
+  ema: emaDecay(),
 });
+/** --ema D: 0 (off) or a decay in (0, 1). */
+function emaDecay() {
+  const v = Number(a.ema);
+  if (!(v === 0 || (v > 0 && v < 1))) die(`--ema must be 0 or a decay in (0, 1), got '${a.ema}'`);
+  return v;
+}
+if (config.ema && (impl !== 'ganomaly' || config.model || config.select)) die('--ema is implemented for the library\'s GANomaly (--impl ganomaly, no --model, --select last)');
 if (config.test_every && (impl !== 'ganomaly' || !config.model)) die('--test-every last is implemented for the library\'s other detectors (--model KIND, not ganomaly)');
 if (config.model && config.select) die('--select validation is implemented for --model ganomaly only');
 if (config.model && impl === 'pytorch' && config.model !== 'skip-ganomaly') die(`--impl pytorch knows --model ganomaly and skip-ganomaly, not '${config.model}'`);
@@ -315,6 +326,54 @@ async function runDetector(p) {
   }
 }
 
+/**
+ * An exponential moving average of the trainable weights of G's three networks (G_E, G_D, E),
+ * updated after every step with TensorFlow's ExponentialMovingAverage rule (decay
+ * min(decay, (1 + t) / (10 + t)), so early steps do not pin the average to the initial weights).
+ */
+class WeightAverage {
+  /** @param {any} tf @param {any} model @param {number} decay */
+  constructor(tf, model, decay) {
+    this.tf = tf;
+    this.model = model;
+    this.decay = decay;
+    this.t = 0;
+    /** @type {any[]} */
+    this.vars = ['encoder', 'decoder', 'reencoder'].flatMap((k) => model.networks[k].trainableWeights);
+    /** @type {any[]} */
+    this.avg = this.vars.map((w) => tf.keep(tf.clone(w.read())));
+  }
+  update() {
+    const d = Math.min(this.decay, (1 + this.t) / (10 + this.t));
+    this.t++;
+    this.avg = this.avg.map((m, i) => {
+      const tf = this.tf;
+      const next = tf.tidy(() => tf.add(tf.mul(m, d), tf.mul(this.vars[i].read(), 1 - d)));
+      m.dispose();
+      return next;
+    });
+  }
+  /** Test AUROC with the averaged weights; the trained weights and statistics are put back. */
+  async evaluate(trainSet, test, labels, batch) {
+    const tf = this.tf;
+    const saved = this.model.networks;
+    const all = Object.values(saved).flatMap((n) => n.weights);
+    const copy = all.map((w) => tf.clone(w.read()));
+    try {
+      this.vars.forEach((w, i) => w.write(this.avg[i]));
+      await this.model.recomputeStatistics(trainSet, batch);
+      return (await this.model.evaluate(test, labels)).auroc;
+    } finally {
+      all.forEach((w, i) => w.write(copy[i]));
+      tf.dispose(copy);
+      await this.model.recomputeStatistics(trainSet, batch);
+    }
+  }
+  dispose() {
+    this.tf.dispose(this.avg);
+  }
+}
+
 /** @param {{ anomaly_class: number, seed: number }} p */
 async function runGanomaly(p) {
   const { train, test } = await loadData();
@@ -361,9 +420,11 @@ async function runGanomaly(p) {
   });
   try {
     const labels = split.test.labels;
+    const ema = config.ema ? new WeightAverage(await import('@tensorflow/tfjs-core'), model, config.ema) : null;
     const { history, selection } = await model.fit(trainSet, {
       epochs: config.epochs,
       batchSize: config.batch,
+      ...(ema ? { onBatchEnd: () => ema.update() } : {}),
       // With select: 'validation', fit recomputes the statistics before every epoch's selection
       // scores, and the test AUROC per epoch comes from the test images' components (their latent
       // component is the model's 'mse' score) instead of a second pass over the test set.
@@ -413,6 +474,10 @@ async function runGanomaly(p) {
       const r = await model.evaluate(split.test, labels, { batchNormMode: mode });
       byMode[mode] = Number.isFinite(r.auroc) ? r.auroc : null;
     }
+    // --ema: the same test set scored with G's averaged weights (statistics recomputed for them),
+    // then the trained weights put back.
+    const emaFields = ema ? { auroc_ema: await ema.evaluate(trainSet, split.test, labels, config.batch), ema_note: 'test AUROC of the exponential moving average of the generator networks\' weights over the steps (decay min(ema, (1 + t) / (10 + t))), population statistics recomputed for them; auroc is the trained weights\'' } : {};
+    ema?.dispose();
     const sel = valMeans.length ? valMeans.indexOf(Math.min(...valMeans)) : -1;
     /** @type {Record<string, unknown>} */
     const selected = {};
@@ -442,6 +507,7 @@ async function runGanomaly(p) {
       auroc: selecting ? perEpoch[perEpoch.length - 1] : ev.auroc,
       ...epochMetrics(perEpoch, ev),
       auroc_by_bn_mode: { population: byMode.population, running: byMode.running, batch: byMode.batch },
+      ...emaFields,
       train_seconds: history.reduce((/** @type {number} */ s, /** @type {any} */ l) => s + l.seconds, 0),
       total_seconds: (performance.now() - t0) / 1000,
       split: {
