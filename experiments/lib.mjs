@@ -225,9 +225,10 @@ export function summarize(records) {
     for (const impl of impls) {
       const configs = [...new Set(rs.filter((r) => r.impl === impl).map((r) => stableStringify(r.config)))];
       // Configs that differ only by detector are labelled by it (e.g. 'library vae'); how often
-      // the test set was scored (test_every, a measurement setting) does not count as a difference.
+      // the test set was scored (test_every, a measurement setting) does not count as a difference,
+      // nor does select (training is the same, and a record's auroc is always the last epoch's).
       const models = configs.map((c) => JSON.parse(c).model ?? 'ganomaly');
-      const byModel = new Set(models).size === configs.length && new Set(configs.map((c) => stableStringify({ ...JSON.parse(c), model: null, test_every: null }))).size === 1;
+      const byModel = new Set(models).size === configs.length && new Set(configs.map((c) => stableStringify({ ...JSON.parse(c), model: null, test_every: null, select: null }))).size === 1;
       configs.forEach((c, i) => {
         const label = configs.length === 1 ? impl : byModel ? `${impl === 'ganomaly' ? 'library' : impl} ${models[i]}` : `${impl}#${i + 1}`;
         series.push({ label, impl, config: JSON.parse(c) });

@@ -122,10 +122,10 @@ export async function main(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'out-dir': { type: 'string' }, 'no-png': { type: 'boolean', default: false }, 'by-series': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: { 'out-dir': { type: 'string' }, 'no-png': { type: 'boolean', default: false }, 'by-series': { type: 'boolean', default: false }, seeds: { type: 'string' }, help: { type: 'boolean', default: false } },
   });
   if (values.help || positionals.length === 0) {
-    process.stdout.write('Usage: node experiments/summary.mjs FILE.jsonl [FILE.jsonl ...] [--out-dir DIR] [--no-png] [--by-series]\n  --by-series: one row per series (detector or implementation), one column per class\n');
+    process.stdout.write('Usage: node experiments/summary.mjs FILE.jsonl [FILE.jsonl ...] [--out-dir DIR] [--no-png] [--by-series] [--seeds 0,1]\n  --by-series: one row per series (detector or implementation), one column per class\n  --seeds: only the records of these seeds\n');
     return values.help ? 0 : 2;
   }
   const records = [];
@@ -134,6 +134,10 @@ export async function main(argv) {
     if (!fs.existsSync(f)) process.stderr.write(`summary: ${f} does not exist\n`);
     if (bad.length) process.stderr.write(`summary: ${bad.length} unreadable line(s) in ${f}, skipped\n`);
     records.push(...rs);
+  }
+  if (values.seeds !== undefined) {
+    const keep = new Set(values.seeds.split(',').map(Number));
+    records.splice(0, records.length, ...records.filter((r) => keep.has(r.seed)));
   }
   const outDir = path.resolve(values['out-dir'] ?? path.dirname(path.resolve(positionals[0])));
   const out = [];
