@@ -35,7 +35,7 @@ interface Rec {
   gammaVar?: tf.Variable;
   betaVar?: tf.Variable;
   inShape: number[];
-  bn?: { reserve: [string, string, string]; gamma: string; mean: string; variance: string; count: number };
+  bn?: { reserve: [string, string, string]; gamma: string };
 }
 
 /** Why a network cannot be compiled (null: it can). */
@@ -105,7 +105,7 @@ function forwardModel(g: GraphBuilder, model: tfl.LayersModel, input: string, n:
       rec.gammaVar = gammaVar;
       rec.betaVar = betaVar;
       rec.y = bn;
-      rec.bn = { reserve: [`${bn}:3`, `${bn}:4`, `${bn}:5`], gamma, mean: `${bn}:1`, variance: `${bn}:2`, count };
+      rec.bn = { reserve: [`${bn}:3`, `${bn}:4`, `${bn}:5`], gamma };
       // batch_variance is Bessel-corrected; tfjs's moments (and so its running average) is not.
       stats.push({ layer: l, mean: `${bn}:1`, variance: g.op('Mul', [`${bn}:2`, g.scalar((count - 1) / count)], { T: F }) });
     } else if (c === 'LeakyReLU') {
