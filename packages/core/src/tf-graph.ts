@@ -149,13 +149,22 @@ export class GraphBuilder {
     return this.op('Placeholder', [], { dtype: { type: DT_FLOAT }, shape: { shape } }, name);
   }
 
-  /** The bytes of saved_model.pb: one MetaGraphDef tagged `tag` holding this graph. */
-  savedModel(tag = 'serve'): Uint8Array {
+  /** A MetaGraphDef tagged `tag` holding this graph (GraphDef with VersionDef.producer 1000). */
+  private meta(tag: string): Pb {
     const graph = new Pb();
     for (const n of this.nodes) graph.message(1, n);
-    graph.message(4, new Pb().int(1, 1000)); // VersionDef.producer
-    const meta = new Pb().message(1, new Pb().string(4, tag)).message(2, graph);
-    return new Pb().int(1, 1).message(2, meta).finish();
+    graph.message(4, new Pb().int(1, 1000));
+    return new Pb().message(1, new Pb().string(4, tag)).message(2, graph);
+  }
+
+  /** The bytes of that MetaGraphDef (what the tests parse with TensorFlow's own protobuf types). */
+  metaGraph(tag = 'serve'): Uint8Array {
+    return this.meta(tag).finish();
+  }
+
+  /** The bytes of saved_model.pb: SavedModel { saved_model_schema_version: 1, meta_graphs: [metaGraph] }. */
+  savedModel(tag = 'serve'): Uint8Array {
+    return new Pb().int(1, 1).message(2, this.meta(tag)).finish();
   }
 
   get size(): number {
