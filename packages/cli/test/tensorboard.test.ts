@@ -29,11 +29,12 @@ describe('ganomaly train --tensorboard', () => {
     expect(r.stderr).toMatch(/--tensorboard needs the node backend.*would run on wasm.*npm run setup:tfjs-node.*--backend node/);
   });
 
-  it.skipIf(!node)('on node: trains, says the backend, and writes an event file', async () => {
+  it.skipIf(!node)('on node: trains with the compiled step, says the backend and the step, and writes an event file', async () => {
     const tb = path.join(dir, 'tb2');
     const r = await cli(['train', layout, '--out', path.join(dir, 'm2'), ...TINY, '--backend', 'node', '--tensorboard', tb], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/backend node/);
+    expect(r.stderr).toMatch(/training step: one compiled TensorFlow graph per batch/);
     expect((await readdir(tb)).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true);
   }, 120_000);
 });
