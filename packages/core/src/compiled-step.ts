@@ -44,6 +44,8 @@ export function unsupportedLayer(nets: GanomalyNetworks): string | null {
     for (const l of model.layers as AnyLayer[]) {
       const c = l.getClassName();
       const cfg = l.getConfig() as Record<string, any>;
+      // A layer applied more than once inside a model (shared weights) is not translated.
+      if (c !== 'InputLayer' && l.inboundNodes.length !== 1) return `${model.name}/${l.name} (${c}, applied ${l.inboundNodes.length} times)`;
       if (c === 'InputLayer' || c === 'LeakyReLU' || c === 'Flatten') continue;
       if (c === 'ReLU' && cfg['maxValue'] == null) continue;
       if (c === 'Activation' && (cfg['activation'] === 'tanh' || cfg['activation'] === 'sigmoid')) continue;
