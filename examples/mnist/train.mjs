@@ -92,7 +92,7 @@ const threads = model.backend === 'wasm' ? wasmThreadsStatus()?.threads : null;
 console.log(`backend: ${model.backend}${threads > 1 ? ` (${threads} threads)` : ''}`);
 
 const epochs = int('epochs', 1);
-await model.fit(training, {
+const fitted = await model.fit(training, {
   epochs,
   batchSize: int('batch', 2),
   validation: { images: split.test, labels: split.test.labels },
@@ -109,6 +109,9 @@ await model.fit(training, {
     );
   },
 });
+
+// On the node backend (tfjs-node) each iteration ran as one compiled TensorFlow graph.
+console.log(`training step: ${fitted.trainingStep}`);
 
 const cal = await model.calibrate(calibration, { method: 'quantile', quantile: 0.95 });
 const ev = await model.evaluate(split.test, split.test.labels);
