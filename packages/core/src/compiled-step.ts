@@ -1,5 +1,5 @@
 // GANomaly's training iteration (G's Adam step, then D's) as one TensorFlow graph, for the `node`
-// backend: the eager step (training.ts's trainStep) dispatches some 1,400 ops a step from
+// backend: the eager step (training.ts's trainStep) dispatches about 2,100 ops a step from
 // JavaScript, each a separate TensorFlow eager call with its own allocation; the same step run
 // as one session call lets TensorFlow schedule, fuse (Grappler, oneDNN) and reuse buffers. It
 // computes what the eager step computes, operation for operation: the same forward passes in
@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from '@ganomaly/math';
 import type { GanomalyNetworks } from '@ganomaly/models';
-import { DT_FLOAT, DT_INT32, GraphBuilder } from './tf-graph.js';
+import { DT_FLOAT, DT_INT32, GraphBuilder, type Attr } from './tf-graph.js';
 import { discriminatorVariables, generatorVariables } from './train-step.js';
 
 const F = { type: DT_FLOAT };
@@ -32,6 +32,8 @@ interface Rec {
   y: string;
   w?: string;
   wVar?: tf.Variable;
+  /** A convolution's strides and padding, the same for its gradients. */
+  conv?: Record<string, Attr>;
   gammaVar?: tf.Variable;
   betaVar?: tf.Variable;
   inShape: number[];
@@ -96,6 +98,7 @@ function forwardModel(g: GraphBuilder, model: tfl.LayersModel, input: string, n:
       rec.kind = c === 'Conv2D' ? 'conv' : 'convt';
       rec.w = w;
       rec.wVar = wVar;
+      rec.conv = conv;
       rec.y = c === 'Conv2D' ? g.op('Conv2D', [x, w], conv) : g.op('Conv2DBackpropInput', [g.ints(outShape), w, x], conv);
     } else if (c === 'BatchNormalization') {
       const gammaVar = l.gamma.read() as tf.Variable;
@@ -150,18 +153,14 @@ function backward(g: GraphBuilder, t: Tape, seeds: Map<number, string>, inputGra
     const dy = sum(gs);
     const needDx = inputGrad || r.input !== t.inputId;
     let dx: string | null = null;
-    const conv = () => {
-      const [sh, sw] = pair(r.layer.strides);
-      return { T: F, strides: { ints: [1, sh!, sw!, 1] }, padding: { s: r.layer.padding === 'same' ? 'SAME' : 'VALID' } };
-    };
     switch (r.kind) {
       case 'conv':
-        if (needDx) dx = g.op('Conv2DBackpropInput', [g.ints(r.inShape), r.w!, dy], conv());
-        if (weightGrads) wg.set(r.wVar!, g.op('Conv2DBackpropFilter', [r.x, g.ints(r.wVar!.shape), dy], conv()));
+        if (needDx) dx = g.op('Conv2DBackpropInput', [g.ints(r.inShape), r.w!, dy], r.conv);
+        if (weightGrads) wg.set(r.wVar!, g.op('Conv2DBackpropFilter', [r.x, g.ints(r.wVar!.shape), dy], r.conv));
         break;
       case 'convt':
-        if (needDx) dx = g.op('Conv2D', [dy, r.w!], conv());
-        if (weightGrads) wg.set(r.wVar!, g.op('Conv2DBackpropFilter', [dy, g.ints(r.wVar!.shape), r.x], conv()));
+        if (needDx) dx = g.op('Conv2D', [dy, r.w!], r.conv);
+        if (weightGrads) wg.set(r.wVar!, g.op('Conv2DBackpropFilter', [dy, g.ints(r.wVar!.shape), r.x], r.conv));
         break;
       case 'bn': {
         const b = r.bn!;
@@ -265,7 +264,6 @@ export interface SessionBackend {
 /** The compiled step's graph for one batch size, and how to feed and read it. */
 export interface StepGraph {
   savedModel: Uint8Array;
-  nodes: number;
   inputs: { name: string; tensor: (x: tf.Tensor4D) => tf.Tensor }[];
   outputs: { name: string; write: (t: tf.Tensor) => void }[];
   losses: string;
@@ -375,7 +373,7 @@ export function buildStepGraph(nets: GanomalyNetworks, optG: tf.Optimizer, optD:
   }
   ensureMoments(oG, gVars);
   ensureMoments(oD, dVars);
-  return { savedModel: g.savedModel(), nodes: g.size, inputs, outputs, losses, optimizers: [oG, oD] };
+  return { savedModel: g.savedModel(), inputs, outputs, losses, optimizers: [oG, oD] };
 }
 
 const INFO = (name: string) => ({ name: `${name}:0`, dtype: 'float32', tfDtype: 'DT_FLOAT' });

@@ -10,6 +10,8 @@ import { buildStepGraph, isTfjsAdam, runStepGraph, unsupportedLayer, type Sessio
 
 interface Compiled {
   nets: GanomalyNetworks;
+  /** The backend the sessions were loaded into (they are closed through it). */
+  backend: SessionBackend;
   sessions: Map<number, { id: number; graph: StepGraph }>;
   /** Why the graph could not be built or loaded, once it failed (the eager step runs then). */
   failed: string | null;
@@ -17,7 +19,6 @@ interface Compiled {
 
 const cache = new WeakMap<tf.Optimizer, Compiled>();
 let node: { fs: typeof import('node:fs'); os: typeof import('node:os'); path: typeof import('node:path') } | null = null;
-const backends = new WeakMap<tf.Optimizer, SessionBackend>();
 
 /**
  * Why the compiled step cannot run for these networks and optimisers here (null: it can): it needs
@@ -50,16 +51,15 @@ export async function compiledStepUnavailable(nets: GanomalyNetworks, optG: tf.O
  * TensorFlow): the caller runs the eager step instead, and a warning says why, once per model.
  */
 export function compiledTrainStep(nets: GanomalyNetworks, optG: tf.Optimizer, optD: tf.Optimizer, weights: Partial<LossWeights>, x: tf.Tensor4D): tf.Tensor1D | null {
+  const backend = tf.backend() as unknown as SessionBackend;
   let c = cache.get(optG);
   if (!c || c.nets !== nets) {
     if (c) releaseCompiledStep(optG);
-    c = { nets, sessions: new Map(), failed: null };
+    c = { nets, backend, sessions: new Map(), failed: null };
     cache.set(optG, c);
   }
   if (c.failed || !node) return null;
   const { fs, os, path } = node;
-  const backend = tf.backend() as unknown as SessionBackend;
-  backends.set(optG, backend);
   const n = x.shape[0];
   let s = c.sessions.get(n);
   if (!s) {
@@ -89,7 +89,6 @@ export function compiledStepFailure(optG: tf.Optimizer): string | null {
 /** Closes the sessions built for `optG`'s model (on dispose, or when its networks change). */
 export function releaseCompiledStep(optG: tf.Optimizer): void {
   const c = cache.get(optG);
-  const b = backends.get(optG);
-  if (c && b) for (const s of c.sessions.values()) b.deleteSavedModel(s.id);
+  if (c) for (const s of c.sessions.values()) c.backend.deleteSavedModel(s.id);
   cache.delete(optG);
 }

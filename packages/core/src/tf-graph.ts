@@ -166,8 +166,4 @@ export class GraphBuilder {
   savedModel(tag = 'serve'): Uint8Array {
     return new Pb().int(1, 1).message(2, this.meta(tag)).finish();
   }
-
-  get size(): number {
-    return this.nodes.length;
-  }
 }
