@@ -51,7 +51,8 @@ const HELP = `Usage: node experiments/run.mjs [options]
   --latent Z                   nz (default 100)
   --batch B                    batch size (default 64)
   --w-adv --w-con --w-enc      loss weights (default 1, 50, 1)
-  --score l2|l1                l2: mean (z - z^)^2 (code; library 'mse'), l1: sum |z - z^| (paper)
+  --score l2|l1|knn            l2: mean (z - z^)^2 (code; library 'mse'), l1: sum |z - z^| (paper),
+                               knn: distance from z to the nearest training code (library only)
   --bn population|running|batch   BatchNorm mode of the per-epoch and final AUROC (default population)
   --backend NAME               library backend (auto, cpu, wasm, node, ...; default auto)
   --device cpu|cuda            PyTorch device (default cpu)
@@ -134,7 +135,7 @@ function oneOf(k, allowed) {
 
 const dataset = oneOf('dataset', ['mnist', 'cifar10']);
 const impl = oneOf('impl', ['ganomaly', 'pytorch']);
-const score = oneOf('score', ['l2', 'l1']);
+const score = oneOf('score', ['l2', 'l1', 'knn']);
 const bn = oneOf('bn', BN_MODES);
 let classes, seeds;
 try {
@@ -172,6 +173,7 @@ if (config.ema && (impl !== 'ganomaly' || config.model || config.select)) die('-
 if (config.test_every && (impl !== 'ganomaly' || !config.model)) die('--test-every last is implemented for the library\'s other detectors (--model KIND, not ganomaly)');
 if (config.model && config.select) die('--select validation is implemented for --model ganomaly only');
 if (config.model && impl === 'pytorch' && config.model !== 'skip-ganomaly') die(`--impl pytorch knows --model ganomaly and skip-ganomaly, not '${config.model}'`);
+if (config.score === 'knn' && (impl !== 'ganomaly' || config.model)) die('--score knn is the library\'s GANomaly score variant (--impl ganomaly, no --model)');
 if (config.select && (impl !== 'ganomaly' || !config.val_normal)) die('--select validation needs --impl ganomaly and --val-normal N');
 const stopAfter = int('stop-after');
 const threads = int('threads');
@@ -413,7 +415,7 @@ async function runGanomaly(p) {
     baseWidth: config.width,
     learningRate: config.lr,
     lossWeights: config.loss_weights,
-    scoreVariant: config.score === 'l2' ? 'mse' : 'l1',
+    scoreVariant: config.score === 'l2' ? 'mse' : config.score,
     batchNormMode: config.bn,
     seed: p.seed,
     backend: String(a.backend),
@@ -431,8 +433,8 @@ async function runGanomaly(p) {
       ...(config.select === 'validation' ? { select: 'validation', selection: { images: valSet } } : { validation: { images: split.test, labels } }),
       onEpochEnd: async (/** @type {any} */ l) => {
         const test = fromLibrary(await model.scoreComponents(split.test));
-        // The model's own score: 'mse' is the latent component, 'l1' the latent_l1 one.
-        const own = test[config.score === 'l1' ? 'latent_l1' : 'latent'];
+        // The model's own score: 'mse' is the latent component, 'l1' the latent_l1 one, 'knn' knn.
+        const own = test[config.score === 'l1' ? 'latent_l1' : config.score === 'knn' ? 'knn' : 'latent'];
         lastLatent = Array.from(own);
         if (config.select === 'validation') l.auroc = metricsLib.auroc(own, labels);
         if (valSet && synthetic && valLabels) {

@@ -4,7 +4,8 @@
 //
 // Components (one value per image): latent = mean (z − ẑ)², latent_l1 = Σ|z − ẑ|,
 // reconstruction = mean |x − x̂|, reconstruction_l2 = mean (x − x̂)², features = mean (f(x) − f(x̂))²
-// on D's feature map (D with recomputed population BatchNorm statistics).
+// on D's feature map (D with recomputed population BatchNorm statistics); the library's records
+// also have knn = the distance from z to the nearest code of the training images (scoreVariant 'knn').
 // Variants: the five components themselves, plus
 //   skip     = 0.9·reconstruction' + 0.1·features', each min-max scaled by its min and max over
 //              the calibration images (Skip-GANomaly's score),
@@ -14,7 +15,7 @@
 import { auroc, combineComponents, componentScaling } from '@ganomaly/math';
 
 export const COMPONENTS = /** @type {const} */ (['latent', 'latent_l1', 'reconstruction', 'reconstruction_l2', 'features']);
-export const VARIANTS = /** @type {const} */ ([...COMPONENTS, 'skip', 'combined']);
+export const VARIANTS = /** @type {const} */ ([...COMPONENTS, 'skip', 'combined', 'knn']);
 
 /** The library's component names -> the records' names. */
 export const LIBRARY_NAMES = { latent: 'latent', latentL1: 'latent_l1', reconstruction: 'reconstruction', reconstructionL2: 'reconstruction_l2', features: 'features' };
@@ -27,6 +28,8 @@ export function fromLibrary(c) {
     if (!c[k]) throw new Error(`score components lack '${k}'`);
     out[v] = Float64Array.from(c[k]);
   }
+  // The library's memory-based component (PyTorch's records have none).
+  if (c.knn) out.knn = Float64Array.from(c.knn);
   return out;
 }
 
@@ -41,6 +44,7 @@ export function variantScores(comp, cal) {
   /** @type {Record<string, Float64Array>} */
   const out = {};
   for (const k of COMPONENTS) out[k] = Float64Array.from(comp[k]);
+  if (comp.knn) out.knn = Float64Array.from(comp.knn);
   const pick = (/** @type {Record<string, ArrayLike<number>>} */ c) => ({ latent: c.latent, reconstruction: c.reconstruction, features: c.features });
   const scaling = componentScaling(pick(cal));
   for (const k of /** @type {const} */ (['skip', 'combined'])) out[k] = Float64Array.from(combineComponents(pick(comp), scaling, k));
@@ -54,7 +58,7 @@ export function variantScores(comp, cal) {
  */
 export function variantAurocs(comp, labels, cal) {
   // Without calibration images, skip and combined are not defined (null).
-  const s = cal ? variantScores(comp, cal) : Object.fromEntries(COMPONENTS.map((k) => [k, comp[k]]));
+  const s = cal ? variantScores(comp, cal) : Object.fromEntries([...COMPONENTS, 'knn'].map((k) => [k, comp[k]]));
   /** @type {Record<string, number|null>} */
   const out = {};
   for (const k of VARIANTS) {

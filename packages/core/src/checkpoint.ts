@@ -156,5 +156,5 @@ export function modelMetadata(state: ModelState): SavedMetadata {
 
 /** The model as `save` writes it, in memory (what data-parallel workers load their replicas from). */
 export function memoryArtifacts(state: ModelState, fn: string): Promise<tf.io.ModelArtifacts> {
-  return toMemoryArtifacts((handler) => saveArtifacts(handler, live(state, fn), modelMetadata(state), fn));
+  return toMemoryArtifacts((handler) => saveArtifacts(handler, live(state, fn), modelMetadata(state), fn, undefined, state.memory));
 }

@@ -28,6 +28,13 @@ export interface GanomalyConfig extends SharedConfig {
   scoreVariant?: ScoreVariant;
   /** Re-initialise D when its loss falls below this. Default 1e-5; 0 disables. */
   discriminatorResetThreshold?: number;
+  /** 'knn' score: how many nearest training codes are averaged. Default 1 (the nearest). */
+  neighbours?: number;
+  /**
+   * The most training codes the model keeps for the 'knn' score (a seeded sample when there are
+   * more training images; memorySize × latentDim floats are saved with the model). Default 16384.
+   */
+  memorySize?: number;
 }
 
 export interface ResolvedConfig extends ResolvedDetectorConfig {
@@ -35,6 +42,8 @@ export interface ResolvedConfig extends ResolvedDetectorConfig {
   lossWeights: LossWeights;
   scoreVariant: ScoreVariant;
   discriminatorResetThreshold: number;
+  neighbours: number;
+  memorySize: number;
 }
 
 /** GANomaly's defaults; their key order (GANomaly's keys among the shared groups) is that of the known-keys message and of saved configs. */
@@ -46,6 +55,8 @@ export const CONFIG_DEFAULTS: ResolvedConfig = {
   scoreVariant: 'mse',
   batchNormMode: 'population',
   discriminatorResetThreshold: 1e-5,
+  neighbours: 1,
+  memorySize: 16384,
   seed: 0,
 };
 
@@ -78,6 +89,8 @@ export function resolveConfig(config: GanomalyConfig, fn: string): { config: Res
   checkOneOf(c.scoreVariant, SCORE_VARIANTS, 'config.scoreVariant', fn);
   checkOneOf(c.batchNormMode, BATCH_NORM_MODES, 'config.batchNormMode', fn);
   checkFiniteNumber(c.discriminatorResetThreshold, 'config.discriminatorResetThreshold', fn);
+  if (!Number.isInteger(c.neighbours) || c.neighbours < 1) fail('config.neighbours', fn, 'an integer >= 1', c.neighbours);
+  if (!Number.isInteger(c.memorySize) || c.memorySize < c.neighbours) fail('config.memorySize', fn, `an integer >= config.neighbours (${c.neighbours})`, c.memorySize);
   if (!Number.isInteger(c.seed)) fail('config.seed', fn, 'an integer', c.seed);
   const { backend: _backend, ...rest } = c as ResolvedConfig & { backend?: unknown };
   return { config: { ...rest, encoder: encoder.name, lossWeights: weights }, encoder };

@@ -13,6 +13,9 @@ export const MODEL_FILES = { model: 'model.json', weights: 'weights.bin', metada
 /** Prefix of the weights that hold a checkpoint's training state (optimizer moments, running BatchNorm averages). */
 export const TRAINING_PREFIX = 'training/';
 
+/** The weight that holds a GANomaly model's memory of training codes (the 'knn' score), [m, latentDim]. */
+export const MEMORY_WEIGHT = 'memory/codes';
+
 /**
  * Checks metadata read back from a save (what `metadata.json` holds, or `modelTopology.ganomaly`
  * of a model.json) and returns it typed: a ModelFormatError names what is wrong (not GANomaly

@@ -52,7 +52,7 @@ export class Ganomaly implements Detector {
     nets: GanomalyNetworks,
     readonly config: Readonly<ResolvedConfig>,
     readonly backend: string,
-    saved: { calibration?: Calibration | null; epochsTrained?: number; statistics?: StatisticsMode; discriminatorStatistics?: 'population'; selection?: ModelSelection } = {},
+    saved: { calibration?: Calibration | null; epochsTrained?: number; statistics?: StatisticsMode; discriminatorStatistics?: 'population'; selection?: ModelSelection; memory?: tf.Tensor2D } = {},
   ) {
     this.state = {
       nets,
@@ -67,6 +67,7 @@ export class Ganomaly implements Detector {
       discriminatorRecomputed: saved.discriminatorStatistics === 'population',
       runningStats: null,
       calibration: saved.calibration ?? null,
+      memory: saved.memory ?? null,
       selection: saved.selection ?? null,
       info: null,
     };
@@ -87,15 +88,24 @@ export class Ganomaly implements Detector {
    */
   static async load(location: ModelLocation, options: { backend?: string } = {}): Promise<Ganomaly> {
     const backend = await useBackend(options.backend ?? 'auto');
-    const { metadata, networks, training } = await loadArtifacts(location, 'Ganomaly.load');
+    const { metadata, networks, training, memory } = await loadArtifacts(location, 'Ganomaly.load');
     // The networks come from the saved topology, so the encoder need not be registered here.
-    const config = resolveSavedConfig(() => resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load').config, networks, training);
+    const config = resolveSavedConfig(
+      () => {
+        const c = resolveConfig({ ...metadata.config, encoder: 'dcgan' }, 'Ganomaly.load').config;
+        if (memory && memory.shape[1] !== c.latentDim) throw new Error(`its memory of training codes is ${memory.shape[1]} wide, but latentDim is ${c.latentDim}`);
+        return c;
+      },
+      { ...networks, ...(memory ? { memory } : {}) },
+      training,
+    );
     const model = new Ganomaly(networks, { ...config, encoder: metadata.config.encoder }, backend, {
       calibration: metadata.calibration,
       epochsTrained: metadata.epochsTrained,
       statistics: metadata.statistics,
       discriminatorStatistics: metadata.discriminatorStatistics,
       selection: metadata.selection,
+      ...(memory ? { memory } : {}),
     });
     if (metadata.info && typeof metadata.info === 'object') model.info = metadata.info;
     return finishLoad(model, training, async () => {
@@ -124,6 +134,15 @@ export class Ganomaly implements Detector {
   /** Whether the model holds the position of an interrupted epoch, which the next `fit` completes first. */
   get interruptedEpoch(): Readonly<PartialEpoch> | null {
     return this.state.partial;
+  }
+
+  /**
+   * How many codes of training images the model keeps for the 'knn' score (kept by `fit` and
+   * `recomputeStatistics` whatever the score variant, at most `config.memorySize`; saved with the
+   * model); 0 before training.
+   */
+  get memoryCount(): number {
+    return this.state.memory?.shape[0] ?? 0;
   }
 
   /** How many complete epochs the model was trained for. */
@@ -161,6 +180,7 @@ export class Ganomaly implements Detector {
   /**
    * Recomputes every BatchNorm layer's mean and variance of the generator chain and of D as the
    * exact average over the given (training) images, in training mode; the default after `fit`.
+   * Also keeps the codes of those images as the memory the 'knn' score measures against.
    */
   async recomputeStatistics(images: ImageInput | ImageSource, batchSize = 64): Promise<void> {
     live(this.state, 'recomputeStatistics');
@@ -284,12 +304,12 @@ export class Ganomaly implements Detector {
       this.state.info = JSON.parse(JSON.stringify(options.info)) as Record<string, unknown>;
     }
     if (!options.trainingState) {
-      await saveArtifacts(location, nets, this.metadata(), 'save');
+      await saveArtifacts(location, nets, this.metadata(), 'save', undefined, this.state.memory);
       return;
     }
     const { info, tensors, temporary } = await captureTrainingState(this.state);
     try {
-      await saveArtifacts(location, nets, { ...this.metadata(), training: info }, 'save', tensors);
+      await saveArtifacts(location, nets, { ...this.metadata(), training: info }, 'save', tensors, this.state.memory);
     } finally {
       tf.dispose(temporary);
     }
@@ -311,6 +331,8 @@ export class Ganomaly implements Detector {
     const s = this.state;
     if (!s.nets) return;
     disposeNetworks(s.nets);
+    s.memory?.dispose();
+    s.memory = null;
     nodeParts()?.releaseCompiledStep(s.optG);
     s.optG.dispose();
     s.optD.dispose();

@@ -1,6 +1,6 @@
 // Ganomaly.exportOnnx: the model's scorer as an ONNX graph, built by @ganomaly/onnx (imported on
 // first use, so apps that never export load no protobuf code).
-import { ValueError, checkOneOf } from '@ganomaly/common';
+import { NotCalibratedError, ValueError, checkOneOf } from '@ganomaly/common';
 import type { ExtraOutput } from '@ganomaly/onnx';
 import { useStatistics } from './scoring.js';
 import { live, type ModelState } from './state.js';
@@ -38,11 +38,20 @@ export async function exportOnnx(state: ModelState, options: OnnxExportOptions):
   const c = state.config;
   // The graph has z, ẑ, x and x̂; D (and so 'features', 'skip', 'combined') is not in it.
   const variant = c.scoreVariant === 'latent' ? 'mse' : c.scoreVariant;
-  if (variant !== 'mse' && variant !== 'l1' && variant !== 'reconstruction') {
+  if (variant !== 'mse' && variant !== 'l1' && variant !== 'reconstruction' && variant !== 'knn') {
     throw new ValueError(
-      `exportOnnx: the model's scoreVariant '${c.scoreVariant}' cannot be exported: the ONNX scorer computes 'latent' (= 'mse'), 'l1' and 'reconstruction' only (the discriminator is not part of the graph). Score with the library, or export a model created with one of those.`,
+      `exportOnnx: the model's scoreVariant '${c.scoreVariant}' cannot be exported: the ONNX scorer computes 'latent' (= 'mse'), 'l1', 'reconstruction' and 'knn' only (the discriminator is not part of the graph). Score with the library, or export a model created with one of those.`,
     );
   }
+  if (variant === 'knn' && !state.memory) {
+    throw new NotCalibratedError(
+      "exportOnnx: scoreVariant 'knn' measures distances to the codes of the training images, which this model does not hold yet: train it with fit, or call recomputeStatistics(trainingImages), then export.",
+    );
+  }
+  if (variant === 'knn' && mode !== c.batchNormMode) {
+    throw new ValueError(`exportOnnx: the model's 'knn' memory holds codes computed with its '${c.batchNormMode}' BatchNorm statistics; export with those (batchNormMode '${c.batchNormMode}'), not '${mode}'.`);
+  }
+  const memory = variant === 'knn' ? { codes: (await state.memory!.data()) as Float32Array, count: state.memory!.shape[0], neighbours: c.neighbours } : undefined;
   const restore = useStatistics(state, nets, mode, fn);
   try {
     return await buildOnnxScorer(nets, {
@@ -50,6 +59,7 @@ export async function exportOnnx(state: ModelState, options: OnnxExportOptions):
       channels: c.channels as 1 | 3,
       latentDim: c.latentDim,
       scoreVariant: variant,
+      ...(memory ? { memory } : {}),
       calibration: state.calibration ? JSON.parse(JSON.stringify(state.calibration)) : null,
       batchNormStatistics: mode === 'running' ? 'running' : state.statistics,
       libraryVersion: VERSION,

@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelFormatError, ValueError, fail } from '@ganomaly/common';
 import { NETWORK_KEYS, type GanomalyNetworks } from '@ganomaly/models';
 import type { ResolvedConfig } from './config.js';
-import { TRAINING_PREFIX, checkMetadata, modelJson, specBytes, toMemoryArtifacts } from './format.js';
+import { MEMORY_WEIGHT, TRAINING_PREFIX, checkMetadata, modelJson, specBytes, toMemoryArtifacts } from './format.js';
 import { nodeParts } from './node-parts.js';
 import type { DetectorMetadata, ModelLocation, SavedMetadata } from './types.js';
 import { checkWeightsChecksum } from './checksum.js';
@@ -24,8 +24,9 @@ export async function saveArtifacts(
   metadata: SavedMetadata,
   fn: string,
   training?: tf.NamedTensorMap,
+  memory?: tf.Tensor2D | null,
 ): Promise<void> {
-  await saveNetworks(location, nets as unknown as Record<string, tfl.LayersModel>, NETWORK_KEYS, metadata, fn, training);
+  await saveNetworks(location, nets as unknown as Record<string, tfl.LayersModel>, NETWORK_KEYS, metadata, fn, training, memory);
 }
 
 /**
@@ -40,6 +41,7 @@ export async function saveNetworks(
   metadata: DetectorMetadata,
   fn: string,
   training?: tf.NamedTensorMap,
+  memory?: tf.Tensor2D | null,
 ): Promise<void> {
   const handler = handlerFor(location, fn, 'save');
   const networks: Record<string, unknown> = {};
@@ -54,6 +56,11 @@ export async function saveNetworks(
   if (training && Object.keys(training).length) {
     const { data, specs } = await tf.io.encodeWeights(training);
     weightSpecs.push(...specs.map((s) => ({ ...s, name: `${TRAINING_PREFIX}${s.name}` })));
+    buffers.push(data);
+  }
+  if (memory) {
+    const { data, specs } = await tf.io.encodeWeights({ [MEMORY_WEIGHT]: memory });
+    weightSpecs.push(...specs);
     buffers.push(data);
   }
   const artifacts: tf.io.ModelArtifacts = {
@@ -71,12 +78,14 @@ export async function saveNetworks(
 export interface LoadedModel {
   metadata: SavedMetadata;
   networks: GanomalyNetworks;
+  /** The memory of training codes ('knn' score) when the model holds one; the caller owns it. */
+  memory?: tf.Tensor2D;
   /** The training state's tensors of a checkpoint (names without the prefix); the caller disposes them. */
   training?: tf.NamedTensorMap;
 }
 
 export async function loadArtifacts(location: ModelLocation, fn: string): Promise<LoadedModel> {
-  const { metadata, networks, training } = await loadNetworks(
+  const { metadata, networks, training, memory } = await loadNetworks(
     location,
     fn,
     (m, where) => {
@@ -90,7 +99,7 @@ export async function loadArtifacts(location: ModelLocation, fn: string): Promis
     },
     (nets, m, where) => checkConfigMatches(m.config as ResolvedConfig, nets as unknown as GanomalyNetworks, where),
   );
-  return { metadata: metadata as SavedMetadata, networks: networks as unknown as GanomalyNetworks, training };
+  return { metadata: metadata as SavedMetadata, networks: networks as unknown as GanomalyNetworks, training, ...(memory ? { memory: memory as tf.Tensor2D } : {}) };
 }
 
 /** What `loadNetworks` read: the metadata, every network of `keys`, and a checkpoint's training tensors. */
@@ -99,6 +108,8 @@ export interface LoadedNetworks {
   networks: Record<string, tfl.LayersModel>;
   /** The training state's tensors of a checkpoint (names without the prefix); the caller disposes them. */
   training?: tf.NamedTensorMap;
+  /** GANomaly's memory of training codes, when saved; the caller disposes it. */
+  memory?: tf.Tensor;
 }
 
 /**
@@ -207,6 +218,7 @@ export async function loadNetworks(
   await checkWeightsChecksum(metadata, data, where);
   const networks: Record<string, tfl.LayersModel> = {};
   let training: tf.NamedTensorMap | undefined;
+  let memory: tf.Tensor | undefined;
   try {
     let offset = 0;
     const slices = new Map<string, { specs: tf.io.WeightsManifestEntry[]; start: number; end: number }>();
@@ -214,6 +226,12 @@ export async function loadNetworks(
     for (const s of specs) {
       if (s.name.startsWith(TRAINING_PREFIX)) {
         trainingSpecs.push({ spec: { ...s, name: s.name.slice(TRAINING_PREFIX.length) }, start: offset });
+        offset += specBytes(s);
+        continue;
+      }
+      if (s.name === MEMORY_WEIGHT) {
+        if (s.shape.length !== 2) throw new ModelFormatError(`The memory of training codes at ${where} has shape [${s.shape}], not [count, latentDim].`);
+        memory = tf.io.decodeWeights(data.slice(offset, offset + specBytes(s)), [s])[MEMORY_WEIGHT];
         offset += specBytes(s);
         continue;
       }
@@ -257,10 +275,11 @@ export async function loadNetworks(
         Object.assign(training, tf.io.decodeWeights(data.slice(start, start + specBytes(spec)), [spec]));
       }
     }
-    return { metadata, networks, training };
+    return { metadata, networks, training, ...(memory ? { memory } : {}) };
   } catch (e) {
     for (const k of keys) networks[k]?.dispose();
     if (training) tf.dispose(Object.values(training));
+    memory?.dispose();
     throw e;
   }
 }

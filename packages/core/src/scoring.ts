@@ -3,13 +3,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { NotCalibratedError, ValueError, checkBinaryLabels, checkPositiveInt, failWith } from '@ganomaly/common';
-import { batchIndices } from '@ganomaly/data';
+import { batchIndices, shuffledIndices } from '@ganomaly/data';
 import {
   CALIBRATED_SCORE_VARIANTS,
   LATENT_SCORE_VARIANTS,
   anomalyScore,
   combineComponents,
   componentScaling,
+  nearestDistance,
   type Combination,
   type ComponentScaling,
   type LatentScoreVariant,
@@ -26,6 +27,7 @@ import { checkFiniteScores } from './guard.js';
 /** Anomaly scores of every image of `src`, one per image, with the model's score variant. */
 export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'score'): Promise<Float32Array> {
   const variant = state.config.scoreVariant;
+  if (variant === 'knn') return checkFiniteScores(await codesSource(state, src, options, fn, memoryOf(state, fn)));
   if (!isLatentVariant(variant)) {
     checkDiscriminatorStatistics(state, options, fn);
     // Fails before any forward pass when the variant needs a calibration the model lacks.
@@ -74,6 +76,9 @@ export async function componentsSource(state: ModelState, src: ImageSource, opti
   };
   const keys = ['latent', 'latentL1', 'reconstruction', 'reconstructionL2', 'features'] as const;
   const training = mode === 'batch';
+  // The 'knn' component needs the memory of training codes (models trained before it lack one).
+  const memory = state.memory;
+  const knn = memory ? new Float32Array(n) : undefined;
   const restore = useStatistics(state, nets, mode, fn);
   try {
     let offset = 0;
@@ -85,26 +90,84 @@ export async function componentsSource(state: ModelState, src: ImageSource, opti
         const [, fxHat] = nets.discriminator.apply(xHat, { training }) as tf.Tensor[];
         const perImage = (t: tf.Tensor) => tf.mean(t, [1, 2, 3]);
         const diff = tf.sub(x, xHat);
-        // [5, b]: one row per component, read back at once.
+        // [5 or 6, b]: one row per component, read back at once.
         return tf.stack([
           anomalyScore(z, zHat, 'mse'),
           anomalyScore(z, zHat, 'l1'),
           perImage(tf.abs(diff)),
           perImage(tf.square(diff)),
           perImage(tf.squaredDifference(fx!, fxHat!)),
+          ...(memory ? [nearestDistance(z, memory, state.config.neighbours)] : []),
         ]);
       });
       const v = await t.data();
       t.dispose();
       const b = idx.length;
       keys.forEach((k, r) => out[k].set(v.subarray(r * b, (r + 1) * b), offset));
+      knn?.set(v.subarray(keys.length * b, (keys.length + 1) * b), offset);
       offset += b;
     }
   } finally {
     restore?.();
   }
   for (const k of keys) checkFiniteScores(out[k]);
+  if (knn) out.knn = checkFiniteScores(knn);
   return out;
+}
+
+/**
+ * The codes z = G_E(x) of the images of `src` (`memory` null: [count × latentDim] values, row by
+ * row), or with a memory their 'knn' distances to it; the encoder alone runs.
+ */
+async function codesSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn: string, memory: tf.Tensor2D | null): Promise<Float32Array> {
+  const nets = live(state, fn);
+  const mode = options.batchNormMode ?? state.config.batchNormMode;
+  const batchSize = checkPositiveInt(options.batchSize ?? 256, 'options.batchSize', fn);
+  const width = memory ? 1 : state.config.latentDim;
+  const out = new Float32Array(src.count * width);
+  const restore = useStatistics(state, nets, mode, fn);
+  try {
+    let offset = 0;
+    for (const idx of batchIndices(src.count, batchSize)) {
+      const t = tf.tidy(() => {
+        const z = nets.encoder.apply(src.batch(idx), { training: mode === 'batch' }) as tf.Tensor;
+        return memory ? nearestDistance(z, memory, state.config.neighbours) : tf.reshape(z, [idx.length, width]);
+      });
+      out.set(await t.data(), offset);
+      t.dispose();
+      offset += idx.length * width;
+    }
+  } finally {
+    restore?.();
+  }
+  return out;
+}
+
+/** The memory the 'knn' score measures against; a NotCalibratedError when the model has none. */
+function memoryOf(state: ModelState, fn: string): tf.Tensor2D {
+  if (!state.memory) {
+    throw new NotCalibratedError(
+      `'${fn}' with scoreVariant 'knn' measures distances to the codes of the training images, which this model does not hold yet: train it with fit, or call recomputeStatistics(trainingImages) (a model saved before the library kept them).`,
+    );
+  }
+  return state.memory;
+}
+
+/**
+ * Keeps the codes of the images of `src` as the model's memory for the 'knn' score (a seeded
+ * sample of `config.memorySize` of them when there are more), with the statistics the model
+ * scores with; replaces (and releases) the previous memory.
+ */
+export async function buildMemory(state: ModelState, src: ImageSource, batchSize: number): Promise<void> {
+  const { memorySize, latentDim, seed } = state.config;
+  let picked = src;
+  if (src.count > memorySize) {
+    const idx = shuffledIndices(src.count, seed).slice(0, memorySize).sort();
+    picked = { count: memorySize, batch: (i: Int32Array) => src.batch(Int32Array.from(i, (k) => idx[k]!)) };
+  }
+  const codes = await codesSource(state, picked, { batchSize }, 'fit', null);
+  state.memory?.dispose();
+  state.memory = tf.tensor2d(codes, [picked.count, latentDim]);
 }
 
 /** The score variants that read D's feature map. */
@@ -159,6 +222,9 @@ export function scoreFromComponents(state: ModelState, c: ScoreComponents, scali
       return c.reconstruction;
     case 'features':
       return c.features;
+    case 'knn':
+      if (!c.knn) memoryOf(state, 'score');
+      return c.knn!;
     default:
       return combineComponents(c, scaling!, v as Combination);
   }
@@ -196,7 +262,14 @@ export async function calibrationScores(state: ModelState, src: ImageSource, lab
 /** The components of the images labelled 0. */
 function normalComponents(c: ScoreComponents, labels: ArrayLike<number>): ScoreComponents {
   const keep = (a: Float32Array) => a.filter((_, i) => labels[i] === 0);
-  return { latent: keep(c.latent), latentL1: keep(c.latentL1), reconstruction: keep(c.reconstruction), reconstructionL2: keep(c.reconstructionL2), features: keep(c.features) };
+  return {
+    latent: keep(c.latent),
+    latentL1: keep(c.latentL1),
+    reconstruction: keep(c.reconstruction),
+    reconstructionL2: keep(c.reconstructionL2),
+    features: keep(c.features),
+    ...(c.knn ? { knn: keep(c.knn) } : {}),
+  };
 }
 
 /** Reconstructions G(x) of every image of `src` as pixel values 0..255. The caller disposes them. */
@@ -249,4 +322,6 @@ export async function recomputeStatistics(state: ModelState, src: ImageSource, b
   const nets = live(state, 'recomputeStatistics');
   await recomputePopulation(state, statisticsModels(nets), [{ chain: [nets.encoder, nets.decoder, nets.reencoder] }, { chain: [nets.discriminator] }], src, batchSize, state.config.seed);
   state.discriminatorRecomputed = true;
+  // The codes change with the statistics: the 'knn' memory is rebuilt from the same images.
+  await buildMemory(state, src, batchSize);
 }

@@ -29,6 +29,12 @@ export interface ModelState {
   runningStats: BatchNormSnapshot | null;
   /** Fitted by `calibrate`; saved with the model. */
   calibration: Calibration | null;
+  /**
+   * The codes z = G_E(x) of the training images (at most `config.memorySize`, a seeded sample
+   * beyond), [m, latentDim], that the 'knn' score measures distances to; kept by `fit` and
+   * `recomputeStatistics`, saved with the model; null before training.
+   */
+  memory: tf.Tensor2D | null;
   /** The epoch `select: 'validation'` restored (null once trained on, or with 'last'); saved with the model. */
   selection: ModelSelection | null;
   /** The notes given to the last `save({ info })` or read by `load`; saved again by later saves. */

@@ -11,7 +11,7 @@ import type { DataParallelTrainer } from './data-parallel.js';
 import { abortError, fitSources, runEpochs, type ValidationSource } from './epochs.js';
 import { nodeParts } from './node-parts.js';
 import { disposeSource, type ImageInput, type ImageSource } from './inputs.js';
-import { labelledScores, recomputeStatistics } from './scoring.js';
+import { buildMemory, labelledScores, recomputeStatistics } from './scoring.js';
 import { WeightsSnapshot, prepareSelection } from './selection.js';
 import { inputTarget, live, type ModelState } from './state.js';
 import { withTensorBoard, type TensorBoardLog } from './tensorboard.js';
@@ -169,8 +169,10 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
           imagesPerSecond,
         };
         if (validation || selection) {
-          // Scored as `score` scores after fit: with population statistics over the training images.
+          // Scored as `score` scores after fit: with population statistics over the training images
+          // (which also rebuilds the memory of training codes), and the 'knn' score with this epoch's codes.
           if (state.config.batchNormMode === 'population') await recomputeStatistics(state, src, batchSize);
+          else if (state.config.scoreVariant === 'knn') await buildMemory(state, src, batchSize);
         }
         if (validation) {
           const s = await labelledScores(state, validation.src, validation.labels, fn);
@@ -202,6 +204,10 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
     }
     if (state.config.batchNormMode === 'population' && state.statistics !== 'population') {
       await recomputeStatistics(state, src, batchSize);
+    } else {
+      // The codes of the training images with the weights (and statistics) the model now holds,
+      // for the 'knn' score (recomputeStatistics builds them too).
+      await buildMemory(state, src, batchSize);
     }
   } finally {
     board?.close();

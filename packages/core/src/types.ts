@@ -197,6 +197,11 @@ export interface ScoreComponents {
   reconstructionL2: Float32Array;
   /** Mean over D's feature map of (f(x) - f(x̂))². */
   features: Float32Array;
+  /**
+   * The 'knn' score: distance from z to the nearest codes of the training images (the model's
+   * memory); absent when the model holds no memory (untrained, or saved before the library kept one).
+   */
+  knn?: Float32Array;
 }
 
 export interface FitResult {

@@ -17,13 +17,16 @@ import { checkFloatTensor, checkSameShape } from './tensors.js';
  * - `'skip'`: Skip-GANomaly's 0.9·reconstruction + 0.1·features, each min-max scaled on the
  *   calibration images (see combineComponents);
  * - `'combined'`: latent, reconstruction and features each standardised (mean, std) on the
- *   calibration images, then summed.
+ *   calibration images, then summed;
+ * - `'knn'`: the Euclidean distance from z = G_E(x) to the nearest codes of the training images
+ *   (the model's memory, kept by `fit`; see nearestDistance). A normal image's code lies close to
+ *   the code of some training image; an anomaly's lies between or away from them.
  * The variants rank images differently, so pick one and keep it for calibration and scoring.
  */
-export type ScoreVariant = 'mse' | 'l1' | 'latent' | 'reconstruction' | 'features' | 'skip' | 'combined';
+export type ScoreVariant = 'mse' | 'l1' | 'latent' | 'reconstruction' | 'features' | 'skip' | 'combined' | 'knn';
 
 /** The score variants, for validation and for listing in a UI. */
-export const SCORE_VARIANTS: readonly ScoreVariant[] = Object.freeze(['mse', 'l1', 'latent', 'reconstruction', 'features', 'skip', 'combined'] as const);
+export const SCORE_VARIANTS: readonly ScoreVariant[] = Object.freeze(['mse', 'l1', 'latent', 'reconstruction', 'features', 'skip', 'combined', 'knn'] as const);
 
 /** The variants computed from z and ẑ alone (what `anomalyScore` computes). */
 export type LatentScoreVariant = 'mse' | 'l1' | 'latent';
@@ -60,4 +63,32 @@ export function anomalyScore(z: tf.Tensor, zHat: tf.Tensor, variant: LatentScore
       ? (tf.mean(tf.squaredDifference(a, b), axes) as tf.Tensor1D)
       : (tf.sum(tf.abs(tf.sub(a, b)), axes) as tf.Tensor1D),
   );
+}
+
+/**
+ * For each row of `codes`, the mean Euclidean distance to its `k` nearest rows of `memory` (the
+ * 'knn' score; k = 1: the distance to the nearest). Exact: ‖a − b‖² = ‖a‖² − 2a·b + ‖b‖², one
+ * matrix product per call, clipped at 0 against rounding.
+ *
+ * @param codes [n, d] (or [n, 1, 1, d], as the convolutional encoder emits).
+ * @param memory [m, d], m >= k.
+ * @param k neighbours averaged, an integer >= 1 (default 1).
+ * @returns a Tensor1D of n distances, higher = more anomalous. The caller owns (and disposes) it.
+ */
+export function nearestDistance(codes: tf.Tensor, memory: tf.Tensor, k = 1): tf.Tensor1D {
+  const fn = 'nearestDistance';
+  const a = checkFloatTensor(codes, 'codes', fn);
+  if (a.rank !== 2 && !(a.rank === 4 && a.shape[1] === 1 && a.shape[2] === 1)) fail('codes', fn, 'a Tensor [n, d] or [n, 1, 1, d]', a);
+  const m = checkFloatTensor(memory, 'memory', fn);
+  const d = a.shape[a.rank - 1]!;
+  if (m.rank !== 2 || m.shape[1] !== d) failWith('memory', fn, `a Tensor [m, ${d}] (the codes' width)`, `shape [${m.shape}]`);
+  if (!Number.isInteger(k) || k < 1) fail('k', fn, 'an integer >= 1', k);
+  if (m.shape[0]! < k) failWith('memory', fn, `at least k = ${k} rows`, `${m.shape[0]} row(s)`);
+  return tf.tidy(() => {
+    const q = a.rank === 2 ? (a as tf.Tensor2D) : (tf.reshape(a, [a.shape[0]!, d]) as tf.Tensor2D);
+    const mm = m as tf.Tensor2D;
+    const d2 = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, mm, false, true))), tf.reshape(tf.sum(tf.square(mm), 1), [1, -1])));
+    if (k === 1) return tf.sqrt(tf.min(d2, 1)) as tf.Tensor1D;
+    return tf.mean(tf.sqrt(tf.neg(tf.topk(tf.neg(d2), k).values)), 1) as tf.Tensor1D;
+  });
 }

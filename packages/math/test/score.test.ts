@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { anomalyScore, LATENT_SCORE_VARIANTS, SCORE_VARIANTS, type ScoreVariant } from '@ganomaly/math';
+import { anomalyScore, LATENT_SCORE_VARIANTS, SCORE_VARIANTS, nearestDistance, type ScoreVariant } from '@ganomaly/math';
 import { expectValueError } from './helpers.js';
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ function expectClose(got: number[], want: number[]): void {
 
 describe('anomalyScore', () => {
   it('lists its variants', () => {
-    expect([...SCORE_VARIANTS]).toEqual(['mse', 'l1', 'latent', 'reconstruction', 'features', 'skip', 'combined']);
+    expect([...SCORE_VARIANTS]).toEqual(['mse', 'l1', 'latent', 'reconstruction', 'features', 'skip', 'combined', 'knn']);
     expect([...LATENT_SCORE_VARIANTS]).toEqual(['mse', 'l1', 'latent']);
   });
 
@@ -97,5 +97,61 @@ describe('anomalyScore', () => {
       }
     }
     tf.dispose([z2, h2, z4, h4]);
+  });
+});
+
+describe("nearestDistance (the 'knn' score)", () => {
+  // Memory rows: [0, 0], [3, 4], [6, 8]; query [3, 0]: distances 3, 4, sqrt(9 + 64) = 8.544.
+  const memory = [[0, 0], [3, 4], [6, 8]];
+  const run = (codes: number[][] | tf.Tensor, k?: number) => {
+    const q = codes instanceof tf.Tensor ? codes : tf.tensor2d(codes);
+    const m = tf.tensor2d(memory);
+    const d = nearestDistance(q, m, k);
+    const v = Array.from(d.dataSync());
+    tf.dispose([q, m, d]);
+    return v;
+  };
+
+  it('is the distance to the nearest memory row, or the mean over the k nearest', () => {
+    expectClose(run([[3, 0], [6, 8], [-3, -4]]), [3, 0, 5]);
+    expectClose(run([[3, 0]], 2), [3.5]);
+    expectClose(run([[3, 0]], 3), [(3 + 4 + Math.sqrt(73)) / 3]);
+  });
+
+  it('matches a brute-force search on random codes (no negative distance from rounding)', () => {
+    const rnd = (n: number, d: number, s: number) => Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => Math.sin(s * 7.3 + i * 1.7 + j * 0.37) * 10));
+    const q = rnd(20, 16, 1);
+    const mem = rnd(50, 16, 2);
+    mem[7] = q[3]!.slice(); // an exact match: distance 0
+    const qt = tf.tensor2d(q);
+    const mt = tf.tensor2d(mem);
+    for (const k of [1, 4]) {
+      const got = nearestDistance(qt, mt, k);
+      const want = q.map((a) => {
+        const ds = mem.map((b) => Math.hypot(...a.map((v, j) => v - b[j]!))).sort((x, y) => x - y);
+        return ds.slice(0, k).reduce((s, v) => s + v, 0) / k;
+      });
+      const v = Array.from(got.dataSync());
+      v.forEach((x, i) => expect(Math.abs(x - want[i]!)).toBeLessThan(2e-3 * Math.max(1, want[i]!)));
+      expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+      got.dispose();
+    }
+    tf.dispose([qt, mt]);
+  });
+
+  it('takes the encoder\'s [n, 1, 1, d] codes', () => {
+    expectClose(run(tf.tensor4d([3, 0, 6, 8], [2, 1, 1, 2])), [3, 0]);
+  });
+
+  it('refuses a memory of another width, k < 1 or k above the memory, and a feature map', () => {
+    const q = tf.tensor2d([[1, 2, 3]]);
+    const m = tf.tensor2d(memory);
+    expectValueError(() => nearestDistance(q, m), /memory/);
+    const q2 = tf.tensor2d([[1, 2]]);
+    expectValueError(() => nearestDistance(q2, m, 0), /k/);
+    expectValueError(() => nearestDistance(q2, m, 4), /at least k = 4 rows/);
+    const fmap = tf.zeros([1, 2, 2, 2]);
+    expectValueError(() => nearestDistance(fmap, m), /codes/);
+    tf.dispose([q, m, q2, fmap]);
   });
 });

@@ -25,8 +25,8 @@ export type ExtraOutput = 'z' | 'zHat' | 'xHat';
 export const EXTRA_OUTPUTS: readonly ExtraOutput[] = ['z', 'zHat', 'xHat'];
 
 /** The scores an exported graph computes ('mse' is the library's 'latent'). */
-export type OnnxScoreVariant = 'mse' | 'l1' | 'reconstruction';
-export const ONNX_SCORE_VARIANTS: readonly OnnxScoreVariant[] = ['mse', 'l1', 'reconstruction'];
+export type OnnxScoreVariant = 'mse' | 'l1' | 'reconstruction' | 'knn';
+export const ONNX_SCORE_VARIANTS: readonly OnnxScoreVariant[] = ['mse', 'l1', 'reconstruction', 'knn'];
 
 /** What an exported model says about itself (metadata_props 'ganomaly', JSON). */
 export interface OnnxModelInfo {
@@ -37,8 +37,14 @@ export interface OnnxModelInfo {
   imageSize: number;
   channels: 1 | 3;
   latentDim: number;
-  /** 'mse' (mean (z − ẑ)²), 'l1' (Σ |z − ẑ|) or 'reconstruction' (mean |x − x̂|, x and x̂ in [−1, 1]). */
+  /**
+   * 'mse' (mean (z − ẑ)²), 'l1' (Σ |z − ẑ|), 'reconstruction' (mean |x − x̂|, x and x̂ in [−1, 1])
+   * or 'knn' (mean Euclidean distance from z to its `neighbours` nearest training codes, which the
+   * graph holds as the initializer 'memory/codes').
+   */
   scoreVariant: OnnxScoreVariant;
+  /** With 'knn': how many training codes the graph holds, and how many nearest are averaged. */
+  memory?: { count: number; neighbours: number };
   /** Which BatchNorm statistics the graph uses ('population' or 'running'). */
   batchNormStatistics: 'population' | 'running' | 'initial';
   /** The calibration saved with the model, or null (then the graph has only the `score` output). */
@@ -69,6 +75,8 @@ export interface BuildScorerOptions {
   channels: 1 | 3;
   latentDim: number;
   scoreVariant: OnnxScoreVariant;
+  /** With 'knn': the model's memory of training codes, [count × latentDim] row by row, and k. */
+  memory?: { codes: Float32Array; count: number; neighbours: number };
   calibration: OnnxModelInfo['calibration'];
   batchNormStatistics: OnnxModelInfo['batchNormStatistics'];
   libraryVersion: string;
@@ -592,8 +600,10 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
       ? g.node('ReduceMean', [g.node('Mul', [diff, diff], 'score/square')], 'score/mean', [ints('axes', axes), int('keepdims', 0)], 'score')
       : scoreVariant === 'l1'
         ? g.node('ReduceSum', [g.node('Abs', [diff], 'score/abs'), g.int64s('score/axes', axes)], 'score/sum', [int('keepdims', 0)], 'score')
-        : // mean |x − x̂| over channels and pixels (NCHW), x the clipped [−1, 1] input, as the library's 'reconstruction'.
-          g.node('ReduceMean', [g.node('Abs', [g.node('Sub', [x, dec.out], 'score/pixel_diff')], 'score/pixel_abs')], 'score/pixel_mean', [ints('axes', axes), int('keepdims', 0)], 'score');
+        : scoreVariant === 'knn'
+          ? knnScore(g, enc.out, latentDim, options.memory)
+          : // mean |x − x̂| over channels and pixels (NCHW), x the clipped [−1, 1] input, as the library's 'reconstruction'.
+            g.node('ReduceMean', [g.node('Abs', [g.node('Sub', [x, dec.out], 'score/pixel_diff')], 'score/pixel_abs')], 'score/pixel_mean', [ints('axes', axes), int('keepdims', 0)], 'score');
   g.name('score');
   outputs.push(valueInfo('score', DataType.FLOAT, ['n'], `anomaly score (${scoreVariant}), higher = more anomalous`));
   if (calibration) {
@@ -631,6 +641,7 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
     channels: c,
     latentDim,
     scoreVariant,
+    ...(scoreVariant === 'knn' ? { memory: { count: options.memory!.count, neighbours: options.memory!.neighbours } } : {}),
     batchNormStatistics: options.batchNormStatistics,
     calibration,
     outputs: outputs.map((o) => o.name),
@@ -652,4 +663,39 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
     },
     metadataProps: [{ key: METADATA_KEY, value: JSON.stringify(info) }],
   });
+}
+
+/**
+ * The 'knn' score in the graph, as @ganomaly/math's nearestDistance computes it: ‖z‖² − 2 z·Mᵀ +
+ * ‖M‖² against the memory M (initializers: Mᵀ and ‖M‖² per row), clipped at 0, then the square
+ * root of the smallest (k = 1) or the mean of the square roots of the k smallest (TopK).
+ */
+function knnScore(g: Graph, code: string, latentDim: number, memory: BuildScorerOptions['memory']): string {
+  if (!memory || memory.codes.length !== memory.count * latentDim || memory.count < 1) {
+    throw new ValueError(`exportOnnx: scoreVariant 'knn' needs the model's memory of training codes ([count, ${latentDim}]); the model holds none: train it, or call recomputeStatistics(trainingImages).`);
+  }
+  const { codes, count: m, neighbours: k } = memory;
+  if (!Number.isInteger(k) || k < 1 || k > m) throw new ValueError(`exportOnnx: neighbours must be an integer in [1, ${m}], got ${k}.`);
+  const transposed = new Float32Array(m * latentDim);
+  const norms = new Float32Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < latentDim; j++) {
+      const v = codes[i * latentDim + j]!;
+      transposed[j * m + i] = v;
+      s += v * v;
+    }
+    norms[i] = s;
+  }
+  const z = g.node('Flatten', [code], 'knn/z', [int('axis', 1)]);
+  const dot = g.node('MatMul', [z, g.constant('memory/codes_t', transposed, [latentDim, m])], 'knn/dot');
+  const zz = g.node('ReduceSum', [g.node('Mul', [z, z], 'knn/z_square'), g.int64s('knn/axes', [1])], 'knn/z_norm', [int('keepdims', 1)]);
+  const twice = g.node('Mul', [dot, g.constant('knn/two', new Float32Array([2]), [])], 'knn/twice');
+  const d2 = g.node('Relu', [g.node('Add', [g.node('Sub', [zz, twice], 'knn/sub'), g.constant('memory/norms', norms, [1, m])], 'knn/add')], 'knn/d2');
+  if (k === 1) return g.node('Sqrt', [g.node('ReduceMin', [d2], 'knn/min', [ints('axes', [1]), int('keepdims', 0)])], 'knn/sqrt', [], 'score');
+  const neg = g.node('Neg', [d2], 'knn/neg');
+  const top = g.name('knn/top');
+  g.nodes.push({ name: g.name('knn/topk/TopK'), opType: 'TopK', input: [neg, g.int64s('knn/k', [k])], output: [top, g.name('knn/top_indices')], attribute: [int('axis', 1), int('largest', 1), int('sorted', 0)] });
+  const dist = g.node('Sqrt', [g.node('Neg', [top], 'knn/top_neg')], 'knn/dist');
+  return g.node('ReduceMean', [dist], 'knn/mean', [ints('axes', [1]), int('keepdims', 0)], 'score');
 }

@@ -1,5 +1,5 @@
 // The exported scorer against the library: trained models (sizes 16/32/64, 1 and 3 channels,
-// extra layers, the three score variants the graph computes) on real MNIST and CIFAR-10 images; ONNX Runtime's scores in
+// extra layers, the four score variants the graph computes) on real MNIST and CIFAR-10 images; ONNX Runtime's scores in
 // Node (onnxruntime-node) and in Python (onnx.checker + onnxruntime of .venv) equal Ganomaly's.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,13 +17,17 @@ interface Case {
   imageSize: number;
   channels: 1 | 3;
   extraLayers: number;
-  scoreVariant: 'mse' | 'l1' | 'reconstruction';
+  scoreVariant: 'mse' | 'l1' | 'reconstruction' | 'knn';
+  /** With 'knn': the nearest training codes averaged (default 1). */
+  neighbours?: number;
 }
 
 const CASES: Case[] = [
   { name: 'mnist16', set: 'mnist', imageSize: 16, channels: 1, extraLayers: 0, scoreVariant: 'mse' },
   { name: 'mnist32_extra1_l1', set: 'mnist', imageSize: 32, channels: 1, extraLayers: 1, scoreVariant: 'l1' },
   { name: 'mnist16_reconstruction', set: 'mnist', imageSize: 16, channels: 1, extraLayers: 0, scoreVariant: 'reconstruction' },
+  { name: 'mnist16_knn', set: 'mnist', imageSize: 16, channels: 1, extraLayers: 0, scoreVariant: 'knn' },
+  { name: 'cifar32_knn3', set: 'cifar', imageSize: 32, channels: 3, extraLayers: 0, scoreVariant: 'knn', neighbours: 3 },
   { name: 'cifar32', set: 'cifar', imageSize: 32, channels: 3, extraLayers: 0, scoreVariant: 'mse' },
   { name: 'cifar64_extra2', set: 'cifar', imageSize: 64, channels: 3, extraLayers: 2, scoreVariant: 'mse' },
 ];
@@ -56,7 +60,7 @@ beforeAll(async () => {
     const train = data.subset(src, [...Array(32).keys()].map((i) => 300 + i));
     const calib = data.subset(src, [...Array(32).keys()].map((i) => 100 + i));
     const test = data.subset(src, [...Array(40).keys()].map((i) => 200 + i));
-    const m = await Ganomaly.create({ backend: 'wasm', imageSize: c.imageSize, channels: c.channels, extraLayers: c.extraLayers, scoreVariant: c.scoreVariant, baseWidth: 8, latentDim: 16, seed: 7 });
+    const m = await Ganomaly.create({ backend: 'wasm', imageSize: c.imageSize, channels: c.channels, extraLayers: c.extraLayers, scoreVariant: c.scoreVariant, ...(c.neighbours ? { neighbours: c.neighbours } : {}), baseWidth: 8, latentDim: 16, seed: 7 });
     try {
       await m.fit(train, { epochs: 1, batchSize: 32 });
       await m.calibrate(calib);
@@ -84,6 +88,8 @@ describe('exportOnnx: ONNX Runtime (Node) gives the library\'s scores', () => {
       const info = readOnnxModelInfo(b!.bytes);
       expect(info).toMatchObject({ imageSize: c.imageSize, channels: c.channels, scoreVariant: c.scoreVariant, batchNormStatistics: 'population' });
       expect(info.calibration?.threshold).toBe(b!.prediction.threshold);
+      // 'knn': the graph holds the 32 training codes and averages the model's neighbours.
+      expect(info.memory).toEqual(c.scoreVariant === 'knn' ? { count: 32, neighbours: c.neighbours ?? 1 } : undefined);
       const scorer = await OnnxScorer.load(b!.bytes, { runtime: 'node', threads: 1 });
       try {
         // The images as the library takes them (resized by the scorer as Ganomaly does) ...
