@@ -52,7 +52,7 @@ export const TRAIN: CommandSpec = {
     seed: { type: 'string', value: 'N', help: 'Seed of weights, shuffles and splits', default: '0' },
     holdout: { type: 'string', value: 'F', help: 'Share of the normal training images held out to calibrate the threshold, and with --select validation to select the epoch (0: none, no calibration)', default: '0.1' },
     select: { type: 'string', value: 'last|validation', help: "Weights kept: the last epoch's, or (validation) the epoch with the best AUROC on the held-out normal images against synthetic anomalies made from them (no test data)", default: 'last' },
-    'score-variant': { type: 'string', value: 'V', help: "Anomaly score: latent (= mse), l1, reconstruction, features, skip, combined (skip and combined are scaled on the held-out images); with --model vae: reconstruction (its default) or elbo", default: 'mse' },
+    'score-variant': { type: 'string', value: 'V', help: "Anomaly score: knn (the default: distance from z to the nearest training code), latent (= mse), l1, reconstruction, features, skip, combined (skip and combined are scaled on the held-out images); with --model vae: reconstruction (its default) or elbo", default: 'knn' },
     quantile: { type: 'string', value: 'Q', help: 'Threshold = this quantile of the held-out normal scores', default: '0.99' },
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },
     limit: { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: use only the first N training images of the seeded order' },
@@ -165,7 +165,7 @@ async function trainLocked(argv: string[], io: CliIO, held: { lock?: FolderLock;
         learningRate: num(v, 'lr', 0.0002, 0, 1, true)!,
         seed: int(v, 'seed', 0, 0)!,
         // GANomaly's variants, or the VAE's own ('reconstruction' | 'elbo') with --model vae.
-        scoreVariant: (kindOpt === 'vae' ? choice(v, 'score-variant', 'reconstruction', VAE_SCORE_VARIANTS) : choice(v, 'score-variant', 'mse', metrics.SCORE_VARIANTS)) as string,
+        scoreVariant: (kindOpt === 'vae' ? choice(v, 'score-variant', 'reconstruction', VAE_SCORE_VARIANTS) : choice(v, 'score-variant', 'knn', metrics.SCORE_VARIANTS)) as string,
       };
   // Skip-GANomaly's U-Net is sized by its own estimate when the model is made (the DCGAN networks' is not its size).
   if (modelOptions && kindOpt !== 'skip-ganomaly') {

@@ -2,7 +2,7 @@
 // uses (recomputed population statistics, the running averages, or the batch's own). Internal.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { NotCalibratedError, ValueError, checkBinaryLabels, checkPositiveInt, failWith } from '@ganomaly/common';
+import { NotCalibratedError, ValueError, checkBinaryLabels, checkOneOf, checkPositiveInt, failWith } from '@ganomaly/common';
 import { batchIndices, shuffledIndices } from '@ganomaly/data';
 import {
   CALIBRATED_SCORE_VARIANTS,
@@ -16,7 +16,7 @@ import {
   type LatentScoreVariant,
   type ScoreVariant,
 } from '@ganomaly/math';
-import type { BatchNormMode, GanomalyNetworks } from '@ganomaly/models';
+import { BATCH_NORM_MODES, type BatchNormMode, type GanomalyNetworks } from '@ganomaly/models';
 import { recomputePopulation, useStatistics as useHeldStatistics } from './statistics.js';
 import type { ImageSource } from './inputs.js';
 import { live, type ModelState } from './state.js';
@@ -27,7 +27,11 @@ import { checkFiniteScores } from './guard.js';
 /** Anomaly scores of every image of `src`, one per image, with the model's score variant. */
 export async function scoreSource(state: ModelState, src: ImageSource, options: ScoreOptions, fn = 'score'): Promise<Float32Array> {
   const variant = state.config.scoreVariant;
-  if (variant === 'knn') return checkFiniteScores(await codesSource(state, src, options, fn, memoryOf(state, fn)));
+  if (variant === 'knn') {
+    const memory = memoryOf(state, fn);
+    checkMemoryMode(state, options, fn);
+    return checkFiniteScores(await codesSource(state, src, options, fn, memory));
+  }
   if (!isLatentVariant(variant)) {
     checkDiscriminatorStatistics(state, options, fn);
     // Fails before any forward pass when the variant needs a calibration the model lacks.
@@ -76,8 +80,9 @@ export async function componentsSource(state: ModelState, src: ImageSource, opti
   };
   const keys = ['latent', 'latentL1', 'reconstruction', 'reconstructionL2', 'features'] as const;
   const training = mode === 'batch';
-  // The 'knn' component needs the memory of training codes (models trained before it lack one).
-  const memory = state.memory;
+  // The 'knn' component needs the memory of training codes (models trained before it lack one),
+  // and the statistics its codes were computed with.
+  const memory = mode === state.config.batchNormMode ? state.memory : null;
   const knn = memory ? new Float32Array(n) : undefined;
   const restore = useStatistics(state, nets, mode, fn);
   try {
@@ -151,6 +156,16 @@ function memoryOf(state: ModelState, fn: string): tf.Tensor2D {
     );
   }
   return state.memory;
+}
+
+/** The memory's codes come from the model's own BatchNorm mode: a 'knn' score in another would compare codes of two different encoders. */
+function checkMemoryMode(state: ModelState, options: ScoreOptions, fn: string): void {
+  const mode = options.batchNormMode ?? state.config.batchNormMode;
+  checkOneOf(mode, BATCH_NORM_MODES, 'options.batchNormMode', fn);
+  if (mode === state.config.batchNormMode) return;
+  throw new ValueError(
+    `'${fn}' with scoreVariant 'knn' and batchNormMode '${mode}': the model's memory holds the codes of its training images under its own '${state.config.batchNormMode}' statistics, so distances to them mean nothing under '${mode}'. Score with the model's mode, or use a latent score variant (e.g. scoreVariant 'mse') to compare BatchNorm modes.`,
+  );
 }
 
 /**

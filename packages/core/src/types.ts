@@ -199,7 +199,8 @@ export interface ScoreComponents {
   features: Float32Array;
   /**
    * The 'knn' score: distance from z to the nearest codes of the training images (the model's
-   * memory); absent when the model holds no memory (untrained, or saved before the library kept one).
+   * memory); absent when the model holds no memory (untrained, or saved before the library kept one),
+   * or when `batchNormMode` is not the model's own (the memory's codes were computed with that).
    */
   knn?: Float32Array;
 }

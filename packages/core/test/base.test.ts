@@ -35,7 +35,7 @@ describe.skipIf(!built)(`@ganomaly/core/base${built ? '' : ' (skipped: packages 
         const node = ['fileHandler', 'isModelFolder', 'readModelMetadata', 'recoverInterruptedSave', 'ScoringPool'].map((k) => typeof base[k]);
         await import('@ganomaly/backend-cpu');
         const after = base.listBackendCandidates().map((c) => c.name);
-        const m = await base.Ganomaly.create({ imageSize: 16, channels: 1, latentDim: 8, baseWidth: 4, seed: 3, backend: 'cpu' });
+        const m = await base.Ganomaly.create({ imageSize: 16, channels: 1, latentDim: 8, baseWidth: 4, seed: 3, backend: 'cpu', scoreVariant: 'mse' });
         const url = 'file://' + ${JSON.stringify(path.join(dir, 'm'))};
         await m.save(url);
         const x = new Float32Array(2 * 16 * 16).map((_, i) => (i * 37) % 256);

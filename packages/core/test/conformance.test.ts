@@ -17,17 +17,18 @@ for (const name of BACKENDS) {
   }
 }
 
-/** What one backend computes for a fixed seed and input: first losses and scores. */
+/** What one backend computes for a fixed seed and input: first losses and scores (latent; and the default 'knn' once trained). */
 async function reference(backend: string) {
-  const model = await Ganomaly.create({ ...TINY, backend, seed: 1 });
+  const model = await Ganomaly.create({ ...TINY, backend, seed: 1, scoreVariant: 'mse' });
   const x = images(16, 16, 1, 1);
   const probe = images(4, 16, 1, 2);
   const initialScores = await model.score(probe);
   const { history } = await model.fit(x, { epochs: 2, batchSize: 8, shuffle: false });
   const trainedScores = await model.score(probe);
+  const trainedKnn = (await model.scoreComponents(probe)).knn!;
   tf.dispose([x, probe]);
   model.dispose();
-  return { initialScores, history, trainedScores };
+  return { initialScores, history, trainedScores, trainedKnn };
 }
 
 await useBackend('cpu');
@@ -96,6 +97,7 @@ for (const name of BACKENDS) {
         close(h.discriminatorLoss, cpu.history[e].discriminatorLoss, 1e-3);
       });
       r.trainedScores.forEach((v, i) => close(v, cpu.trainedScores[i], 1e-2));
+      r.trainedKnn.forEach((v, i) => close(v, cpu.trainedKnn[i]!, 1e-2));
     });
   });
 }

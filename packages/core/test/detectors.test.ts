@@ -185,7 +185,8 @@ describe.each(Object.keys(CLASSES) as Kind[])('%s through the interface', (kind)
 
 describe('GANomaly through the interface', () => {
   it('saves its kind; a save without one (before detectors) loads as GANomaly; Autoencoder.load refuses it', async () => {
-    const g = await Ganomaly.create({ ...TINY, backend: 'cpu' });
+    // Untrained: the latent score ('knn' has no training codes yet).
+    const g = await Ganomaly.create({ ...TINY, backend: 'cpu', scoreVariant: 'mse' });
     const { handler, box } = memory();
     await g.save(handler);
     const meta = (box.artifacts!.modelTopology as { ganomaly: Record<string, unknown> }).ganomaly;

@@ -131,6 +131,8 @@ describe('fault 6: damaged weights', () => {
 
   it('finite weights that give non-finite scores are an unusable model (ModelFormatError), not NaN scores', async () => {
     const m = await Ganomaly.create({ ...TINY, backend: BACKEND });
+    // Trained, so that the default 'knn' score has its memory of training codes (saved after the networks' weights).
+    await m.fit(train, { epochs: 1, batchSize: 8 });
     const target = path.join(dir, 'huge');
     await m.save(`file://${target}`);
     m.dispose();

@@ -170,7 +170,8 @@ describe('fit', () => {
   });
 
   it('a fit that fails in its first epoch leaves no silent running-statistics scores, and training drops a stale calibration', async () => {
-    const m = await tinyModel('cpu');
+    // The latent score: an untrained model scores (a 'knn' one has no training codes to measure against yet).
+    const m = await tinyModel('cpu', { scoreVariant: 'mse' });
     await m.calibrate(images(8, 16, 1, 6));
     const err = await m
       .fit(train, { epochs: 1, batchSize: 16, onBatchEnd: () => { throw new Error('callback failed'); } })
@@ -220,9 +221,9 @@ describe('score', () => {
     small.forEach((v, i) => expect(v).toBeCloseTo(all[i], 6));
     const rev = await model.score(tf.reverse(x, 0));
     rev.forEach((v, i) => expect(v).toBeCloseTo(all[9 - i], 6));
-    // ... which the original's test-batch statistics are not:
-    const batchMode = await model.score(x, { batchNormMode: 'batch' });
-    const batchAlone = await model.score(tf.slice(x, [0, 0, 0, 0], [2, 16, 16, 1]), { batchNormMode: 'batch' });
+    // ... which the original's test-batch statistics are not (the latent score: 'knn' scores in the model's own mode only):
+    const batchMode = (await model.scoreComponents(x, { batchNormMode: 'batch' })).latent;
+    const batchAlone = (await model.scoreComponents(tf.slice(x, [0, 0, 0, 0], [2, 16, 16, 1]), { batchNormMode: 'batch' })).latent;
     expect(Math.abs(batchAlone[0] - batchMode[0])).toBeGreaterThan(1e-6);
     x.dispose();
   });

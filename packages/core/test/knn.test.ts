@@ -110,6 +110,24 @@ describe("scoreVariant 'knn'", () => {
     }
   }, 60_000);
 
+  it("refuses to score in a BatchNorm mode other than the one its memory's codes were computed with", async () => {
+    const train = images(24, 16, 1, 6);
+    const m = await Ganomaly.create({ ...TINY, backend: 'cpu' });
+    try {
+      expect(m.config.scoreVariant).toBe('knn'); // the default
+      await m.fit(train, { epochs: 1, batchSize: 12 });
+      await expect(m.score(train, { batchNormMode: 'running' })).rejects.toThrow(/batchNormMode 'running'.*'population'/);
+      // scoreComponents still gives the other components in that mode, without knn.
+      const c = await m.scoreComponents(train, { batchNormMode: 'running' });
+      expect(c.knn).toBeUndefined();
+      expect(c.latent.length).toBe(24);
+      expect((await m.scoreComponents(train)).knn!.length).toBe(24);
+    } finally {
+      m.dispose();
+      train.dispose();
+    }
+  });
+
   it('checks neighbours and memorySize', async () => {
     await expect(Ganomaly.create({ ...TINY, backend: 'cpu', neighbours: 0 })).rejects.toThrow(ValueError);
     await expect(Ganomaly.create({ ...TINY, backend: 'cpu', neighbours: 1.5 })).rejects.toThrow(/config.neighbours/);

@@ -26,7 +26,8 @@ describe('GANomaly learns what normal looks like (MNIST, wasm)', () => {
   let labels: number[];
 
   beforeAll(async () => {
-    model = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 32, baseWidth: 16, seed: 0, backend: 'wasm' });
+    // The latent score, whose inversion under running statistics is what this file shows ('knn' is the default).
+    model = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 32, baseWidth: 16, seed: 0, backend: 'wasm', scoreVariant: 'mse' });
     // Normal: digit 1; anomaly: digit 0. Training and evaluation images do not overlap.
     const train = data.subset(test, digits(1, 0, 600));
     const normal = digits(1, 600, 200);

@@ -36,9 +36,18 @@ describe('scoreComponents', () => {
 
   it('equals what reconstruct, score and the networks give, image by image', async () => {
     const c = await model.scoreComponents(x);
-    // latent is the 'mse' score (the model's default variant).
+    // knn is the model's default variant 'knn'; latent is the 'mse' score.
     const scores = await model.score(x);
-    expect(Array.from(c.latent)).toEqual(Array.from(scores));
+    expect(Array.from(c.knn!)).toEqual(Array.from(scores));
+    // The same weights as an 'mse' model: its score is the latent component.
+    const handler = tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }));
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(handler);
+    const topology = saved!.modelTopology as { ganomaly: { config: Record<string, unknown> } };
+    topology.ganomaly.config.scoreVariant = 'mse';
+    const asMse = await Ganomaly.load(tf.io.fromMemory(saved!), { backend: BACKEND });
+    expect(Array.from(c.latent)).toEqual(Array.from(await asMse.score(x)));
+    asMse.dispose();
     // x and x̂ on the model's [-1, 1] scale, by hand.
     const rec = await model.reconstruct(x);
     const xs = await x.data();
@@ -159,7 +168,8 @@ describe('scoreComponents', () => {
     const loaded = await Ganomaly.load(tf.io.fromMemory(old), { backend: BACKEND });
     try {
       // The chain's running averages came back ('running' latent scores need nothing of D).
-      expect(Array.from(await loaded.score(x, { batchNormMode: 'running' }))).toEqual(Array.from(await model.score(x, { batchNormMode: 'running' })));
+      const runningLatent = async (m: Ganomaly) => Array.from((await m.scoreComponents(x, { batchNormMode: 'running' })).latent);
+      expect(await runningLatent(loaded)).toEqual(await runningLatent(model));
       expect(Array.from(await loaded.score(x))).toEqual(Array.from(await model.score(x)));
     } finally {
       loaded.dispose();

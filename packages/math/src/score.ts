@@ -10,7 +10,7 @@ import { checkFloatTensor, checkSameShape } from './tensors.js';
 /**
  * What the anomaly score of a model measures (`scoreVariant` of its config):
  * - `'latent'`: mean over latent dims of (z − ẑ)², the paper's latent distance as the authors'
- *   code computes it; `'mse'` is the same (its older name, the default);
+ *   code computes it; `'mse'` is the same (its older name);
  * - `'l1'`: sum over latent dims of |z − ẑ|, the paper's ‖z − ẑ‖₁;
  * - `'reconstruction'`: per-image mean |x − x̂| (x, x̂ in [−1, 1]);
  * - `'features'`: per-image mean (f(x) − f(x̂))² on the discriminator's feature map;
@@ -67,8 +67,10 @@ export function anomalyScore(z: tf.Tensor, zHat: tf.Tensor, variant: LatentScore
 
 /**
  * For each row of `codes`, the mean Euclidean distance to its `k` nearest rows of `memory` (the
- * 'knn' score; k = 1: the distance to the nearest). Exact: ‖a − b‖² = ‖a‖² − 2a·b + ‖b‖², one
- * matrix product per call, clipped at 0 against rounding.
+ * 'knn' score; k = 1: the distance to the nearest). The k nearest are found with one matrix
+ * product (‖a − b‖² = ‖a‖² − 2a·b + ‖b‖²), then their distances are computed directly from the
+ * differences, so that a score does not carry the expansion's cancellation (which would make it
+ * depend on the batch it is computed in) and a NaN code gives a NaN score.
  *
  * @param codes [n, d] (or [n, 1, 1, d], as the convolutional encoder emits).
  * @param memory [m, d], m >= k.
@@ -87,8 +89,11 @@ export function nearestDistance(codes: tf.Tensor, memory: tf.Tensor, k = 1): tf.
   return tf.tidy(() => {
     const q = a.rank === 2 ? (a as tf.Tensor2D) : (tf.reshape(a, [a.shape[0]!, d]) as tf.Tensor2D);
     const mm = m as tf.Tensor2D;
-    const d2 = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, mm, false, true))), tf.reshape(tf.sum(tf.square(mm), 1), [1, -1])));
-    if (k === 1) return tf.sqrt(tf.min(d2, 1)) as tf.Tensor1D;
-    return tf.mean(tf.sqrt(tf.neg(tf.topk(tf.neg(d2), k).values)), 1) as tf.Tensor1D;
+    // ‖b‖² − 2a·b ranks the rows of memory as ‖a − b‖² does (‖a‖² is the same for all of them).
+    const rank = tf.sub(tf.reshape(tf.sum(tf.square(mm), 1), [1, -1]), tf.mul(2, tf.matMul(q, mm, false, true)));
+    const nearest = tf.topk(tf.neg(rank), k).indices; // [n, k]
+    const rows = tf.reshape(tf.gather(mm, tf.reshape(nearest, [-1])), [q.shape[0], k, d]);
+    const dist = tf.sqrt(tf.sum(tf.squaredDifference(rows, tf.expandDims(q, 1)), 2)); // [n, k]
+    return (k === 1 ? tf.reshape(dist, [-1]) : tf.mean(dist, 1)) as tf.Tensor1D;
   });
 }

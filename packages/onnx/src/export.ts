@@ -666,9 +666,10 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
 }
 
 /**
- * The 'knn' score in the graph, as @ganomaly/math's nearestDistance computes it: ‖z‖² − 2 z·Mᵀ +
- * ‖M‖² against the memory M (initializers: Mᵀ and ‖M‖² per row), clipped at 0, then the square
- * root of the smallest (k = 1) or the mean of the square roots of the k smallest (TopK).
+ * The 'knn' score in the graph, as @ganomaly/math's nearestDistance computes it: the k nearest
+ * rows of the memory M (the initializer 'memory/codes', [m, latentDim]) by ‖M‖² − 2 z·Mᵀ (one Gemm,
+ * ‖M‖² per row a second initializer), then the mean of their Euclidean distances to z computed
+ * from the differences (TopK, Gather).
  */
 function knnScore(g: Graph, code: string, latentDim: number, memory: BuildScorerOptions['memory']): string {
   if (!memory || memory.codes.length !== memory.count * latentDim || memory.count < 1) {
@@ -676,26 +677,21 @@ function knnScore(g: Graph, code: string, latentDim: number, memory: BuildScorer
   }
   const { codes, count: m, neighbours: k } = memory;
   if (!Number.isInteger(k) || k < 1 || k > m) throw new ValueError(`exportOnnx: neighbours must be an integer in [1, ${m}], got ${k}.`);
-  const transposed = new Float32Array(m * latentDim);
   const norms = new Float32Array(m);
   for (let i = 0; i < m; i++) {
     let s = 0;
-    for (let j = 0; j < latentDim; j++) {
-      const v = codes[i * latentDim + j]!;
-      transposed[j * m + i] = v;
-      s += v * v;
-    }
+    for (let j = 0; j < latentDim; j++) s += codes[i * latentDim + j]! ** 2;
     norms[i] = s;
   }
+  const mem = g.constant('memory/codes', codes, [m, latentDim]);
   const z = g.node('Flatten', [code], 'knn/z', [int('axis', 1)]);
-  const dot = g.node('MatMul', [z, g.constant('memory/codes_t', transposed, [latentDim, m])], 'knn/dot');
-  const zz = g.node('ReduceSum', [g.node('Mul', [z, z], 'knn/z_square'), g.int64s('knn/axes', [1])], 'knn/z_norm', [int('keepdims', 1)]);
-  const twice = g.node('Mul', [dot, g.constant('knn/two', new Float32Array([2]), [])], 'knn/twice');
-  const d2 = g.node('Relu', [g.node('Add', [g.node('Sub', [zz, twice], 'knn/sub'), g.constant('memory/norms', norms, [1, m])], 'knn/add')], 'knn/d2');
-  if (k === 1) return g.node('Sqrt', [g.node('ReduceMin', [d2], 'knn/min', [ints('axes', [1]), int('keepdims', 0)])], 'knn/sqrt', [], 'score');
-  const neg = g.node('Neg', [d2], 'knn/neg');
-  const top = g.name('knn/top');
-  g.nodes.push({ name: g.name('knn/topk/TopK'), opType: 'TopK', input: [neg, g.int64s('knn/k', [k])], output: [top, g.name('knn/top_indices')], attribute: [int('axis', 1), int('largest', 1), int('sorted', 0)] });
-  const dist = g.node('Sqrt', [g.node('Neg', [top], 'knn/top_neg')], 'knn/dist');
-  return g.node('ReduceMean', [dist], 'knn/mean', [ints('axes', [1]), int('keepdims', 0)], 'score');
+  // ‖M‖² − 2 z·Mᵀ: ranks the memory's rows as ‖z − M‖² does.
+  const rank = g.node('Gemm', [z, mem, g.constant('memory/norms', norms, [1, m])], 'knn/rank', [float('alpha', -2), float('beta', 1), int('transB', 1)]);
+  const neg = g.node('Neg', [rank], 'knn/neg');
+  const indices = g.name('knn/nearest');
+  g.nodes.push({ name: g.name('knn/topk/TopK'), opType: 'TopK', input: [neg, g.int64s('knn/k', [k])], output: [g.name('knn/top_values'), indices], attribute: [int('axis', 1), int('largest', 1), int('sorted', 1)] });
+  const rows = g.node('Gather', [mem, indices], 'knn/rows', [int('axis', 0)]); // [n, k, d]
+  const diff = g.node('Sub', [rows, g.node('Unsqueeze', [z, g.int64s('knn/unsqueeze_axes', [1])], 'knn/z3')], 'knn/diff');
+  const d2 = g.node('ReduceSum', [g.node('Mul', [diff, diff], 'knn/square'), g.int64s('knn/sum_axes', [2])], 'knn/d2', [int('keepdims', 0)]);
+  return g.node('ReduceMean', [g.node('Sqrt', [d2], 'knn/dist')], 'knn/mean', [ints('axes', [1]), int('keepdims', 0)], 'score');
 }

@@ -44,7 +44,8 @@ async function check(name: string): Promise<BackendResult> {
     });
     const x = images(16, 1);
     const probe = images(4, 2);
-    const initialScores = [...(await m.score(probe))];
+    // Untrained: the latent component (the default 'knn' score needs the training codes fit keeps).
+    const initialScores = [...(await m.scoreComponents(probe)).latent];
     const { history } = await m.fit(x, { epochs: 2, batchSize: 8, shuffle: false });
     const tensorsBefore = tf.memory().numTensors;
     await m.fit(x, { epochs: 1, batchSize: 8, shuffle: false });
