@@ -62,6 +62,8 @@ const model = await Ganomaly.create({
   backend: a.backend,
   // Time the training steps only: no statistics pass at the end of each timed fit.
   batchNormMode: 'running',
+  // Scoring timed as PyTorch's scorer runs it: the whole generator chain (the default 'knn' runs G_E only).
+  scoreVariant: 'mse',
 });
 const batch = n('batch');
 const images = (count, seed) => tf.tidy(() => tf.randomUniform([count, n('isize'), n('isize'), n('nc')], 0, 255, 'float32', seed));

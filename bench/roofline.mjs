@@ -41,7 +41,7 @@ if (a.child === 'work') {
   // White-box: one training step, from the built package's internal training module.
   const { trainStep } = await import('../packages/core/dist/training.js');
   const batch = Number(a.batch);
-  const m = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 100, baseWidth: Number(a.ngf), backend: 'wasm' });
+  const m = await Ganomaly.create({ imageSize: 32, channels: 1, latentDim: 100, baseWidth: Number(a.ngf), backend: 'wasm', scoreVariant: 'mse' }); // the whole chain, untrained
   const x = tf.randomUniform([batch, 32, 32, 1], 0, 255);
   await m.fit(x, { epochs: 1, batchSize: batch });
   const count = (kernels) => {

@@ -48,7 +48,9 @@ function median(v) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const model = await Ganomaly.create({ backend: 'wasm', imageSize: isize, channels: nc, latentDim: nz, baseWidth: ngf });
+// The latent score: the whole generator chain in the graph, as PyTorch's scorer runs it (a 'knn'
+// graph holds the encoder alone, and needs a trained model's memory).
+const model = await Ganomaly.create({ backend: 'wasm', imageSize: isize, channels: nc, latentDim: nz, baseWidth: ngf, scoreVariant: 'mse' });
 const bytes = await model.exportOnnx();
 const nativeBytes = a.native ? await model.exportOnnx({ convTranspose: 'native' }) : null;
 model.dispose();

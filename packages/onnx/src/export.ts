@@ -584,26 +584,30 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
   const x = g.node('Transpose', [clipped], 'to_nchw', [ints('perm', [0, 3, 1, 2])]);
   const fold = options.foldBatchNorm ?? true;
   const enc = await appendNetwork(g, nets.encoder, x, { c, h: s, w: s }, fold);
-  const dec = await appendNetwork(g, nets.decoder, enc.out, enc.shape, fold);
-  const re = await appendNetwork(g, nets.reencoder, dec.out, dec.shape, fold);
-  for (const [what, sh] of [['encoder', enc.shape], ['reencoder', re.shape]] as const) {
-    if (sh.h !== 1 || sh.w !== 1 || sh.c !== latentDim) throw new ValueError(`exportOnnx: the ${what} gives [${sh.c}, ${sh.h}, ${sh.w}], not a latent code [${latentDim}, 1, 1].`);
+  // The 'knn' score reads z alone: the decoder and the re-encoder go into the graph only when
+  // x̂ or ẑ are asked for (a third of the arithmetic otherwise).
+  const generator = scoreVariant !== 'knn' || extra.includes('zHat') || extra.includes('xHat');
+  const dec = generator ? await appendNetwork(g, nets.decoder, enc.out, enc.shape, fold) : null;
+  const re = dec ? await appendNetwork(g, nets.reencoder, dec.out, dec.shape, fold) : null;
+  for (const [what, sh] of [['encoder', enc.shape], ['reencoder', re?.shape]] as const) {
+    if (sh && (sh.h !== 1 || sh.w !== 1 || sh.c !== latentDim)) throw new ValueError(`exportOnnx: the ${what} gives [${sh.c}, ${sh.h}, ${sh.w}], not a latent code [${latentDim}, 1, 1].`);
   }
-  if (dec.shape.h !== s || dec.shape.w !== s || dec.shape.c !== c) throw new ValueError(`exportOnnx: the decoder gives [${dec.shape.c}, ${dec.shape.h}, ${dec.shape.w}], not an image [${c}, ${s}, ${s}].`);
+  if (dec && (dec.shape.h !== s || dec.shape.w !== s || dec.shape.c !== c)) throw new ValueError(`exportOnnx: the decoder gives [${dec.shape.c}, ${dec.shape.h}, ${dec.shape.w}], not an image [${c}, ${s}, ${s}].`);
   if ((options.convTranspose ?? 'subpixel') === 'subpixel') rewriteConvTransposes(g);
   const axes = [1, 2, 3];
-  const diff = g.node('Sub', [enc.out, re.out], 'score/diff');
+  const diff = () => g.node('Sub', [enc.out, re!.out], 'score/diff');
+  const square = (t: string) => g.node('Mul', [t, t], 'score/square');
   const outputs: ValueInfoProto[] = [];
   if (!ONNX_SCORE_VARIANTS.includes(scoreVariant)) throw new ValueError(`exportOnnx: unknown score variant '${String(scoreVariant)}'; the graph computes ${ONNX_SCORE_VARIANTS.join(', ')}.`);
   const score =
     scoreVariant === 'mse'
-      ? g.node('ReduceMean', [g.node('Mul', [diff, diff], 'score/square')], 'score/mean', [ints('axes', axes), int('keepdims', 0)], 'score')
+      ? g.node('ReduceMean', [square(diff())], 'score/mean', [ints('axes', axes), int('keepdims', 0)], 'score')
       : scoreVariant === 'l1'
-        ? g.node('ReduceSum', [g.node('Abs', [diff], 'score/abs'), g.int64s('score/axes', axes)], 'score/sum', [int('keepdims', 0)], 'score')
+        ? g.node('ReduceSum', [g.node('Abs', [diff()], 'score/abs'), g.int64s('score/axes', axes)], 'score/sum', [int('keepdims', 0)], 'score')
         : scoreVariant === 'knn'
           ? knnScore(g, enc.out, latentDim, options.memory)
           : // mean |x − x̂| over channels and pixels (NCHW), x the clipped [−1, 1] input, as the library's 'reconstruction'.
-            g.node('ReduceMean', [g.node('Abs', [g.node('Sub', [x, dec.out], 'score/pixel_diff')], 'score/pixel_abs')], 'score/pixel_mean', [ints('axes', axes), int('keepdims', 0)], 'score');
+            g.node('ReduceMean', [g.node('Abs', [g.node('Sub', [x, dec!.out], 'score/pixel_diff')], 'score/pixel_abs')], 'score/pixel_mean', [ints('axes', axes), int('keepdims', 0)], 'score');
   g.name('score');
   outputs.push(valueInfo('score', DataType.FLOAT, ['n'], `anomaly score (${scoreVariant}), higher = more anomalous`));
   if (calibration) {
@@ -624,11 +628,11 @@ export async function buildOnnxScorer(nets: ScorerNetworks, options: BuildScorer
     outputs.push(valueInfo('z', DataType.FLOAT, ['n', latentDim], 'latent code G_E(x)'));
   }
   if (extra.includes('zHat')) {
-    g.node('Flatten', [re.out], 'z_hat', [int('axis', 1)], 'z_hat');
+    g.node('Flatten', [re!.out], 'z_hat', [int('axis', 1)], 'z_hat');
     outputs.push(valueInfo('z_hat', DataType.FLOAT, ['n', latentDim], 'latent code E(G(x))'));
   }
   if (extra.includes('xHat')) {
-    const nhwc = g.node('Transpose', [dec.out], 'x_hat/nhwc', [ints('perm', [0, 2, 3, 1])]);
+    const nhwc = g.node('Transpose', [dec!.out], 'x_hat/nhwc', [ints('perm', [0, 2, 3, 1])]);
     const plus = g.node('Add', [nhwc, 'one'], 'x_hat/plus_one');
     g.node('Mul', [plus, 'c127_5'], 'x_hat', [], 'x_hat');
     outputs.push(valueInfo('x_hat', DataType.FLOAT, ['n', s, s, c], 'reconstruction G(x), pixel values 0..255'));

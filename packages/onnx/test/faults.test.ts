@@ -18,7 +18,8 @@ let bytes: Uint8Array;
 beforeAll(async () => {
   const set = await mnist();
   test = data.subset(set, [...Array(12).keys()]);
-  model = await Ganomaly.create({ backend: 'wasm', imageSize: 16, channels: 1, baseWidth: 8, latentDim: 8, seed: 3 });
+  // The latent score: these tests read ẑ and the running statistics ('knn' is covered in export.test.ts).
+  model = await Ganomaly.create({ backend: 'wasm', imageSize: 16, channels: 1, baseWidth: 8, latentDim: 8, seed: 3, scoreVariant: 'mse' });
   await model.fit(data.subset(set, [...Array(32).keys()].map((i) => 50 + i)), { epochs: 1, batchSize: 16 });
   bytes = await model.exportOnnx();
 }, 120_000);
@@ -147,7 +148,7 @@ describe('bad input', () => {
         return tfl.model({ inputs: input, outputs: z, name: o.name });
       },
     });
-    const m = await Ganomaly.create({ backend: 'wasm', imageSize: 16, channels: 1, baseWidth: 8, latentDim: 8, encoder: 'onnx-test-pooling' });
+    const m = await Ganomaly.create({ backend: 'wasm', imageSize: 16, channels: 1, baseWidth: 8, latentDim: 8, encoder: 'onnx-test-pooling', scoreVariant: 'mse' });
     try {
       await expect(m.exportOnnx()).rejects.toThrow(/layer '\w+_pool' \(MaxPooling2D\) of network '\w+' has no ONNX mapping/);
     } finally {

@@ -70,7 +70,8 @@ beforeAll(async () => {
   const testIdx = [...normal.slice(2000, 2300), ...anomalous.slice(0, 300)];
   test = data.subset(digits, testIdx);
   labels = Uint8Array.from(testIdx, (i) => (digits.labels![i] === 2 ? 1 : 0));
-  const m = await Ganomaly.create({ backend: 'wasm', imageSize: 32, channels: 1, baseWidth: 16, latentDim: 32, seed: 3 });
+  // The latent score, whose graph holds all three generator networks (docs/onnx.md's measurements).
+  const m = await Ganomaly.create({ backend: 'wasm', imageSize: 32, channels: 1, baseWidth: 16, latentDim: 32, seed: 3, scoreVariant: 'mse' });
   try {
     await m.fit(train, { epochs: 2, batchSize: 64 });
     await m.calibrate(calibration);
