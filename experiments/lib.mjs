@@ -427,7 +427,7 @@ export function validationSelected(r, variant) {
 /**
  * Per data set and series: mean AUROC over classes (mean ± std over complete seeds) of every score
  * variant, at the last epoch and (where the records hold validation AUROCs) at each variant's
- * validation-selected epoch; and the selection rules of the latent score side by side.
+ * validation-selected epoch; and the selection rules of the model's own score side by side.
  * @param {any[]} records @param {readonly string[]} variants
  */
 export function variantSummary(records, variants) {
@@ -444,7 +444,8 @@ export function variantSummary(records, variants) {
         lowest_normal_score: meanOverClasses(rs, s.classes, (r) => r.auroc_selected_by_val),
         test: meanOverClasses(rs, s.classes, (r) => r.best_epoch_auroc),
       };
-      out.push({ dataset: s.dataset, label: se.label, classes: s.classes, last, selected, rules });
+      // The selection rules rank the model's own score (the config's `score`: l2 = the latent one).
+      out.push({ dataset: s.dataset, label: se.label, classes: s.classes, score: se.config?.score ?? 'l2', last, selected, rules });
     }
   }
   return out;

@@ -175,7 +175,7 @@ export async function main(argv) {
     for (const k of VARIANTS) out.push(`| ${k} | ${f(v.last[k])} | ${f(v.selected[k])} |`);
     out.push('');
     if (v.rules.validation.n || v.rules.lowest_normal_score.n) {
-      out.push(`Model selection, latent score: last epoch ${f(v.rules.last)}; fit's select: 'validation' ${f(v.rules.validation)}; lowest mean normal score ${f(v.rules.lowest_normal_score)}; best test epoch (optimistic) ${f(v.rules.test)}.`);
+      out.push(`Model selection, the model's own score (${v.score === 'l2' ? 'latent' : v.score}): last epoch ${f(v.rules.last)}; fit's select: 'validation' ${f(v.rules.validation)}; lowest mean normal score ${f(v.rules.lowest_normal_score)}; best test epoch (optimistic) ${f(v.rules.test)}.`);
       out.push('');
     }
   }
