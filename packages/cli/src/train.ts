@@ -51,7 +51,7 @@ export const TRAIN: CommandSpec = {
     lr: { type: 'string', value: 'X', help: 'Adam learning rate', default: '0.0002' },
     seed: { type: 'string', value: 'N', help: 'Seed of weights, shuffles and splits', default: '0' },
     holdout: { type: 'string', value: 'F', help: 'Share of the normal training images held out to calibrate the threshold, and with --select validation to select the epoch (0: none, no calibration)', default: '0.1' },
-    select: { type: 'string', value: 'last|validation', help: "Weights kept: the last epoch's, or (validation) the epoch with the best AUROC on the held-out normal images against synthetic anomalies made from them (no test data)", default: 'last' },
+    select: { type: 'string', value: 'last|validation', help: "Weights kept: the last epoch's, or (validation) the epoch with the best AUROC on the held-out normal images against synthetic anomalies made from them (no test data; with the default knn score it tends to pick an early epoch, so keep last)", default: 'last' },
     'score-variant': { type: 'string', value: 'V', help: "Anomaly score: knn (the default: distance from z to the nearest training code), latent (= mse), l1, reconstruction, features, skip, combined (skip and combined are scaled on the held-out images); with --model vae: reconstruction (its default) or elbo", default: 'knn' },
     quantile: { type: 'string', value: 'Q', help: 'Threshold = this quantile of the held-out normal scores', default: '0.99' },
     'anomaly-class': { type: 'string', value: 'N', help: 'MNIST/CIFAR-10: the class held out as the anomaly' },

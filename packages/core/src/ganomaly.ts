@@ -171,7 +171,7 @@ export class Ganomaly implements Detector {
    * Trains on normal images. Each iteration: a generator step, then a discriminator step; D is
    * re-initialised when its loss collapses below `discriminatorResetThreshold`. Afterwards (also
    * when aborted) BatchNorm statistics are recomputed over `images` when the model's BatchNorm
-   * mode is 'population'.
+   * mode is 'population', and the codes of `images` are kept as the memory of the 'knn' score.
    */
   fit(images: ImageInput, options: FitOptions = {}): Promise<FitResult> {
     return fit(this.state, images, options);
