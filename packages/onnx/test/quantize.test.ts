@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { Ganomaly, data, metrics } from '@ganomaly/core';
 import { OnnxScorer, quantizeOnnx, readOnnxModelInfo } from '@ganomaly/onnx';
 import { decodeModel } from '../src/proto.js';
@@ -26,6 +27,10 @@ let test: data.ImageSet;
 let labels: Uint8Array;
 let floatScores: Float32Array;
 let int8Scores: Float32Array;
+let knnFloat: Uint8Array;
+const knnScores: { float?: Float32Array; int8?: Float32Array } = {};
+const knnConvs: Record<string, number> = {};
+const knnQuantized: Record<string, number> = {};
 
 /** Spearman's rank correlation. */
 function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -76,10 +81,25 @@ beforeAll(async () => {
     await m.fit(train, { epochs: 2, batchSize: 64 });
     await m.calibrate(calibration);
     float = await m.exportOnnx();
+    // The same weights as a 'knn' model (the library's default; fit kept the training codes).
+    let saved: tf.io.ModelArtifacts | undefined;
+    await m.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    (saved!.modelTopology as { ganomaly: { config: Record<string, unknown> } }).ganomaly.config.scoreVariant = 'knn';
+    const k = await Ganomaly.load(tf.io.fromMemory(saved!), { backend: 'wasm' });
+    knnFloat = await k.exportOnnx();
+    k.dispose();
   } finally {
     m.dispose();
   }
   int8 = await quantizeOnnx(float, calibration, { threads: 2 });
+  const knnInt8 = await quantizeOnnx(knnFloat, calibration, { threads: 2 });
+  for (const [bytes, key] of [[knnFloat, 'float'], [knnInt8, 'int8']] as const) {
+    const sc = await OnnxScorer.load(bytes, { threads: 2 });
+    knnScores[key] = await sc.score(test);
+    knnConvs[key] = decodeModel(bytes).graph.node.filter((n) => n.opType === 'Conv' || n.opType === 'QLinearConv').length;
+    knnQuantized[key] = sc.info.quantization?.convolutions ?? 0;
+    await sc.dispose();
+  }
   const f = await OnnxScorer.load(float, { threads: 2 });
   const q = await OnnxScorer.load(int8, { threads: 2 });
   floatScores = await f.score(test);
@@ -89,6 +109,17 @@ beforeAll(async () => {
 }, 240_000);
 
 describe('quantizeOnnx', () => {
+  it("quantizes the default 'knn' graph (the encoder alone) with the same quality", () => {
+    // The encoder's 4 convolutions at size 32: the first (it reads images) and the last (it writes z) stay float.
+    expect(knnConvs.float).toBe(4);
+    expect(knnQuantized.int8).toBe(2);
+    const a = metrics.auroc(knnScores.float!, labels);
+    const b = metrics.auroc(knnScores.int8!, labels);
+    expect(a).toBeGreaterThan(0.6);
+    expect(Math.abs(a - b)).toBeLessThan(0.02);
+    expect(spearman(knnScores.float!, knnScores.int8!)).toBeGreaterThan(0.99);
+  });
+
   it('gives the float export\'s detection quality on real MNIST (AUROC within 0.02, scores correlated >= 0.99)', () => {
     const a = metrics.auroc(floatScores, labels);
     const b = metrics.auroc(int8Scores, labels);
