@@ -130,8 +130,13 @@ export async function fit(state: ModelState, images: ImageInput, options: FitOpt
         state.discriminatorRecomputed = false;
         // The weights are no longer those of a selected epoch.
         state.selection = null;
-        // A calibration fitted on the old scores no longer fits.
+        // A calibration fitted on the old scores no longer fits, nor do the old codes of the
+        // training images ('knn'): fit rebuilds them at the end.
         state.calibration = null;
+        if (state.memory) {
+          state.memory.dispose();
+          state.memory = null;
+        }
         if (pool) {
           const x = src.batch(indices);
           try {

@@ -104,6 +104,13 @@ describe("scoreVariant 'knn'", () => {
       const ck = await Ganomaly.load(`file://${tmp}/knn-ckpt`, { backend: 'cpu' });
       expect(Array.from(await ck.score(test))).toEqual(Array.from(before));
       ck.dispose();
+      // A fit that fails drops the memory with the weights it moved (no stale codes), and says so.
+      const failed = await m.fit(train, { epochs: 1, batchSize: 16, onBatchEnd: () => { throw new Error('stop'); } }).catch((e) => e as Error);
+      expect(failed.message).toBe('stop');
+      expect(m.memoryCount).toBe(0);
+      await expect(m.score(test)).rejects.toThrow(NotCalibratedError);
+      await m.recomputeStatistics(train);
+      expect(m.memoryCount).toBe(32);
     } finally {
       m.dispose();
       tf.dispose([train, test]);
