@@ -471,6 +471,8 @@ async function runGanomaly(p) {
     const byMode = {};
     for (const mode of ['running', 'batch', 'population']) {
       if (selecting) continue; // the model now holds the selected epoch, not the last one
+      // A 'knn' model scores in its own mode only (its memory's codes were computed with it).
+      if (config.score === 'knn' && mode !== config.bn) continue;
       // population needs statistics recomputed over the training images when training used another mode
       if (mode === 'population' && config.bn !== 'population') await model.recomputeStatistics(trainSet, config.batch);
       const r = await model.evaluate(split.test, labels, { batchNormMode: mode });
