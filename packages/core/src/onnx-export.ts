@@ -1,8 +1,8 @@
 // Ganomaly.exportOnnx: the model's scorer as an ONNX graph, built by @ganomaly/onnx (imported on
 // first use, so apps that never export load no protobuf code).
-import { NotCalibratedError, ValueError, checkOneOf } from '@ganomaly/common';
+import { ValueError, checkOneOf } from '@ganomaly/common';
 import type { ExtraOutput } from '@ganomaly/onnx';
-import { useStatistics } from './scoring.js';
+import { memoryOf, useStatistics } from './scoring.js';
 import { live, type ModelState } from './state.js';
 import { VERSION } from './version.js';
 
@@ -43,15 +43,11 @@ export async function exportOnnx(state: ModelState, options: OnnxExportOptions):
       `exportOnnx: the model's scoreVariant '${c.scoreVariant}' cannot be exported: the ONNX scorer computes 'latent' (= 'mse'), 'l1', 'reconstruction' and 'knn' only (the discriminator is not part of the graph). Score with the library, or export a model created with one of those.`,
     );
   }
-  if (variant === 'knn' && !state.memory) {
-    throw new NotCalibratedError(
-      "exportOnnx: scoreVariant 'knn' measures distances to the codes of the training images, which this model does not hold yet: train it with fit, or call recomputeStatistics(trainingImages), then export.",
-    );
-  }
-  if (variant === 'knn' && mode !== c.batchNormMode) {
+  const codes = variant === 'knn' ? memoryOf(state, fn) : null;
+  if (codes && mode !== c.batchNormMode) {
     throw new ValueError(`exportOnnx: the model's 'knn' memory holds codes computed with its '${c.batchNormMode}' BatchNorm statistics; export with those (batchNormMode '${c.batchNormMode}'), not '${mode}'.`);
   }
-  const memory = variant === 'knn' ? { codes: (await state.memory!.data()) as Float32Array, count: state.memory!.shape[0], neighbours: c.neighbours } : undefined;
+  const memory = codes ? { codes: (await codes.data()) as Float32Array, count: codes.shape[0], neighbours: c.neighbours } : undefined;
   const restore = useStatistics(state, nets, mode, fn);
   try {
     return await buildOnnxScorer(nets, {

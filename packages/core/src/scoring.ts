@@ -149,7 +149,7 @@ async function codesSource(state: ModelState, src: ImageSource, options: ScoreOp
 }
 
 /** The memory the 'knn' score measures against; a NotCalibratedError when the model has none. */
-function memoryOf(state: ModelState, fn: string): tf.Tensor2D {
+export function memoryOf(state: ModelState, fn: string): tf.Tensor2D {
   if (!state.memory) {
     throw new NotCalibratedError(
       `'${fn}' with scoreVariant 'knn' measures distances to the codes of the training images, which this model does not hold yet: train it with fit, or call recomputeStatistics(trainingImages) (a model saved before the library kept them).`,
